@@ -1,0 +1,1 @@
+"""newsbot's surfaces: the command line (and Slack). Thin layers over `index.Engine`."""

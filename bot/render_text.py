@@ -1,0 +1,87 @@
+"""The terminal renderer: turns the engine's typed results into lines of text.
+
+Matched words are styled with click.style; click.echo drops the styling when
+output is not a terminal, so piped output is plain.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import click
+
+from index.models import Answer, Article, IngestOutcome, Quote, SearchResults
+
+_WIDTH = 88
+
+
+def source_line(article: Article) -> str:
+    """`headline · outlet · date · url`, skipping what we do not know."""
+    parts = [article.headline, article.outlet, article.published, article.url]
+    return " · ".join(p for p in parts if p)
+
+
+def highlighted(quote: Quote) -> str:
+    """The quote with matched words styled; the characters are the quote's own."""
+    out: list[str] = []
+    cursor = 0
+    for start, end in quote.highlights:
+        out.append(quote.text[cursor:start])
+        out.append(click.style(quote.text[start:end], bold=True, fg="yellow"))
+        cursor = end
+    out.append(quote.text[cursor:])
+    return "".join(out)
+
+
+def _indent_block(text: str, prefix: str) -> str:
+    # The quote's own line breaks are kept; each line gets the quote margin.
+    return "\n".join(prefix + line for line in text.split("\n"))
+
+
+def render_answer(answer: Answer) -> str:
+    lines = [click.style(f"Q: {answer.question}", bold=True)]
+    if answer.abstained:
+        lines.append("I could not find an answer to that in the articles I have.")
+        if answer.closest:
+            lines.append("The closest articles:")
+            lines.extend(f"  #{a.id} {source_line(a)}" for a in answer.closest)
+        return "\n".join(lines)
+    lines.append(f"Confidence: {answer.confidence.value}")
+    for quote in answer.quotes:
+        lines.append("")
+        lines.append(_indent_block(f"“{highlighted(quote)}”", "  │ "))
+        lines.append(f"    — #{quote.article.id} {source_line(quote.article)}")
+        if quote.article.origin and not quote.article.url:
+            lines.append(f"      {quote.article.origin} [{quote.start}:{quote.end}]")
+        for twin in quote.also_in:
+            lines.append(f"      also in #{twin.id} {source_line(twin)}")
+    return "\n".join(lines)
+
+
+def render_search(results: SearchResults) -> str:
+    if not results.hits:
+        return f"No articles match {results.query!r}."
+    lines: list[str] = []
+    for rank, hit in enumerate(results.hits, 1):
+        lines.append(
+            click.style(f"{rank}. #{hit.article.id} {source_line(hit.article)}", bold=True)
+        )
+        lines.append(f"   score {hit.score:.2f}")
+        snippet = " ".join(hit.passage.split())
+        lines.append(textwrap.indent(textwrap.fill(snippet, _WIDTH - 3), "   "))
+    return "\n".join(lines)
+
+
+def render_sources(articles: list[Article]) -> str:
+    if not articles:
+        return "No articles yet. Add some with: newsbot ingest PATH"
+    lines = []
+    for a in articles:
+        lines.append(f"#{a.id} {source_line(a)} ({a.passage_count} passages)")
+        if a.origin:
+            lines.append(f"    {a.origin}")
+    return "\n".join(lines)
+
+
+def render_outcome(outcome: IngestOutcome) -> str:
+    return f"{outcome.origin}: {outcome.describe()}"

@@ -1,0 +1,182 @@
+"""Typed results of the engine. Every surface (CLI, Slack, benchmarks) renders these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article's metadata: what a source line shows. `origin` is its file path or URL."""
+
+    id: int
+    headline: str
+    outlet: str | None
+    url: str | None
+    published: str | None
+    origin: str | None
+    author: str | None = None
+    ingested_at: str | None = None
+    passage_count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "headline": self.headline,
+            "outlet": self.outlet,
+            "url": self.url,
+            "published": self.published,
+            "origin": self.origin,
+        }
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One or two whole sentences, verbatim: `text == article_text[start:end]`.
+
+    `highlights` are spans inside `text` (relative to `start`) of the words that
+    matched the question; `matched_terms` are those words as they appear.
+    `also_in` lists other articles that carry a near-identical sentence.
+    """
+
+    text: str
+    start: int
+    end: int
+    score: float
+    matched_terms: tuple[str, ...]
+    article: Article
+    highlights: tuple[tuple[int, int], ...] = ()
+    also_in: tuple[Article, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "quote": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+            "matched_terms": list(self.matched_terms),
+            "article": self.article.to_json(),
+            "also_in": [a.to_json() for a in self.also_in],
+        }
+
+
+class Confidence(StrEnum):
+    """How well the best quote covers the question; NONE means newsbot abstained."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of `Engine.answer`: quotes, or an abstention with the closest headlines."""
+
+    question: str
+    quotes: tuple[Quote, ...]
+    abstained: bool
+    confidence: Confidence
+    evidence: float
+    closest: tuple[Article, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "confidence": self.confidence.value,
+            "evidence": round(self.evidence, 4),
+            "answers": [q.to_json() for q in self.quotes],
+            "closest": [a.to_json() for a in self.closest],
+        }
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article ranked by `Engine.search`, with its best passage."""
+
+    article: Article
+    score: float
+    passage: str
+    passage_start: int
+    passage_end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "article": self.article.to_json(),
+            "score": round(self.score, 4),
+            "passage": self.passage,
+            "start": self.passage_start,
+            "end": self.passage_end,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: tuple[SearchHit, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "results": [h.to_json() for h in self.hits]}
+
+
+class Status(StrEnum):
+    ADDED = "added"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one ingested item. `article_id` is set unless it failed."""
+
+    origin: str
+    status: Status
+    article_id: int | None = None
+    headline: str | None = None
+    outlet: str | None = None
+    passage_count: int = 0
+    reason: str | None = None
+
+    def describe(self) -> str:
+        """The one result line the CLI and Slack print for this item."""
+        if self.status is Status.ADDED:
+            outlet = f" · {self.outlet}" if self.outlet else ""
+            return (
+                f"added #{self.article_id}: {self.headline}{outlet} ({self.passage_count} passages)"
+            )
+        if self.status is Status.DUPLICATE:
+            return f"already indexed as #{self.article_id}"
+        return f"failed: {self.reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "status": self.status.value,
+            "article_id": self.article_id,
+            "headline": self.headline,
+            "outlet": self.outlet,
+            "passages": self.passage_count,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    """An article as read from a file, stdin or a page, before cleaning and storing.
+
+    Metadata given here (from a manifest or HTML meta tags) wins over what the
+    cleaner guesses from the text.
+    """
+
+    text: str
+    origin: str
+    headline: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    first_line_headline: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,125 @@
+"""A question as the engine sees it: weighted terms, and what kind of answer it wants."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+
+from index.analysis import analyze
+from index.errors import QueryError
+
+MAX_QUERY_CHARS = 1000
+SYNONYM_WEIGHT = 0.4
+# Words that frame a question rather than name its topic ("What did X *say*
+# about...", "How did X *describe*..."). They still count, at this weight,
+# so a sentence with "said" in it is not preferred for that alone.
+FRAMING_WEIGHT = 0.3
+_FRAMING_WORDS = (
+    "say says said tell told describe described mention mentioned happen happened "
+    "according think thought know call called explain explained report reported "
+    "anybody anyone someone something thing things way kind possible give gave "
+    "want wanted"
+)
+
+
+class AnswerType(StrEnum):
+    """What a question asks for, read from its first words."""
+
+    NUMBER = "number"
+    DATE = "date"
+    PERSON = "person"
+    PLACE = "place"
+    OTHER = "other"
+
+
+_TYPE_RULES: list[tuple[re.Pattern[str], AnswerType]] = [
+    (re.compile(r"\bhow (many|much|long|old|far|large|big|often)\b", re.I), AnswerType.NUMBER),
+    (
+        re.compile(r"\b(what|which) (percentage|number|amount|proportion)\b", re.I),
+        AnswerType.NUMBER,
+    ),
+    (
+        re.compile(r"^\s*when\b|\bwhat (year|date|day|month|time)\b|\bin which year\b", re.I),
+        AnswerType.DATE,
+    ),
+    (
+        re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|leader|president)\b", re.I),
+        AnswerType.PERSON,
+    ),
+    (
+        re.compile(r"^\s*where\b|\bwhich (city|country|place)\b|\bin what (city|country)\b", re.I),
+        AnswerType.PLACE,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """Terms the user typed (`terms`, with repeat counts) and the expanded, weighted set."""
+
+    text: str
+    terms: dict[str, int]
+    weighted: dict[str, float]
+    groups: dict[str, frozenset[str]]
+    answer_type: AnswerType
+    # "How many countries ...": the counted thing's term, so "26 countries" can be found.
+    counted: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _synonym_groups() -> dict[str, frozenset[str]]:
+    raw = resources.files("index").joinpath("data/synonyms.txt").read_text("utf-8")
+    groups: dict[str, frozenset[str]] = {}
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        group = frozenset(t for word in line.split(",") for t in analyze(word.strip()))
+        for term in group:
+            groups[term] = groups.get(term, frozenset()) | group
+    return groups
+
+
+_COUNTED = re.compile(r"\bhow many\s+(?:of the\s+|more\s+)?([^\W\d_][\w'’-]*)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _framing_terms() -> frozenset[str]:
+    return frozenset(analyze(_FRAMING_WORDS))
+
+
+def answer_type(question: str) -> AnswerType:
+    for pattern, kind in _TYPE_RULES:
+        if pattern.search(question):
+            return kind
+    return AnswerType.OTHER
+
+
+def parse_query(text: str, *, expand: bool = True) -> ParsedQuery:
+    """Analyse a question. Raises QueryError for empty or over-long input."""
+    if not text or not text.strip():
+        raise QueryError('The question is empty. Ask something, e.g. newsbot ask "Who met whom?"')
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"The question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}."
+        )
+    terms = dict(Counter(analyze(text)))
+    framing = _framing_terms()
+    weighted: dict[str, float] = {
+        term: count * (FRAMING_WEIGHT if term in framing else 1.0) for term, count in terms.items()
+    }
+    groups: dict[str, frozenset[str]] = {}
+    synonyms = _synonym_groups() if expand else {}
+    for term in terms:
+        group = synonyms.get(term, frozenset()) | {term}
+        groups[term] = frozenset(group)
+        for other in group:
+            if other not in weighted:
+                weighted[other] = SYNONYM_WEIGHT
+    counted_match = _COUNTED.search(text)
+    counted_terms = analyze(counted_match.group(1)) if counted_match else []
+    counted = counted_terms[0] if counted_terms else None
+    return ParsedQuery(text, terms, weighted, groups, answer_type(text), counted)

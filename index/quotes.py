@@ -1,0 +1,293 @@
+"""Pick the sentences that answer a question out of the top-ranked passages.
+
+A quote is one sentence, or two neighbouring sentences of the same passage when
+the second adds question terms the first lacks. Each candidate is scored by how
+much of the question's IDF mass it covers (synonyms count a little less), how
+close together the matched words stand, whether it holds the kind of thing the
+question asks for (a number for "how many", a date for "when", a name for
+"who"), and the BM25 score of its passage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from index.analysis import Token, analyze_spans
+from index.models import Article, Quote
+from index.query import AnswerType, ParsedQuery
+from index.store import StoredPassage
+
+SYNONYM_CREDIT = 0.8
+# A question word that no article contains at all ("Japan" asked of articles
+# that never mention Japan) weighs this much more: the articles cannot be
+# about it.
+UNSEEN_FACTOR = 2.0
+# Weights of the parts of a quote's score; coverage is in [0, 1].
+PASSAGE_WEIGHT = 0.25
+TYPE_BONUS = 0.15
+PROXIMITY_WEIGHT = 0.1
+PAIR_MIN_GAIN = 0.15
+# A later quote must score at least this share of the best one.
+RELATIVE_FLOOR = 0.6
+DUPLICATE_JACCARD = 0.7
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE_RE = re.compile(
+    rf"\b(?:{_MONTHS})\.?\b|\b(?:1[6-9]|20)\d\d\b|\b(?:monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday|yesterday|today|tomorrow)\b|\b(\d{1,2})(st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+_NUMBER_RE = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty"
+    r"|forty|fifty|hundred|thousand|million|billion|dozen|dozens|half|percent)\b",
+    re.IGNORECASE,
+)
+_NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage from the index with its article, ready for sentence scoring."""
+
+    passage: StoredPassage
+    article: Article
+    retrieval_score: float
+
+
+@dataclass(frozen=True)
+class Window:
+    """A scored run of one or two sentences inside a candidate passage."""
+
+    candidate: Candidate
+    start: int  # absolute offsets in the article text
+    end: int
+    score: float
+    coverage: float
+    matched: frozenset[str]  # original query terms covered
+    terms: frozenset[str]  # all terms of the window (for near-duplicate checks)
+    tokens: tuple[Token, ...]  # spans relative to the window start
+
+
+def _has_answer_type(text: str, kind: AnswerType, query_text: str) -> bool:
+    if kind is AnswerType.NUMBER:
+        return bool(_NUMBER_RE.search(text))
+    if kind is AnswerType.DATE:
+        return bool(_DATE_RE.search(text))
+    if kind in (AnswerType.PERSON, AnswerType.PLACE):
+        asked = query_text.casefold()
+        return any(m.group().casefold() not in asked for m in _NAME_RE.finditer(text))
+    return False
+
+
+def _proximity(tokens: list[Token], wanted: set[str]) -> float:
+    """Share of the tightest token window holding every matched term (1 = adjacent)."""
+    if len(wanted) < 2:
+        return 1.0 if wanted else 0.0
+    positions = [(i, t.term) for i, t in enumerate(tokens) if t.term in wanted]
+    best = len(tokens)
+    counts: dict[str, int] = {}
+    left = 0
+    for pos, term in positions:
+        counts[term] = counts.get(term, 0) + 1
+        while len(counts) == len(wanted):
+            best = min(best, pos - positions[left][0] + 1)
+            left_term = positions[left][1]
+            counts[left_term] -= 1
+            if not counts[left_term]:
+                del counts[left_term]
+            left += 1
+    return len(wanted) / best if best else 0.0
+
+
+class QuoteScorer:
+    """Scores windows for one question, given each query term's IDF."""
+
+    def __init__(self, query: ParsedQuery, idf: dict[str, float], unseen: set[str]) -> None:
+        self.query = query
+        # A term's share of the question: its IDF times its query weight, so
+        # framing words ("say", "describe") weigh little.
+        self.idf = {t: idf[t] * min(query.weighted[t], 1.0) for t in query.terms}
+        self.total = (
+            sum(w * (UNSEEN_FACTOR if t in unseen else 1.0) for t, w in self.idf.items()) or 1.0
+        )
+        # term -> the original query term it stands for, and whether it is exact
+        self.stands_for: dict[str, tuple[str, bool]] = {}
+        for original, group in query.groups.items():
+            for term in group:
+                if term == original or term not in self.stands_for:
+                    self.stands_for[term] = (original, term == original)
+
+    def coverage(self, terms: set[str]) -> tuple[float, frozenset[str]]:
+        credit: dict[str, float] = {}
+        for term in terms:
+            hit = self.stands_for.get(term)
+            if hit is None:
+                continue
+            original, exact = hit
+            value = self.idf[original] * (1.0 if exact else SYNONYM_CREDIT)
+            credit[original] = max(credit.get(original, 0.0), value)
+        return sum(credit.values()) / self.total, frozenset(credit)
+
+    def _counts_the_counted(self, text: str, tokens: list[Token]) -> bool:
+        """For "how many X": a number stands just before X (or its synonym) in the text."""
+        counted = self.query.counted
+        if counted is None:
+            return False
+        group = self.query.groups.get(counted, frozenset({counted}))
+        for token in tokens:
+            if token.term in group:
+                before = text[max(0, token.start - 40) : token.start]
+                if _NUMBER_RE.search(" ".join(before.split()[-4:])):
+                    return True
+        return False
+
+    def window(
+        self,
+        candidate: Candidate,
+        first: int,
+        last: int,
+        best_passage: float,
+        sentence_tokens: list[list[Token]],
+    ) -> Window:
+        """Score sentences first..last of a passage (their tokens analysed once, by the caller)."""
+        passage = candidate.passage
+        start = passage.sentences[first].start
+        end = passage.sentences[last].end
+        text = passage.text[start - passage.start : end - passage.start]
+        if first == last:
+            tokens = sentence_tokens[first]
+        else:
+            tokens = []
+            for i in range(first, last + 1):
+                shift = passage.sentences[i].start - start
+                tokens.extend(
+                    Token(t.term, t.start + shift, t.end + shift) for t in sentence_tokens[i]
+                )
+        terms = {t.term for t in tokens}
+        coverage, matched = self.coverage(terms)
+        wanted = {t for t in terms if t in self.stands_for}
+        score = coverage
+        score += PROXIMITY_WEIGHT * _proximity(tokens, wanted) * coverage
+        if matched and _has_answer_type(text, self.query.answer_type, self.query.text):
+            score += TYPE_BONUS * coverage
+            if self._counts_the_counted(text, tokens):
+                score += TYPE_BONUS * coverage
+        if best_passage > 0:
+            score += PASSAGE_WEIGHT * candidate.retrieval_score / best_passage
+        if last > first:
+            score -= 0.02  # all else equal, the shorter quote
+        return Window(
+            candidate, start, end, score, coverage, matched, frozenset(terms), tuple(tokens)
+        )
+
+    def best_window(self, candidate: Candidate, best_passage: float) -> Window | None:
+        passage = candidate.passage
+        sentence_tokens = [
+            analyze_spans(passage.text[s.start - passage.start : s.end - passage.start])
+            for s in passage.sentences
+        ]
+        # Only sentences holding a question term (or synonym) can be quoted.
+        hit = [any(t.term in self.stands_for for t in ts) for ts in sentence_tokens]
+        singles = [
+            self.window(candidate, i, i, best_passage, sentence_tokens) if hit[i] else None
+            for i in range(len(passage.sentences))
+        ]
+        best: Window | None = None
+        for i, single in enumerate(singles):
+            if single is None:
+                continue
+            options = [single]
+            for j in (i - 1, i + 1):
+                other = singles[j] if 0 <= j < len(singles) else None
+                if other is None or not other.matched - single.matched:
+                    continue
+                if _crosses_paragraph(passage, min(i, j)):
+                    continue
+                pair = self.window(candidate, min(i, j), max(i, j), best_passage, sentence_tokens)
+                if pair.coverage - single.coverage >= PAIR_MIN_GAIN:
+                    options.append(pair)
+            for option in options:
+                if option.matched and (best is None or option.score > best.score):
+                    best = option
+        return best
+
+
+def _crosses_paragraph(passage: StoredPassage, first: int) -> bool:
+    """True when sentence `first` and the next one stand in different paragraphs."""
+    gap_start = passage.sentences[first].end - passage.start
+    gap_end = passage.sentences[first + 1].start - passage.start
+    return "\n\n" in passage.text[gap_start:gap_end]
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def select_quotes(
+    scorer: QuoteScorer,
+    candidates: list[Candidate],
+    k: int,
+    surface: dict[str, str],
+) -> tuple[list[Quote], float]:
+    """Up to k quotes, from different articles first; and the best window's coverage."""
+    if not candidates:
+        return [], 0.0
+    best_passage = max(c.retrieval_score for c in candidates)
+    windows = [w for c in candidates if (w := scorer.best_window(c, best_passage))]
+    # Ties go to the older article (lower id): the first to report it.
+    windows.sort(key=lambda w: (-w.score, w.candidate.article.id, w.start))
+    if not windows:
+        return [], 0.0
+    top = windows[0]
+    chosen: list[Window] = []
+    also: dict[int, list[Article]] = {}
+    for allow_same_article in (False, True):
+        for window in windows:
+            if len(chosen) >= k:
+                break
+            if any(window is c for c in chosen) or window.score < RELATIVE_FLOOR * top.score:
+                continue
+            twin = next(
+                (
+                    i
+                    for i, c in enumerate(chosen)
+                    if _jaccard(c.terms, window.terms) >= DUPLICATE_JACCARD
+                ),
+                None,
+            )
+            if twin is not None:
+                article = window.candidate.article
+                seen = also.setdefault(twin, [])
+                if article.id != chosen[twin].candidate.article.id and article not in seen:
+                    seen.append(article)
+                continue
+            same = any(c.candidate.article.id == window.candidate.article.id for c in chosen)
+            if same and not allow_same_article:
+                continue
+            chosen.append(window)
+    quotes = []
+    for i, window in enumerate(chosen):
+        quote = _quote_from(window, scorer, surface)
+        quotes.append(replace(quote, also_in=tuple(also.get(i, ()))))
+    return quotes, top.coverage
+
+
+def _quote_from(window: Window, scorer: QuoteScorer, surface: dict[str, str]) -> Quote:
+    passage = window.candidate.passage
+    text = passage.text[window.start - passage.start : window.end - passage.start]
+    highlights = tuple((t.start, t.end) for t in window.tokens if t.term in scorer.stands_for)
+    order = list(surface)
+    matched = sorted(window.matched, key=lambda t: order.index(t) if t in order else len(order))
+    return Quote(
+        text=text,
+        start=window.start,
+        end=window.end,
+        score=window.score,
+        matched_terms=tuple(surface.get(t, t) for t in matched),
+        article=window.candidate.article,
+        highlights=highlights,
+    )

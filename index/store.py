@@ -1,0 +1,325 @@
+"""SQLite, the system of record: articles, passages, and the index journal.
+
+Everything else (the BM25 index) is derived from these tables and can be
+rebuilt from them. Writes that the index must follow also append to
+`index_journal` in the same transaction, so a crash between the SQLite write
+and the index write is repaired by replaying the journal at the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from index.errors import NotFoundError, StoreError
+from index.models import Article
+from index.passages import PassageSpan
+from index.sentences import Span
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage read back for ranking: its text, sentences and article."""
+
+    id: int
+    article_id: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    article_id: int
+    op: str  # "add" or "delete"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """The SQLite database, opened through sqlite-utils, schema checked on open."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the database at {self.path}: {exc}.") from exc
+        # Autocommit mode: transactions are the explicit BEGIN ... COMMIT below.
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- schema -----------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The database at {self.path} has schema version {version}; this newsbot "
+                f"knows up to {SCHEMA_VERSION}. Upgrade newsbot."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            self.db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            self.db["articles"].create(
+                {
+                    "id": int,
+                    "headline": str,
+                    "outlet": str,
+                    "author": str,
+                    "published": str,
+                    "url": str,
+                    "origin": str,
+                    "content_hash": str,
+                    "text": str,
+                    "word_count": int,
+                    "passage_count": int,
+                    "ingested_at": str,
+                },
+                pk="id",
+                not_null={"headline", "content_hash", "text", "ingested_at"},
+                if_not_exists=True,
+            )
+            self.db["articles"].create_index(["content_hash"], unique=True, if_not_exists=True)
+            self.db["articles"].create_index(["url"], if_not_exists=True)
+            self.db["passages"].create(
+                {
+                    "id": int,
+                    "article_id": int,
+                    "ordinal": int,
+                    "start": int,
+                    "end": int,
+                    "sentences": str,
+                },
+                pk="id",
+                foreign_keys=[("article_id", "articles", "id")],
+                not_null={"article_id", "ordinal", "start", "end", "sentences"},
+                if_not_exists=True,
+            )
+            self.db["passages"].create_index(["article_id"], if_not_exists=True)
+            self.db["index_journal"].create(
+                {"seq": int, "article_id": int, "op": str}, pk="seq", if_not_exists=True
+            )
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.db.conn)
+
+    # -- meta -------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    # -- articles ---------------------------------------------------------------
+
+    def find_by_hash(self, content_hash: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE content_hash = ?", [content_hash]
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_article(
+        self,
+        *,
+        headline: str,
+        text: str,
+        content_hash: str,
+        passages: list[PassageSpan],
+        outlet: str | None = None,
+        author: str | None = None,
+        published: str | None = None,
+        url: str | None = None,
+        origin: str | None = None,
+    ) -> int:
+        """Store an article and its passages whole, or not at all; journal it."""
+        with self.transaction():
+            article_id = self._insert_article(
+                headline=headline,
+                text=text,
+                content_hash=content_hash,
+                passages=passages,
+                outlet=outlet,
+                author=author,
+                published=published,
+                url=url,
+                origin=origin,
+            )
+        return article_id
+
+    def _insert_article(self, *, passages: list[PassageSpan], **fields: object) -> int:
+        text = str(fields["text"])
+        table = self.db["articles"]
+        table.insert(
+            {
+                **fields,
+                "word_count": len(text.split()),
+                "passage_count": len(passages),
+                "ingested_at": _now(),
+            }
+        )
+        article_id = int(table.last_pk)
+        self.db["passages"].insert_all(
+            (
+                {
+                    "article_id": article_id,
+                    "ordinal": ordinal,
+                    "start": p.start,
+                    "end": p.end,
+                    "sentences": json.dumps([[s.start, s.end] for s in p.sentences]),
+                }
+                for ordinal, p in enumerate(passages)
+            ),
+            batch_size=500,
+        )
+        self.db["index_journal"].insert({"article_id": article_id, "op": "add"})
+        return article_id
+
+    def delete_article(self, article_id: int) -> Article:
+        article = self.get_article(article_id)
+        with self.transaction():
+            self.db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
+            self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+            self.db["index_journal"].insert({"article_id": article_id, "op": "delete"})
+        return article
+
+    def get_article(self, article_id: int) -> Article:
+        found = self.get_articles([article_id])
+        if article_id not in found:
+            raise NotFoundError(f"No article #{article_id}. Run `newsbot sources` to list them.")
+        return found[article_id]
+
+    def get_articles(self, ids: Iterable[int]) -> dict[int, Article]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", wanted
+        ).fetchall()
+        return {row[0]: _article(row) for row in rows}
+
+    def list_articles(self) -> list[Article]:
+        rows = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id").fetchall()
+        return [_article(row) for row in rows]
+
+    def article_text(self, article_id: int) -> str:
+        row = self.db.execute("SELECT text FROM articles WHERE id = ?", [article_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"No article #{article_id}.")
+        return str(row[0])
+
+    def count_articles(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def count_passages(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    # -- passages ---------------------------------------------------------------
+
+    def passage_ids(self, article_id: int) -> list[int]:
+        rows = self.db.execute(
+            "SELECT id FROM passages WHERE article_id = ? ORDER BY ordinal", [article_id]
+        )
+        return [row[0] for row in rows]
+
+    def get_passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        # substr() counts characters on TEXT, as Python's offsets do (1-based).
+        rows = self.db.execute(
+            "SELECT p.id, p.article_id, p.start, p.end, p.sentences, "
+            'substr(a.text, p.start + 1, p."end" - p.start) '
+            "FROM passages p JOIN articles a ON a.id = p.article_id "
+            f"WHERE p.id IN ({marks})",
+            wanted,
+        ).fetchall()
+        return {row[0]: _passage(row) for row in rows}
+
+    def iter_index_rows(
+        self, article_ids: Iterable[int] | None = None
+    ) -> Iterator[tuple[int, int, str, str]]:
+        """(passage id, article id, headline, passage text) for the index to analyse."""
+        sql = (
+            "SELECT p.id, p.article_id, a.headline, "
+            'substr(a.text, p.start + 1, p."end" - p.start) '
+            "FROM passages p JOIN articles a ON a.id = p.article_id"
+        )
+        if article_ids is None:
+            yield from self.db.execute(sql + " ORDER BY p.id")
+            return
+        ids = sorted(set(article_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            yield from self.db.execute(sql + f" WHERE p.article_id IN ({marks})", chunk)
+
+    # -- journal ----------------------------------------------------------------
+
+    def pending_journal(self) -> list[JournalEntry]:
+        rows = self.db.execute("SELECT seq, article_id, op FROM index_journal ORDER BY seq")
+        return [JournalEntry(*row) for row in rows]
+
+    def clear_journal(self, up_to_seq: int) -> None:
+        self.db.execute("DELETE FROM index_journal WHERE seq <= ?", [up_to_seq])
+
+
+_ARTICLE_COLUMNS = (
+    "id, headline, outlet, url, published, origin, author, ingested_at, passage_count"
+)
+
+
+def _article(row: tuple) -> Article:
+    return Article(*row)
+
+
+def _passage(row: tuple) -> StoredPassage:
+    sentences = tuple(Span(s, e) for s, e in json.loads(row[4]))
+    return StoredPassage(row[0], row[1], row[2], row[3], row[5], sentences)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. Nests by counting."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        if self.conn.in_transaction:
+            self.nested = True
+            return
+        self.nested = False
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.nested:
+            return
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")

@@ -1,0 +1,205 @@
+"""End-to-end tests of the `newsbot` command line, through click's runner."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import cli
+from tests.conftest import ROOT, SEEDS
+
+QUESTIONS = json.loads((ROOT / "tests/data/seed_questions.json").read_text("utf-8"))
+
+
+def _params(items: list[dict]) -> list:
+    """One case per question; a documented known miss is a strict xfail (it must fail)."""
+    return [
+        pytest.param(
+            item,
+            id=item["q"][:50],
+            marks=[pytest.mark.xfail(strict=True, reason=item["known_miss"])]
+            if "known_miss" in item
+            else [],
+        )
+        for item in items
+    ]
+
+
+@pytest.fixture
+def run(db_path: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def invoke(*args: str, stdin: str | bytes | None = None) -> Result:
+        return runner.invoke(cli, ["--db", str(db_path), *args], input=stdin)
+
+    return invoke
+
+
+def test_first_command_indexes_the_seeds(run, db_path: Path) -> None:
+    result = run("sources", "--json")
+    assert result.exit_code == 0, result.output
+    articles = json.loads(result.stdout)
+    assert len(articles) == 5
+    assert set(articles[0]) == {"id", "headline", "outlet", "url", "published", "origin"}
+    assert "indexed 5 bundled seed articles" in result.stderr
+    assert db_path.exists()
+
+
+def test_help_does_not_touch_the_database(run, db_path: Path) -> None:
+    assert run("--help").exit_code == 0
+    assert not db_path.exists()
+
+
+def test_ask_human_output_has_quotes_and_sources(run) -> None:
+    result = run("ask", "How many countries pledged to send troops?")
+    assert result.exit_code == 0
+    assert "26" in result.stdout
+    assert "Confidence:" in result.stdout
+    assert "— #" in result.stdout
+    assert "\x1b[" not in result.stdout  # piped output is plain
+
+
+def test_ask_json_contract(run) -> None:
+    result = run("ask", "--json", "-k", "2", "Where did Putin invite Zelensky for talks?")
+    data = json.loads(result.stdout)
+    assert set(data) >= {"question", "abstained", "answers", "closest"}
+    assert data["abstained"] is False and 1 <= len(data["answers"]) <= 2
+    answer = data["answers"][0]
+    assert set(answer) >= {"quote", "start", "end", "score", "matched_terms", "article"}
+    assert set(answer["article"]) == {"id", "headline", "outlet", "url", "published", "origin"}
+    text = (SEEDS / Path(answer["article"]["origin"]).name).read_text("utf-8")
+    assert answer["quote"] in text
+
+
+def test_ask_abstains_plainly(run) -> None:
+    result = run("ask", "Who won the 2024 Nobel Peace Prize?")
+    assert result.exit_code == 0
+    assert "could not find an answer" in result.stdout
+    data = json.loads(run("ask", "--json", "Who won the 2024 Nobel Peace Prize?").stdout)
+    assert data["abstained"] is True and data["answers"] == []
+
+
+@pytest.mark.parametrize("item", _params(QUESTIONS["answerable"]))
+def test_question_set_answerable(run, item: dict) -> None:
+    data = json.loads(run("ask", "--json", item["q"]).stdout)
+    assert not data["abstained"], item["q"]
+    quotes = [a["quote"].casefold() for a in data["answers"]]
+    assert any(e.casefold() in q for e in item["expect"] for q in quotes), (item["q"], quotes)
+
+
+@pytest.mark.parametrize("item", _params(QUESTIONS["unanswerable"]))
+def test_question_set_unanswerable(run, item: dict) -> None:
+    data = json.loads(run("ask", "--json", item["q"]).stdout)
+    assert data["abstained"], (item["q"], data["answers"])
+
+
+def test_search_json_contract(run) -> None:
+    data = json.loads(run("search", "--json", "-k", "2", "Coalition of the Willing").stdout)
+    assert data["query"] == "Coalition of the Willing"
+    assert len(data["results"]) == 2
+    assert set(data["results"][0]) >= {"article", "score", "passage"}
+    assert data["results"][0]["score"] >= data["results"][1]["score"]
+    assert "Coalition of the Willing" in data["results"][0]["passage"]
+
+
+def test_ingest_file_then_duplicate(run, tmp_path: Path) -> None:
+    article = tmp_path / "story.txt"
+    article.write_text(
+        "Lighthouse keeper retires\n\nThe last lighthouse keeper on the island retired on "
+        "Friday after 40 years, the council said.",
+        encoding="utf-8",
+    )
+    first = run("ingest", str(article))
+    assert first.exit_code == 0
+    assert "added #6: Lighthouse keeper retires" in first.stdout
+    second = run("ingest", str(article))
+    assert second.exit_code == 0
+    assert "already indexed as #6" in second.stdout
+    answer = json.loads(run("ask", "--json", "How long did the lighthouse keeper work?").stdout)
+    assert "40 years" in answer["answers"][0]["quote"]
+
+
+def test_ingest_stdin(run) -> None:
+    text = "Harbour reopens\n\nThe harbour reopened on Tuesday after the storm, officials said."
+    result = run("ingest", "-", stdin=text)
+    assert result.exit_code == 0
+    assert "<stdin>: added #6: Harbour reopens" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01binary\x00", "binary"),
+        (b"Price: \xa35 a ticket for the final on Saturday.", "not valid UTF-8"),
+        (b"%PDF-1.4 fake", "PDF"),
+    ],
+)
+def test_bad_input_is_one_line_and_stores_nothing(
+    run, tmp_path: Path, data: bytes, reason: str
+) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    result = run("ingest", "--json", str(path))
+    assert result.exit_code == 1
+    (outcome,) = json.loads(result.stdout)
+    assert outcome["status"] == "failed" and reason in outcome["reason"]
+    assert "\n" not in outcome["reason"]
+    assert len(json.loads(run("sources", "--json").stdout)) == 5
+
+
+def test_huge_input_is_refused(run, tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"word " * (1_100_000))
+    result = run("ingest", str(path))
+    assert result.exit_code == 1
+    assert "over the" in result.stdout and "limit" in result.stdout
+
+
+def test_ingest_directory_reports_each_item(run, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Alpha story\n\nThe alpha event happened on Monday in Rome.")
+    (tmp_path / "b.md").write_text("# Beta story\n\nThe beta event happened on Tuesday in Oslo.")
+    (tmp_path / "c.txt").write_bytes(b"\xff\xfe bad")
+    result = run("ingest", str(tmp_path))
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 3
+    assert "added #6: Alpha story" in lines[0]
+    assert "added #7: Beta story" in lines[1]
+    assert "failed: " in lines[2]
+
+
+def test_forget_and_unknown_id(run) -> None:
+    assert run("forget", "2").stdout.startswith("forgot #2: ")
+    ids = [a["id"] for a in json.loads(run("sources", "--json").stdout)]
+    assert ids == [1, 3, 4, 5]
+    missing = run("forget", "99")
+    assert missing.exit_code == 1
+    assert "No article #99" in missing.stderr
+
+
+def test_reindex(run) -> None:
+    result = run("reindex")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("reindexed ")
+
+
+def test_chat_answers_then_exits_on_eof(run) -> None:
+    result = run("chat", stdin="Where did Putin invite Zelensky for talks?\n\n")
+    assert result.exit_code == 0
+    assert "Moscow" in result.stdout
+
+
+def test_empty_question_is_a_usage_error(run) -> None:
+    result = run("ask", "   ")
+    assert result.exit_code == 1
+    assert "empty" in result.stderr
+
+
+def test_db_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "env.db"
+    monkeypatch.setenv("NEWSBOT_DB", str(target))
+    result = CliRunner().invoke(cli, ["sources"])
+    assert result.exit_code == 0
+    assert target.exists()

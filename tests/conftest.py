@@ -1,0 +1,41 @@
+"""Shared fixtures. Every test gets a clean environment and its own data directory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No NEWSBOT_/SLACK_ variable leaks in from the developer's shell or .env."""
+    for name in list(os.environ):
+        if name.startswith(("NEWSBOT_", "SLACK_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "newsbot.db"
+
+
+@pytest.fixture
+def engine(db_path: Path) -> Iterator[Engine]:
+    """An engine over the bundled seeds."""
+    with Engine(db_path, seeds_dir=SEEDS) as e:
+        yield e
+
+
+@pytest.fixture
+def empty_engine(db_path: Path) -> Iterator[Engine]:
+    with Engine(db_path, autoseed=False) as e:
+        yield e

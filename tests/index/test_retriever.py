@@ -1,0 +1,83 @@
+"""The tantivy index against reference BM25 implementations on the same terms."""
+
+from pathlib import Path
+
+import pytest
+from rank_bm25 import BM25Okapi
+
+from index import bm25
+from index.analysis import analyze
+from index.clean import clean_article
+from index.passages import build_passages
+from index.retriever import IndexDoc, Retriever
+from tests.conftest import SEEDS
+
+QUERIES = [
+    "countries pledged troops",
+    "Danish Refugee Council missile attack",
+    "Truth Social India Russia China",
+    "Vladivostok economic forum warning",
+    "Peskov root causes conflict",
+    "Austria Holy See host meeting",
+    "air support ground troops",
+    "legitimate targets destruction",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[list[str]]:
+    docs = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = clean_article(path.read_text("utf-8")).text
+        docs.extend(analyze(text[p.start : p.end]) for p in build_passages(text))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def retriever(corpus: list[list[str]], tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    r = Retriever(Path(tmp_path_factory.mktemp("ix")) / "index", title_boost=0.0)
+    r.add(IndexDoc(i, 0, terms, []) for i, terms in enumerate(corpus))
+    r.commit()
+    return r
+
+
+def _reference_scores(corpus: list[list[str]], query: list[str]) -> list[float]:
+    n = len(corpus)
+    avg = sum(map(len, corpus)) / n
+    idf = {t: bm25.idf(n, sum(t in d for d in corpus)) for t in set(query)}
+    return [bm25.score(idf, {t: d.count(t) for t in idf}, len(d), avg) for d in corpus]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_index_scores_match_the_pure_bm25_functions(
+    corpus: list[list[str]], retriever: Retriever, query: str
+) -> None:
+    terms = analyze(query)
+    hits = retriever.run(dict.fromkeys(terms, 1.0), top_k=len(corpus))
+    reference = _reference_scores(corpus, terms)
+    for hit in hits:
+        # tantivy stores document lengths in a lossy one-byte code: close, not equal.
+        assert hit.score == pytest.approx(reference[hit.passage_id], rel=0.05)
+    assert hits[0].passage_id == max(range(len(corpus)), key=reference.__getitem__)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_top5_agrees_with_rank_bm25(
+    corpus: list[list[str]], retriever: Retriever, query: str
+) -> None:
+    terms = analyze(query)
+    okapi = BM25Okapi(corpus).get_scores(terms)
+    # rank-bm25 scores every document; only those holding a query term are matches.
+    matching = [i for i, d in enumerate(corpus) if set(terms) & set(d)]
+    theirs = sorted(matching, key=lambda i: -okapi[i])[:5]
+    ours = [h.passage_id for h in retriever.run(dict.fromkeys(terms, 1.0), top_k=5)]
+    assert ours[0] == theirs[0]
+    assert len(set(ours) & set(theirs)) >= min(4, len(theirs))
+
+
+def test_query_weights_and_validation(retriever: Retriever) -> None:
+    assert retriever.run({}, 5) == []
+    with pytest.raises(ValueError):
+        retriever.run({"troop": 1.0}, 0)
+    with pytest.raises(ValueError):
+        Retriever(retriever.path, title_boost=-1)
