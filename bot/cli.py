@@ -266,6 +266,40 @@ def reindex(ctx: click.Context) -> None:
     click.echo(f"reindexed {count} passages")
 
 
+@cli.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run newsbot in Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP.
+
+    HTTP mode serves Events API, slash commands and interactivity at
+    /slack/events, and /healthz, on NEWSBOT_HOST:NEWSBOT_PORT (0.0.0.0:3000).
+    """
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.slack.app import create_app
+    from bot.slack.config import ConfigError, SlackConfig
+    from bot.slack.server import install_log_redaction, serve_http, serve_socket_mode
+
+    try:
+        config = SlackConfig.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    logging.getLogger("newsbot").setLevel(logging.INFO)
+    install_log_redaction()
+    engine = _engine(ctx)
+    try:
+        app, services = create_app(engine, config)
+    except (BoltError, SlackApiError, SlackClientError) as exc:
+        raise click.ClickException(f"Slack refused the bot token: {exc}".splitlines()[0]) from exc
+    if config.app_token:
+        click.echo("newsbot: connecting to Slack in Socket Mode", err=True)
+        serve_socket_mode(app, config.app_token)
+    else:
+        click.echo(f"newsbot: serving on http://{config.host}:{config.port}/slack/events", err=True)
+        serve_http(app, services, config.host, config.port)
+
+
 def main() -> None:
     """Console-script entry point."""
     from dotenv import load_dotenv

@@ -266,6 +266,8 @@ class Engine:
         except IngestError as exc:
             return IngestOutcome(item.origin, Status.FAILED, reason=str(exc))
         existing = self.store.find_by_hash(prepared.content_hash)
+        if existing is None and prepared.url:
+            existing = self.store.find_by_url(prepared.url)
         if existing is not None:
             return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
         article_id = self.store.add_article(
@@ -296,6 +298,12 @@ class Engine:
         if pending:
             self.store.clear_journal(pending[-1].seq)
 
+    def article_id_for_url(self, url: str) -> int | None:
+        """The article already stored under this (normalised) URL, if any."""
+        from index.fetch import normalize_url
+
+        return self.store.find_by_url(normalize_url(url))
+
     def forget(self, article_id: int) -> Article:
         """Delete an article from the database and the index."""
         article = self.store.delete_article(article_id)
@@ -324,11 +332,15 @@ class Engine:
         idf = {t: bm25.idf(total, df) for t, df in freqs.items()}
         return QuoteScorer(query, idf, unseen={t for t, df in freqs.items() if df == 0})
 
-    def answer(self, question: str, k: int = 3) -> Answer:
-        """Up to k verbatim quotes that answer `question`, or an abstention."""
+    def answer(self, question: str, k: int = 3, *, context: str | None = None) -> Answer:
+        """Up to k verbatim quotes that answer `question`, or an abstention.
+
+        `context` is an earlier question of the same conversation (a Slack
+        thread); its words help, at half weight.
+        """
         if k < 1:
             raise QueryError("k must be at least 1.")
-        query = parse_query(question)
+        query = parse_query(question, context=context)
         if not query.terms:
             raise QueryError(
                 "The question has no searchable words (only stopwords or punctuation)."

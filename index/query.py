@@ -98,8 +98,15 @@ def answer_type(question: str) -> AnswerType:
     return AnswerType.OTHER
 
 
-def parse_query(text: str, *, expand: bool = True) -> ParsedQuery:
-    """Analyse a question. Raises QueryError for empty or over-long input."""
+CONTEXT_WEIGHT = 0.5
+
+
+def parse_query(text: str, *, expand: bool = True, context: str | None = None) -> ParsedQuery:
+    """Analyse a question. Raises QueryError for empty or over-long input.
+
+    `context` (an earlier question in the same conversation) adds its terms at
+    CONTEXT_WEIGHT, so "And Italy?" after "Who will send troops?" means both.
+    """
     if not text or not text.strip():
         raise QueryError('The question is empty. Ask something, e.g. newsbot ask "Who met whom?"')
     if len(text) > MAX_QUERY_CHARS:
@@ -111,6 +118,11 @@ def parse_query(text: str, *, expand: bool = True) -> ParsedQuery:
     weighted: dict[str, float] = {
         term: count * (FRAMING_WEIGHT if term in framing else 1.0) for term, count in terms.items()
     }
+    if context:
+        for term in analyze(context[:MAX_QUERY_CHARS]):
+            if term not in terms:
+                terms[term] = 1
+                weighted[term] = CONTEXT_WEIGHT * (FRAMING_WEIGHT if term in framing else 1.0)
     groups: dict[str, frozenset[str]] = {}
     synonyms = _synonym_groups() if expand else {}
     for term in terms:

@@ -54,7 +54,10 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         try:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            # Shared across threads by the Slack server, which serialises access with a lock.
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot open the database at {self.path}: {exc}.") from exc
         # Autocommit mode: transactions are the explicit BEGIN ... COMMIT below.
@@ -140,6 +143,10 @@ class Store:
         row = self.db.execute(
             "SELECT id FROM articles WHERE content_hash = ?", [content_hash]
         ).fetchone()
+        return row[0] if row else None
+
+    def find_by_url(self, url: str) -> int | None:
+        row = self.db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()
         return row[0] if row else None
 
     def add_article(

@@ -1,0 +1,49 @@
+"""The bolt app: a WebClient on the configured API URL, and the listeners."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.slack.config import SlackConfig
+from bot.slack.listeners import register_all
+from bot.slack.services import Services
+from bot.slack.state import SlackState
+from index.engine import Engine
+
+RATE_LIMIT_RETRIES = 3
+
+
+class _DropTokenUnusedWarning(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it is ours."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_TOKEN_UNUSED_FILTER = _DropTokenUnusedWarning()
+
+
+def create_app(engine: Engine, config: SlackConfig) -> tuple[App, Services]:
+    """Build the app. Calls Slack's auth.test once, to learn newsbot's own user id."""
+    client = WebClient(token=config.bot_token, base_url=config.api_url)
+    # HTTP 429: wait for Retry-After, then try again (up to RATE_LIMIT_RETRIES times).
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    bolt_logger = logging.getLogger("newsbot.slack.bolt")
+    if _TOKEN_UNUSED_FILTER not in bolt_logger.filters:
+        bolt_logger.addFilter(_TOKEN_UNUSED_FILTER)
+    app = App(
+        client=client,
+        signing_secret=config.signing_secret or "",
+        # Socket Mode requests come over newsbot's own websocket, not signed HTTP.
+        request_verification_enabled=not config.socket_mode,
+        logger=bolt_logger,
+        # Listeners run after the acknowledgement, in bolt's worker threads.
+        process_before_response=False,
+    )
+    services = Services(engine=engine, config=config, state=SlackState(engine.db_path))
+    register_all(app, services)
+    return app, services

@@ -1,0 +1,287 @@
+"""Fetching articles from the web, safely.
+
+A URL typed into a chat bot must never let anyone reach the bot's own network,
+so every address a host resolves to must be globally routable, the checked
+address is the one connected to (DNS cannot change under us), redirects are
+followed by hand and checked one by one, and bodies are capped after
+decompression. `NEWSBOT_ALLOW_PRIVATE_URLS=1` lifts only the address check
+(for intranet news, and for tests on 127.0.0.1). It is dangerous on a server
+that can reach internal services.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from index.errors import IngestError, TooLargeError, UnsupportedInputError
+from index.ingest import MAX_BYTES, html_to_draft
+from index.models import ArticleDraft
+
+MAX_REDIRECTS = 5
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; article fetcher)"
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+TEXT_TYPES = {"text/plain"}
+FEED_TYPES = {
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "text/xml",
+    "application/rdf+xml",
+}
+_TRACKING_PARAMS = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi"
+    r"|mkt_tok|oly_anon_id|oly_enc_id|vero_id|wt\.mc_id|cmpid|ocid|ns_\w+|at_\w+)$",
+    re.IGNORECASE,
+)
+_DOTTED_QUAD = re.compile(
+    r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
+)
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+))*\.?$", re.IGNORECASE)
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched or read as an article; nothing was stored."""
+
+
+class BlockedURLError(FetchError):
+    """A URL that newsbot refuses to fetch (scheme, credentials, or a non-public address)."""
+
+
+def allow_private_from_env() -> bool:
+    return os.environ.get("NEWSBOT_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes")
+
+
+def normalize_url(url: str) -> str:
+    """Lower-case scheme and host, no fragment, no default port, no tracking parameters."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if host and ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        netloc = f"{host}:{port}"
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password:
+            userinfo += f":{parts.password}"
+        netloc = f"{userinfo}@{netloc}"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING_PARAMS.match(k)
+        ]
+    )
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def check_url_shape(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port of an acceptable URL, or BlockedURLError."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise BlockedURLError(f"{url}: not a valid URL ({exc}).") from exc
+    if parts.scheme not in ("http", "https"):
+        raise BlockedURLError(f"{url}: only http and https links can be fetched.")
+    if parts.username is not None or parts.password is not None:
+        raise BlockedURLError(f"{url}: links with a user name or password are refused.")
+    host = parts.hostname
+    if not host:
+        raise BlockedURLError(f"{url}: the link has no host.")
+    if _NUMERIC_HOST.match(host) and not _DOTTED_QUAD.match(host):
+        # "2130706433", "0x7f.1", "127.1": legal to inet_aton, never a real news site.
+        raise BlockedURLError(f"{url}: unusual numeric host {host!r} refused.")
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
+
+
+def is_public_address(address: str) -> bool:
+    """Globally routable unicast: not loopback, private, link-local, CGNAT, multicast..."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.sixtofour or ip.teredo):
+        return False  # an IPv4 address in IPv6 clothing: refuse rather than unwrap
+    return ip.is_global and not ip.is_multicast and not ip.is_unspecified
+
+
+def resolve(host: str, port: int, *, allow_private: bool) -> str:
+    """The address to connect to: every address of the host must be public."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"{host}: the name does not resolve (DNS failure).") from exc
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise FetchError(f"{host}: the name does not resolve (DNS failure).")
+    if not allow_private:
+        for address in addresses:
+            if not is_public_address(address):
+                raise BlockedURLError(
+                    f"{host} resolves to {address}, which is not a public address; refused."
+                )
+    return addresses[0]
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    url: str  # the final URL, after redirects, normalised
+    content_type: str
+    text: str
+
+
+def _media_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def _decode(body: bytes, response: httpx.Response, url: str) -> str:
+    if b"\x00" in body[:4096]:
+        raise UnsupportedInputError(f"{url}: the page is binary, not text.")
+    declared = response.charset_encoding
+    if declared is None:
+        meta = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", body[:4096], re.IGNORECASE)
+        declared = meta.group(1).decode("ascii") if meta else None
+    for encoding in (declared, "utf-8"):
+        if not encoding:
+            continue
+        try:
+            return body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    from charset_normalizer import from_bytes  # comes with trafilatura
+
+    best = from_bytes(body).best()
+    if best is None:
+        raise FetchError(f"{url}: cannot tell the page's text encoding.")
+    return str(best)
+
+
+def fetch(
+    url: str,
+    *,
+    allow_private: bool | None = None,
+    accept: frozenset[str] | set[str] = frozenset(HTML_TYPES | TEXT_TYPES),
+    max_bytes: int = MAX_BYTES,
+    transport: httpx.BaseTransport | None = None,
+) -> FetchedPage:
+    """GET a URL with every guard on. Raises FetchError (BlockedURLError) with a reason."""
+    if allow_private is None:
+        allow_private = allow_private_from_env()
+    current = normalize_url(url)
+    seen: set[str] = set()
+    timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as client:
+        for _ in range(MAX_REDIRECTS + 1):
+            if current in seen:
+                raise FetchError(f"{url}: redirect loop at {current}.")
+            seen.add(current)
+            scheme, host, port = check_url_shape(current)
+            address = resolve(host, port, allow_private=allow_private)
+            response_or_next = _get_pinned(
+                client, current, scheme, host, port, address, accept, max_bytes
+            )
+            if isinstance(response_or_next, FetchedPage):
+                return response_or_next
+            current = normalize_url(urljoin(current, response_or_next))
+        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects.")
+
+
+def _get_pinned(
+    client: httpx.Client,
+    url: str,
+    scheme: str,
+    host: str,
+    port: int,
+    address: str,
+    accept: frozenset[str] | set[str],
+    max_bytes: int,
+) -> FetchedPage | str:
+    """One request to the checked address; a page, or the next URL of a redirect."""
+    parts = urlsplit(url)
+    ip_host = f"[{address}]" if ":" in address else address
+    default_port = 443 if scheme == "https" else 80
+    netloc = ip_host if port == default_port else f"{ip_host}:{port}"
+    pinned = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    host_header = host if port == default_port else f"{host}:{port}"
+    headers = {
+        "Host": host_header,
+        "User-Agent": USER_AGENT,
+        "Accept": "text/html,text/plain;q=0.9,*/*;q=0.1",
+    }
+    try:
+        with client.stream(
+            "GET", pinned, headers=headers, extensions={"sni_hostname": host}
+        ) as response:
+            if response.is_redirect:
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError(f"{url}: a redirect without a Location.")
+                return location
+            if response.status_code >= 400:
+                raise FetchError(f"{url}: the server answered {response.status_code}.")
+            media = _media_type(response)
+            if media not in accept:
+                raise UnsupportedInputError(
+                    f"{url}: content type {media or 'unknown'} is not an article page."
+                )
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise TooLargeError(
+                    f"{url}: {int(declared):,} bytes is over the {max_bytes:,}-byte limit."
+                )
+            body = bytearray()
+            for chunk in response.iter_bytes():  # decompressed: a gzip bomb stops at the cap
+                body.extend(chunk)
+                if len(body) > max_bytes:
+                    raise TooLargeError(f"{url}: the page is over the {max_bytes:,}-byte limit.")
+            return FetchedPage(url, media, _decode(bytes(body), response, url))
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"{url}: timed out.") from exc
+    except httpx.ConnectError as exc:
+        raise FetchError(f"{url}: connection failed ({_short(exc)}).") from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{url}: {type(exc).__name__} ({_short(exc)}).") from exc
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[-1][:120] if text else type(exc).__name__
+
+
+def draft_from_page(page: FetchedPage) -> ArticleDraft:
+    """An article from a fetched page: HTML through the extractor, text as it is."""
+    if page.content_type in TEXT_TYPES:
+        return ArticleDraft(text=page.text, origin=page.url, url=page.url)
+    draft = html_to_draft(page.text, page.url, url=page.url)
+    canonical = draft.url
+    if canonical:
+        try:
+            check_url_shape(canonical)
+            canonical = normalize_url(canonical)
+        except BlockedURLError:
+            canonical = page.url
+    return ArticleDraft(
+        text=draft.text,
+        origin=page.url,
+        headline=draft.headline,
+        outlet=draft.outlet,
+        url=canonical or page.url,
+        published=draft.published,
+        author=draft.author,
+        first_line_headline=draft.first_line_headline,
+    )
+
+
+def fetch_article(url: str, *, allow_private: bool | None = None) -> ArticleDraft:
+    """Fetch a news page and extract its article, or raise FetchError with a reason."""
+    return draft_from_page(fetch(url, allow_private=allow_private))

@@ -1,0 +1,207 @@
+"""Fixtures: a fake Slack API and the real HTTP endpoint (waitress) on free local ports."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import waitress
+from slack_bolt import App
+from slack_sdk.signature import SignatureVerifier
+
+from bot.slack.app import create_app
+from bot.slack.config import SlackConfig
+from bot.slack.server import shutdown, wsgi_app
+from bot.slack.services import Services
+from index.engine import Engine
+from tests.bot.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
+from tests.conftest import SEEDS
+
+SIGNING_SECRET = "test-signing-secret"
+ALLOWED = "UALLOWED"
+ADMIN = "UADMIN"
+OTHER = "UOTHER"
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def slack_env(monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    monkeypatch.setenv("NEWSBOT_INGEST_USERS", f"{ALLOWED},{ADMIN}")
+    monkeypatch.setenv("NEWSBOT_ADMINS", ADMIN)
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_URLS", "1")
+
+
+@dataclass
+class Bot:
+    url: str
+    fake: FakeSlack
+    app: App
+    services: Services
+    server: Any
+
+    stopping: threading.Event
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.server.close()
+        shutdown(self.app, self.services)
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        sig = signature or SignatureVerifier(SIGNING_SECRET).generate_signature(
+            timestamp=ts, body=body
+        )
+        all_headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig,
+            **(headers or {}),
+        }
+        return httpx.post(self.url + "/slack/events", content=body, headers=all_headers, timeout=10)
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str = "Ev1",
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        body = {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+        }
+        return self.post(json.dumps(body).encode(), "application/json", headers=headers, **kwargs)
+
+    def command(self, command: str, text: str, user: str) -> httpx.Response:
+        form = {
+            "token": "legacy",
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": user,
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": f"{self.fake.url}/response/{command.strip('/')}",
+            "trigger_id": "trig",
+        }
+        return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+    def action(self, payload: dict[str, Any]) -> httpx.Response:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded")
+
+
+def start_bot(engine: Engine, fake: FakeSlack) -> Bot:
+    app, services = create_app(engine, SlackConfig.from_env())
+    server = waitress.create_server(wsgi_app(app, services), host="127.0.0.1", port=0, threads=4)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            # waitress has no stop(): closing its sockets under select() ends the loop so.
+            if not stopping.is_set():
+                raise
+
+    threading.Thread(target=run, daemon=True).start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    return Bot(url, fake, app, services, server, stopping)
+
+
+@pytest.fixture
+def bot(slack_env: None, fake_slack: FakeSlack, db_path: Path) -> Iterator[Bot]:
+    with Engine(db_path, seeds_dir=SEEDS) as engine:
+        running = start_bot(engine, fake_slack)
+        yield running
+        running.stop()
+
+
+def mention(
+    text: str,
+    *,
+    ts: str = "1700000100.000100",
+    channel: str = "C1",
+    user: str = OTHER,
+    thread_ts: str | None = None,
+) -> dict[str, Any]:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER}> {text}",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def message(
+    text: str,
+    *,
+    ts: str,
+    channel: str,
+    channel_type: str,
+    user: str = OTHER,
+    thread_ts: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    event = {
+        "type": "message",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "channel_type": channel_type,
+        "event_ts": ts,
+        **extra,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def blocks_text(call: dict[str, Any]) -> str:
+    """All mrkdwn text of a recorded message's blocks."""
+    out = []
+    for block in call.get("blocks") or []:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        for element in block.get("elements", []):
+            if isinstance(element.get("text"), str):
+                out.append(element["text"])
+    return "\n".join(out)

@@ -1,0 +1,351 @@
+"""The real HTTP endpoint, signed requests, and a fake Slack Web API, all on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import httpx
+import pytest
+
+from bot.slack.services import GENERIC_FAILURE
+from tests.bot.slack.conftest import (
+    ADMIN,
+    ALLOWED,
+    OTHER,
+    Bot,
+    blocks_text,
+    mention,
+    message,
+    start_bot,
+)
+from tests.bot.slack.fake_slack import BOT_TOKEN, BOT_USER
+
+
+def test_mention_gets_a_threaded_reply_with_quotes(bot: Bot) -> None:
+    response = bot.event(mention("How many countries pledged to send troops?"))
+    assert response.status_code == 200
+    (reply,) = bot.fake.wait_for("chat.postMessage")
+    assert reply["channel"] == "C1"
+    assert reply["thread_ts"] == "1700000100.000100"
+    assert reply["auth"] == f"Bearer {BOT_TOKEN}"
+    text = blocks_text(reply)
+    assert ">" in text and "*troops*" in text and "26" in text
+    assert "Confidence:" in text
+    assert reply["text"]  # the fallback is always set
+
+
+def test_abstention_lists_the_closest_headlines(bot: Bot) -> None:
+    bot.event(mention("Who won the 2024 Nobel Peace Prize?"))
+    (reply,) = bot.fake.wait_for("chat.postMessage")
+    text = blocks_text(reply)
+    assert "could not find an answer" in text
+    assert "Closest articles" in text
+
+
+def test_dm_gets_an_answer_in_the_conversation(bot: Bot) -> None:
+    bot.event(
+        message(
+            "Where did Putin invite Zelensky for talks?",
+            ts="1700000200.000100",
+            channel="D1",
+            channel_type="im",
+        )
+    )
+    (reply,) = bot.fake.wait_for("chat.postMessage")
+    assert reply["channel"] == "D1"
+    assert "thread_ts" not in reply or reply["thread_ts"] in (None, "")
+    assert "Moscow" in blocks_text(reply)
+
+
+def test_follow_up_in_thread_uses_the_earlier_question(bot: Bot) -> None:
+    root = "1700000300.000100"
+    bot.event(
+        mention("Which countries offered to host a meeting between the leaders?", ts=root),
+        event_id="EvA",
+    )
+    bot.fake.wait_for("chat.postMessage")
+    bot.event(
+        message(
+            "and Türkiye?",
+            ts="1700000301.000100",
+            channel="C1",
+            channel_type="channel",
+            thread_ts=root,
+        ),
+        event_id="EvB",
+    )
+    replies = bot.fake.wait_for("chat.postMessage", 2)
+    assert replies[1]["thread_ts"] == root
+    assert "Türkiye" in blocks_text(replies[1])
+
+
+def test_opt_out_prefix_and_unknown_threads_get_no_reply(bot: Bot) -> None:
+    root = "1700000400.000100"
+    bot.event(mention("Where did Putin invite Zelensky for talks?", ts=root), event_id="EvA")
+    bot.fake.wait_for("chat.postMessage")
+    bot.event(
+        message(
+            "// just a note for the team",
+            ts="1700000401.000100",
+            channel="C1",
+            channel_type="channel",
+            thread_ts=root,
+        ),
+        event_id="EvB",
+    )
+    bot.event(
+        message(
+            "what about Moscow?",
+            ts="1700000402.000100",
+            channel="C1",
+            channel_type="channel",
+            thread_ts="1699999999.000001",
+        ),
+        event_id="EvC",
+    )
+    bot.event(
+        message(
+            "plain channel chatter", ts="1700000403.000100", channel="C1", channel_type="channel"
+        ),
+        event_id="EvD",
+    )
+    time.sleep(1.0)
+    assert len(bot.fake.of("chat.postMessage")) == 1
+
+
+def test_other_bots_and_newsbot_itself_are_ignored(bot: Bot) -> None:
+    bot.event(
+        message(
+            "How many countries pledged?",
+            ts="1700000500.000100",
+            channel="D1",
+            channel_type="im",
+            bot_id="BOTHER",
+        ),
+        event_id="EvA",
+    )
+    bot.event(
+        message(
+            "How many countries pledged?",
+            ts="1700000501.000100",
+            channel="D1",
+            channel_type="im",
+            user=BOT_USER,
+        ),
+        event_id="EvB",
+    )
+    time.sleep(1.0)
+    assert bot.fake.of("chat.postMessage") == []
+
+
+def test_retried_event_gets_no_second_reply_even_after_restart(bot: Bot) -> None:
+    event = mention("Where did Putin invite Zelensky for talks?")
+    bot.event(event, event_id="EvRetry")
+    bot.fake.wait_for("chat.postMessage")
+    bot.event(
+        event,
+        event_id="EvRetry",
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
+    # A restarted server on the same database remembers the event too.
+    restarted = start_bot(bot.services.engine, bot.fake)
+    try:
+        restarted.event(event, event_id="EvRetry", headers={"X-Slack-Retry-Num": "2"})
+        time.sleep(1.0)
+    finally:
+        restarted.stop()
+    assert len(bot.fake.of("chat.postMessage")) == 1
+
+
+def test_one_message_as_mention_and_dm_gets_one_reply(bot: Bot) -> None:
+    ts = "1700000600.000100"
+    bot.event(
+        mention("Where did Putin invite Zelensky for talks?", ts=ts, channel="D1"),
+        event_id="EvMention",
+    )
+    bot.event(
+        message(
+            f"<@{BOT_USER}> Where did Putin invite Zelensky for talks?",
+            ts=ts,
+            channel="D1",
+            channel_type="im",
+        ),
+        event_id="EvIm",
+    )
+    bot.fake.wait_for("chat.postMessage")
+    time.sleep(1.0)
+    assert len(bot.fake.of("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("tamper", ["signature", "stale"])
+def test_bad_or_stale_signature_gets_401_and_no_work(bot: Bot, tamper: str) -> None:
+    event = mention("How many countries pledged to send troops?")
+    if tamper == "signature":
+        response = bot.event(event, signature="v0=" + "0" * 64)
+    else:
+        response = bot.event(event, timestamp=int(time.time()) - 10 * 60)
+    assert response.status_code == 401
+    time.sleep(0.5)
+    assert bot.fake.of("chat.postMessage") == []
+
+
+def test_ask_is_ephemeral_then_shared(bot: Bot) -> None:
+    response = bot.command("/ask", "Where did Putin invite Zelensky for talks?", OTHER)
+    assert response.status_code == 200
+    (private,) = bot.fake.wait_for("response_url")
+    assert private["response_type"] == "ephemeral"
+    actions = [b for b in private["blocks"] if b["type"] == "actions"]
+    button = actions[0]["elements"][0]
+    assert button["text"]["text"] == "Share in channel"
+    bot.action(
+        {
+            "type": "block_actions",
+            "user": {"id": OTHER},
+            "team": {"id": "T1"},
+            "channel": {"id": "C1"},
+            "container": {"type": "message", "channel_id": "C1"},
+            "response_url": f"{bot.fake.url}/response/share",
+            "trigger_id": "t",
+            "actions": [
+                {
+                    "action_id": button["action_id"],
+                    "value": button["value"],
+                    "type": "button",
+                    "block_id": "b",
+                    "action_ts": "1",
+                }
+            ],
+        }
+    )
+    (shared,) = bot.fake.wait_for("chat.postMessage")
+    assert shared["channel"] == "C1"
+    assert "Moscow" in blocks_text(shared)
+    assert f"<@{OTHER}>" in blocks_text(shared)
+    deleted = bot.fake.wait_for("response_url", 2)[1]
+    assert deleted["delete_original"] is True
+
+
+def test_ingest_by_allowed_user_confirms_with_headline(bot: Bot) -> None:
+    text = (
+        "Lighthouse keeper retires\n\nThe last lighthouse keeper on the island retired on "
+        "Friday after 40 years, the harbour council said."
+    )
+    response = bot.command("/ingest", text, ALLOWED)
+    assert response.status_code == 200
+    assert "Adding" in response.json()["text"]
+    (result,) = bot.fake.wait_for("response_url")
+    assert result["text"].startswith("Added #6: *Lighthouse keeper retires*")
+    assert "(1 passages)" in result["text"]
+    bot.command("/ingest", text, ALLOWED)
+    assert bot.fake.wait_for("response_url", 2)[1]["text"] == "Already indexed as #6."
+
+
+def test_ingest_by_refused_user_is_private_and_stores_nothing(bot: Bot) -> None:
+    response = bot.command("/ingest", "Some article text that is long enough to store.", OTHER)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral" and "not allowed" in body["text"]
+    time.sleep(0.5)
+    assert bot.fake.of("response_url") == []
+    assert len(bot.services.engine.sources()) == 5
+
+
+def test_ingest_url_is_fetched_after_the_ack(bot: Bot) -> None:
+    page = (
+        b"<html><head><title>Ferry | Coast Times</title>"
+        b"<meta property='og:site_name' content='Coast Times'></head><body><nav>Home</nav>"
+        b"<article><h1>Night ferry returns to the island</h1>"
+        b"<p>The night ferry to the island resumed service on Sunday after a two-year pause, "
+        b"the operator said.</p><p>Tickets cost 12 euros, and the first crossing was full.</p>"
+        b"</article></body></html>"
+    )
+    bot.fake.pages["ferry"] = ("text/html; charset=utf-8", page)
+    response = bot.command("/ingest", f"<{bot.fake.url}/web/ferry?utm_source=x>", ALLOWED)
+    assert "Fetching" in response.json()["text"]
+    (result,) = bot.fake.wait_for("response_url")
+    assert "Night ferry returns to the island" in result["text"]
+    assert "Coast Times" in result["text"]
+
+
+def test_file_shared_in_dm_is_ingested(bot: Bot) -> None:
+    bot.fake.files["story.txt"] = (
+        b"Bridge reopens\n\nThe old bridge reopened to traffic on Monday after repairs."
+    )
+    file_info = {
+        "id": "F1",
+        "name": "story.txt",
+        "size": 80,
+        "url_private_download": f"{bot.fake.url}/files/story.txt",
+    }
+    bot.event(
+        message(
+            "",
+            ts="1700000700.000100",
+            channel="D1",
+            channel_type="im",
+            user=ALLOWED,
+            subtype="file_share",
+            files=[file_info],
+        )
+    )
+    (reply,) = bot.fake.wait_for("chat.postMessage")
+    assert "Added #6: *Bridge reopens*" in reply["text"]
+    (download,) = bot.fake.of("file_download")
+    assert download["auth"] == f"Bearer {BOT_TOKEN}"
+
+
+def test_article_text_is_escaped(bot: Bot) -> None:
+    text = (
+        "Office party notice\n\nThe memo told <!channel> that pizza & drinks arrive at "
+        "the zeppelin hangar on Friday."
+    )
+    bot.command("/ingest", text, ALLOWED)
+    bot.fake.wait_for("response_url")
+    bot.event(mention("What arrives at the zeppelin hangar?"))
+    (reply,) = bot.fake.wait_for("chat.postMessage")
+    rendered = blocks_text(reply)
+    assert "&lt;!channel&gt;" in rendered and "&amp;" in rendered
+    assert "<!channel>" not in json.dumps(reply["blocks"])
+
+
+def test_rate_limited_call_is_retried_after_retry_after(bot: Bot) -> None:
+    bot.fake.rate_limit["chat.postMessage"] = 1
+    bot.event(mention("Where did Putin invite Zelensky for talks?"))
+    calls = bot.fake.wait_for("chat.postMessage", 2, timeout=15)
+    assert [c["status"] for c in calls] == [429, 200]
+    assert calls[1]["at"] - calls[0]["at"] >= 0.9  # Retry-After: 1
+
+
+def test_sources_and_forget_permissions(bot: Bot) -> None:
+    bot.command("/newsbot", "sources", OTHER)
+    (listing,) = bot.fake.wait_for("response_url")
+    assert "#1" in blocks_text(listing) and "#5" in blocks_text(listing)
+    refused = bot.command("/newsbot", "forget 2", ALLOWED)
+    assert "only newsbot admins" in refused.json()["text"]
+    bot.command("/newsbot", "forget 2", ADMIN)
+    forgot = bot.fake.wait_for("response_url", 2)[1]
+    assert forgot["text"].startswith("Forgot #2:")
+    assert [a.id for a in bot.services.engine.sources()] == [1, 3, 4, 5]
+
+
+def test_unexpected_error_tells_the_user_and_logs_the_traceback(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(bot.services.engine, "answer", broken)
+    with caplog.at_level(logging.ERROR):
+        bot.event(mention("Where did Putin invite Zelensky for talks?"))
+        (reply,) = bot.fake.wait_for("chat.postMessage")
+    assert reply["text"] == GENERIC_FAILURE
+    assert any("disk on fire" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+    assert BOT_TOKEN not in caplog.text
+
+
+def test_healthz(bot: Bot) -> None:
+    response = httpx.get(bot.url + "/healthz", timeout=5)
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "articles": 5}
