@@ -174,36 +174,82 @@ def _stdin_outcome(engine: Engine) -> IngestOutcome:
     return engine.ingest(draft)
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the outcomes as a JSON list.")
-@click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
-    """Add articles from files, directories, or - for stdin.
+def _is_url(arg: str) -> bool:
+    return arg.lower().startswith(("http://", "https://"))
 
-    Plain text, Markdown and HTML. One result line per item; exit code 1 if any failed.
+
+def _read_url_list(path: Path) -> list[str]:
+    """URLs from a file, one per line; blank lines and # comments are skipped."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: cannot read the URL list ({exc}).") from exc
+    urls = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    bad = [u for u in urls if not _is_url(u)]
+    if bad:
+        raise click.ClickException(f"{path}: not a URL: {bad[0]!r}.")
+    return urls
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--urls",
+    "url_list",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file of URLs (pages or RSS/Atom feeds), one per line.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcomes as a JSON list.")
+@click.option(
+    "--workers",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="How many URLs to fetch at once.",
+)
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    url_list: Path | None,
+    as_json: bool,
+    workers: int,
+) -> None:
+    """Add articles from files, directories, URLs, feeds, or - for stdin.
+
+    Files may be plain text, Markdown or HTML; directories are walked. A URL
+    is fetched (a feed's items are all fetched). One result line per item;
+    exit code 1 if any failed.
     """
+    urls = [s for s in sources if _is_url(s)]
+    if url_list is not None:
+        urls.extend(_read_url_list(url_list))
+    files = [Path(s) for s in sources if s != "-" and not _is_url(s)]
+    if not sources and url_list is None:
+        raise click.UsageError("Give at least one file, directory, URL, --urls FILE, or -.")
     engine = _engine(ctx)
     outcomes: list[IngestOutcome] = []
-    if "-" in paths:
+    if "-" in sources:
         outcome = _stdin_outcome(engine)
         outcomes.append(outcome)
         if not as_json:
             click.echo(render_text.render_outcome(outcome))
-    files = [Path(p) for p in paths if p != "-"]
+    total = len(urls)
+
+    def set_total(n: int) -> None:
+        nonlocal total
+        total += n
+
+    streams: list[Iterator[IngestOutcome]] = []
     if files:
-        total = 0
-
-        def set_total(n: int) -> None:
-            nonlocal total
-            total = n
-
-        stream = _guard(lambda: engine.ingest_paths(files, on_total=set_total))
+        streams.append(_guard(lambda: engine.ingest_paths(files, on_total=set_total)))
+    if urls:
+        streams.append(engine.ingest_urls(urls, workers=workers))
+    for stream in streams:
         outcomes.extend(_with_progress(stream, lambda: total, quiet=as_json))
     if as_json:
         _print_json([o.to_json() for o in outcomes])
-    failed = sum(o.status is Status.FAILED for o in outcomes)
-    if failed:
+    if any(o.status is Status.FAILED for o in outcomes):
         ctx.exit(1)
 
 

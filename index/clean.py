@@ -12,7 +12,6 @@ are joined with a blank line; a line that wraps mid-sentence keeps its newline.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 _TERMINAL = ".!?…"
@@ -88,12 +87,17 @@ def _is_edge_label(paragraph: str) -> bool:
     return _word_count(paragraph) <= _MAX_EDGE_LABEL_WORDS and not ends_like_sentence(paragraph)
 
 
+# Control characters (other than newline and tab), invisible format characters
+# (zero-width spaces, direction marks, BOM) and unassigned/private-use code points
+# are never article text.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\ue000-\uf8ff]"
+)
+
+
 def _normalise(raw: str) -> str:
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    # Control characters other than newline and tab are never article text.
-    return "".join(
-        ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")
-    ).replace("\t", " ")
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return _INVISIBLE.sub("", text).replace("\t", " ")
 
 
 def split_paragraphs(raw: str) -> list[str]:

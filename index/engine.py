@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import bm25
+from index import bm25, neardup
 from index.analysis import analyze, analyze_spans
+from index.bulk import DEFAULT_WORKERS, fetch_drafts
 from index.clean import clean_article
 from index.errors import EmptyArticleError, IngestError, NewsbotError, QueryError
+from index.fetch import FetchPolicy
 from index.ingest import draft_from_path, expand_paths
 from index.models import (
     Answer,
@@ -217,8 +219,11 @@ class Engine:
         """Store and index one article; failures come back as an outcome, not raised."""
         return next(self.ingest_many([draft]))
 
-    def ingest_many(self, drafts: Iterable[ArticleDraft | IngestError]) -> Iterator[IngestOutcome]:
-        """Ingest a stream; an IngestError in the stream (a bad file) becomes its outcome.
+    def ingest_many(
+        self, drafts: Iterable[ArticleDraft | IngestError | IngestOutcome]
+    ) -> Iterator[IngestOutcome]:
+        """Ingest a stream; an IngestError in the stream (a bad file) becomes its outcome,
+        and an IngestOutcome (decided upstream, like a URL already stored) passes through.
 
         Each article is committed to SQLite on its own; the index is committed
         every BULK_COMMIT_EVERY articles and at the end, so a bulk ingest costs
@@ -257,19 +262,54 @@ class Engine:
 
         return self.ingest_many(drafts())
 
-    def _ingest_one(self, item: ArticleDraft | IngestError) -> IngestOutcome:
+    def ingest_urls(
+        self,
+        urls: list[str],
+        *,
+        policy: FetchPolicy | None = None,
+        workers: int = DEFAULT_WORKERS,
+    ) -> Iterator[IngestOutcome]:
+        """Fetch pages and feeds concurrently (bounded) and ingest them; one outcome per page.
+
+        A URL already stored (after normalisation) is not fetched again.
+        """
+
+        def items() -> Iterator[ArticleDraft | IngestError | IngestOutcome]:
+            for url, result in fetch_drafts(
+                urls, known=self.store.find_by_url, policy=policy, workers=workers
+            ):
+                if isinstance(result, int):
+                    yield IngestOutcome(url, Status.DUPLICATE, article_id=result)
+                elif isinstance(result, IngestError):
+                    result.origin = url  # type: ignore[attr-defined]
+                    yield result
+                else:
+                    yield result
+
+        return self.ingest_many(items())
+
+    def _ingest_one(self, item: ArticleDraft | IngestError | IngestOutcome) -> IngestOutcome:
+        if isinstance(item, IngestOutcome):
+            return item
         if isinstance(item, IngestError):
             origin = getattr(item, "origin", "input")
-            return IngestOutcome(origin, Status.FAILED, reason=str(item))
+            return IngestOutcome(origin, Status.FAILED, reason=_reason(item, origin))
         try:
             prepared = prepare(item)
         except IngestError as exc:
-            return IngestOutcome(item.origin, Status.FAILED, reason=str(exc))
+            return IngestOutcome(item.origin, Status.FAILED, reason=_reason(exc, item.origin))
         existing = self.store.find_by_hash(prepared.content_hash)
         if existing is None and prepared.url:
             existing = self.store.find_by_url(prepared.url)
         if existing is not None:
             return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
+        signature = neardup.signature(prepared.text)
+        if signature is not None:
+            near = self.store.find_near_duplicate(signature)
+            if near is not None:
+                return IngestOutcome(
+                    item.origin, Status.NEAR_DUPLICATE, article_id=near[0], similarity=near[1]
+                )
         article_id = self.store.add_article(
             headline=prepared.headline,
             text=prepared.text,
@@ -280,6 +320,7 @@ class Engine:
             published=prepared.published,
             url=prepared.url,
             origin=prepared.origin,
+            signature=signature,
         )
         passage_ids = self.store.passage_ids(article_id)
         self.retriever.add(_index_docs(article_id, passage_ids, prepared))
@@ -384,6 +425,11 @@ class Engine:
             if len(hits) == k:
                 break
         return SearchResults(query_text, tuple(hits))
+
+
+def _reason(error: IngestError, origin: str) -> str:
+    """The error's message without the origin it starts with (the outcome names it)."""
+    return str(error).removeprefix(f"{origin}: ")
 
 
 def _distinct_articles(candidates: list[Candidate], limit: int) -> tuple[Article, ...]:

@@ -15,7 +15,9 @@ import ipaddress
 import os
 import re
 import socket
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -27,7 +29,9 @@ from index.models import ArticleDraft
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
+TOTAL_TIMEOUT = 30.0
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; article fetcher)"
+_ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1"
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 TEXT_TYPES = {"text/plain"}
 FEED_TYPES = {
@@ -58,6 +62,28 @@ class BlockedURLError(FetchError):
 
 def allow_private_from_env() -> bool:
     return os.environ.get("NEWSBOT_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes")
+
+
+def _any_address(address: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """The limits of one fetch. `address_allowed` decides which resolved addresses
+    may be connected to: public ones only, unless the operator says otherwise."""
+
+    address_allowed: Callable[[str], bool] = field(default=lambda a: is_public_address(a))
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
+    total_timeout: float = TOTAL_TIMEOUT
+    max_bytes: int = MAX_BYTES
+    max_redirects: int = MAX_REDIRECTS
+
+    @classmethod
+    def from_env(cls) -> FetchPolicy:
+        """Public addresses only, unless NEWSBOT_ALLOW_PRIVATE_URLS=1 (dangerous)."""
+        return cls(address_allowed=_any_address) if allow_private_from_env() else cls()
 
 
 def normalize_url(url: str) -> str:
@@ -115,8 +141,8 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast and not ip.is_unspecified
 
 
-def resolve(host: str, port: int, *, allow_private: bool) -> str:
-    """The address to connect to: every address of the host must be public."""
+def resolve(host: str, port: int, *, address_allowed: Callable[[str], bool]) -> str:
+    """The address to connect to: every address of the host must be allowed."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -124,12 +150,11 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise FetchError(f"{host}: the name does not resolve (DNS failure).")
-    if not allow_private:
-        for address in addresses:
-            if not is_public_address(address):
-                raise BlockedURLError(
-                    f"{host} resolves to {address}, which is not a public address; refused."
-                )
+    for address in addresses:
+        if not address_allowed(address):
+            raise BlockedURLError(
+                f"{host} resolves to {address}, which is not a public address; refused."
+            )
     return addresses[0]
 
 
@@ -169,58 +194,68 @@ def _decode(body: bytes, response: httpx.Response, url: str) -> str:
 def fetch(
     url: str,
     *,
-    allow_private: bool | None = None,
+    policy: FetchPolicy | None = None,
     accept: frozenset[str] | set[str] = frozenset(HTML_TYPES | TEXT_TYPES),
-    max_bytes: int = MAX_BYTES,
     transport: httpx.BaseTransport | None = None,
 ) -> FetchedPage:
     """GET a URL with every guard on. Raises FetchError (BlockedURLError) with a reason."""
-    if allow_private is None:
-        allow_private = allow_private_from_env()
+    policy = policy or FetchPolicy.from_env()
     current = normalize_url(url)
     seen: set[str] = set()
-    timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    deadline = time.monotonic() + policy.total_timeout
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as client:
-        for _ in range(MAX_REDIRECTS + 1):
+        for _ in range(policy.max_redirects + 1):
             if current in seen:
                 raise FetchError(f"{url}: redirect loop at {current}.")
             seen.add(current)
             scheme, host, port = check_url_shape(current)
-            address = resolve(host, port, allow_private=allow_private)
-            response_or_next = _get_pinned(
-                client, current, scheme, host, port, address, accept, max_bytes
-            )
-            if isinstance(response_or_next, FetchedPage):
-                return response_or_next
-            current = normalize_url(urljoin(current, response_or_next))
-        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects.")
+            address = resolve(host, port, address_allowed=policy.address_allowed)
+            target = _Target(current, scheme, host, port, address)
+            result = _get_pinned(client, target, accept, policy, deadline)
+            if isinstance(result, FetchedPage):
+                return result
+            current = normalize_url(urljoin(current, result))
+        raise FetchError(f"{url}: more than {policy.max_redirects} redirects.")
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    scheme: str
+    host: str
+    port: int
+    address: str
+
+    def pinned_url(self) -> str:
+        """The URL with the checked address in place of the host name."""
+        parts = urlsplit(self.url)
+        ip_host = f"[{self.address}]" if ":" in self.address else self.address
+        netloc = ip_host if self.port == self.default_port else f"{ip_host}:{self.port}"
+        return urlunsplit((self.scheme, netloc, parts.path or "/", parts.query, ""))
+
+    @property
+    def default_port(self) -> int:
+        return 443 if self.scheme == "https" else 80
+
+    @property
+    def host_header(self) -> str:
+        return self.host if self.port == self.default_port else f"{self.host}:{self.port}"
 
 
 def _get_pinned(
     client: httpx.Client,
-    url: str,
-    scheme: str,
-    host: str,
-    port: int,
-    address: str,
+    target: _Target,
     accept: frozenset[str] | set[str],
-    max_bytes: int,
+    policy: FetchPolicy,
+    deadline: float,
 ) -> FetchedPage | str:
     """One request to the checked address; a page, or the next URL of a redirect."""
-    parts = urlsplit(url)
-    ip_host = f"[{address}]" if ":" in address else address
-    default_port = 443 if scheme == "https" else 80
-    netloc = ip_host if port == default_port else f"{ip_host}:{port}"
-    pinned = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
-    host_header = host if port == default_port else f"{host}:{port}"
-    headers = {
-        "Host": host_header,
-        "User-Agent": USER_AGENT,
-        "Accept": "text/html,text/plain;q=0.9,*/*;q=0.1",
-    }
+    url = target.url
+    headers = {"Host": target.host_header, "User-Agent": USER_AGENT, "Accept": _ACCEPT}
     try:
         with client.stream(
-            "GET", pinned, headers=headers, extensions={"sni_hostname": host}
+            "GET", target.pinned_url(), headers=headers, extensions={"sni_hostname": target.host}
         ) as response:
             if response.is_redirect:
                 location = response.headers.get("location")
@@ -234,19 +269,26 @@ def _get_pinned(
                 raise UnsupportedInputError(
                     f"{url}: content type {media or 'unknown'} is not an article page."
                 )
+            limit = policy.max_bytes
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise TooLargeError(
-                    f"{url}: {int(declared):,} bytes is over the {max_bytes:,}-byte limit."
-                )
+            if (
+                declared.isdigit()
+                and int(declared) > limit
+                and not response.headers.get("content-encoding")
+            ):
+                raise TooLargeError(f"{url}: {int(declared):,} bytes is over the {limit:,} limit.")
             body = bytearray()
             for chunk in response.iter_bytes():  # decompressed: a gzip bomb stops at the cap
                 body.extend(chunk)
-                if len(body) > max_bytes:
-                    raise TooLargeError(f"{url}: the page is over the {max_bytes:,}-byte limit.")
+                if len(body) > limit:
+                    raise TooLargeError(f"{url}: the page is over the {limit:,}-byte limit.")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"{url}: timed out (over {policy.total_timeout:g} s).")
             return FetchedPage(url, media, _decode(bytes(body), response, url))
     except httpx.TimeoutException as exc:
         raise FetchError(f"{url}: timed out.") from exc
+    except httpx.DecodingError as exc:
+        raise FetchError(f"{url}: the compressed body is corrupt.") from exc
     except httpx.ConnectError as exc:
         raise FetchError(f"{url}: connection failed ({_short(exc)}).") from exc
     except httpx.HTTPError as exc:
@@ -282,6 +324,6 @@ def draft_from_page(page: FetchedPage) -> ArticleDraft:
     )
 
 
-def fetch_article(url: str, *, allow_private: bool | None = None) -> ArticleDraft:
+def fetch_article(url: str, *, policy: FetchPolicy | None = None) -> ArticleDraft:
     """Fetch a news page and extract its article, or raise FetchError with a reason."""
-    return draft_from_page(fetch(url, allow_private=allow_private))
+    return draft_from_page(fetch(url, policy=policy))

@@ -125,6 +125,7 @@ class SearchResults:
 class Status(StrEnum):
     ADDED = "added"
     DUPLICATE = "duplicate"
+    NEAR_DUPLICATE = "near_duplicate"
     FAILED = "failed"
 
 
@@ -139,6 +140,7 @@ class IngestOutcome:
     outlet: str | None = None
     passage_count: int = 0
     reason: str | None = None
+    similarity: float | None = None
 
     def describe(self) -> str:
         """The one result line the CLI and Slack print for this item."""
@@ -149,6 +151,9 @@ class IngestOutcome:
             )
         if self.status is Status.DUPLICATE:
             return f"already indexed as #{self.article_id}"
+        if self.status is Status.NEAR_DUPLICATE:
+            share = f"{(self.similarity or 0):.0%}"
+            return f"near-duplicate of #{self.article_id} ({share} the same text); not added"
         return f"failed: {self.reason}"
 
     def to_json(self) -> dict[str, Any]:
@@ -160,6 +165,7 @@ class IngestOutcome:
             "outlet": self.outlet,
             "passages": self.passage_count,
             "reason": self.reason,
+            "similarity": None if self.similarity is None else round(self.similarity, 3),
         }
 
 

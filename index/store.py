@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import sqlite_utils
 
+from index import neardup
 from index.errors import NotFoundError, StoreError
 from index.models import Article
 from index.passages import PassageSpan
 from index.sentences import Span
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -82,48 +84,69 @@ class Store:
         if version == SCHEMA_VERSION:
             return
         with self.transaction():
-            self.db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-            self.db["articles"].create(
-                {
-                    "id": int,
-                    "headline": str,
-                    "outlet": str,
-                    "author": str,
-                    "published": str,
-                    "url": str,
-                    "origin": str,
-                    "content_hash": str,
-                    "text": str,
-                    "word_count": int,
-                    "passage_count": int,
-                    "ingested_at": str,
-                },
-                pk="id",
-                not_null={"headline", "content_hash", "text", "ingested_at"},
-                if_not_exists=True,
-            )
-            self.db["articles"].create_index(["content_hash"], unique=True, if_not_exists=True)
-            self.db["articles"].create_index(["url"], if_not_exists=True)
-            self.db["passages"].create(
-                {
-                    "id": int,
-                    "article_id": int,
-                    "ordinal": int,
-                    "start": int,
-                    "end": int,
-                    "sentences": str,
-                },
-                pk="id",
-                foreign_keys=[("article_id", "articles", "id")],
-                not_null={"article_id", "ordinal", "start", "end", "sentences"},
-                if_not_exists=True,
-            )
-            self.db["passages"].create_index(["article_id"], if_not_exists=True)
-            self.db["index_journal"].create(
-                {"seq": int, "article_id": int, "op": str}, pk="seq", if_not_exists=True
-            )
+            if version < 1:
+                self._create_v1()
+            if version < 2:
+                self._upgrade_to_v2()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _create_v1(self) -> None:
+        """Version 1: articles, passages, the index journal."""
+        self.db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        self.db["articles"].create(
+            {
+                "id": int,
+                "headline": str,
+                "outlet": str,
+                "author": str,
+                "published": str,
+                "url": str,
+                "origin": str,
+                "content_hash": str,
+                "text": str,
+                "word_count": int,
+                "passage_count": int,
+                "ingested_at": str,
+            },
+            pk="id",
+            not_null={"headline", "content_hash", "text", "ingested_at"},
+            if_not_exists=True,
+        )
+        self.db["articles"].create_index(["content_hash"], unique=True, if_not_exists=True)
+        self.db["articles"].create_index(["url"], if_not_exists=True)
+        self.db["passages"].create(
+            {
+                "id": int,
+                "article_id": int,
+                "ordinal": int,
+                "start": int,
+                "end": int,
+                "sentences": str,
+            },
+            pk="id",
+            foreign_keys=[("article_id", "articles", "id")],
+            not_null={"article_id", "ordinal", "start", "end", "sentences"},
+            if_not_exists=True,
+        )
+        self.db["passages"].create_index(["article_id"], if_not_exists=True)
+        self.db["index_journal"].create(
+            {"seq": int, "article_id": int, "op": str}, pk="seq", if_not_exists=True
+        )
+
+    def _upgrade_to_v2(self) -> None:
+        """Version 2: MinHash signatures and LSH buckets, for near-duplicate detection."""
+        self.db["articles"].add_column("minhash", bytes)
+        self.db["article_lsh"].create(
+            {"bucket": int, "article_id": int},
+            foreign_keys=[("article_id", "articles", "id")],
+            if_not_exists=True,
+        )
+        self.db["article_lsh"].create_index(["bucket"], if_not_exists=True)
+        self.db["article_lsh"].create_index(["article_id"], if_not_exists=True)
+        rows = self.db.execute("SELECT id, text FROM articles").fetchall()
+        for article_id, text in rows:  # existing articles get their signatures now
+            self._store_signature(article_id, neardup.signature(text))
 
     def transaction(self) -> _Transaction:
         return _Transaction(self.db.conn)
@@ -161,6 +184,7 @@ class Store:
         published: str | None = None,
         url: str | None = None,
         origin: str | None = None,
+        signature: np.ndarray | None = None,
     ) -> int:
         """Store an article and its passages whole, or not at all; journal it."""
         with self.transaction():
@@ -175,40 +199,77 @@ class Store:
                 url=url,
                 origin=origin,
             )
+            self._store_signature(article_id, signature)
         return article_id
 
+    def _store_signature(self, article_id: int, signature: np.ndarray | None) -> None:
+        if signature is None:
+            return
+        self.db.execute(
+            "UPDATE articles SET minhash = ? WHERE id = ?", [neardup.to_blob(signature), article_id]
+        )
+        self.db.conn.executemany(
+            "INSERT INTO article_lsh (bucket, article_id) VALUES (?, ?)",
+            [(bucket, article_id) for bucket in neardup.bands(signature)],
+        )
+
+    def find_near_duplicate(self, signature: np.ndarray) -> tuple[int, float] | None:
+        """The most similar stored article at or above neardup.NEAR_DUPLICATE, if any."""
+        buckets = neardup.bands(signature)
+        marks = ",".join("?" * len(buckets))
+        rows = self.db.execute(
+            "SELECT id, minhash FROM articles WHERE id IN "
+            f"(SELECT DISTINCT article_id FROM article_lsh WHERE bucket IN ({marks}))",
+            buckets,
+        ).fetchall()
+        best: tuple[int, float] | None = None
+        for article_id, blob in rows:
+            score = neardup.similarity(signature, neardup.from_blob(blob))
+            if score >= neardup.NEAR_DUPLICATE and (best is None or score > best[1]):
+                best = (article_id, score)
+        return best
+
     def _insert_article(self, *, passages: list[PassageSpan], **fields: object) -> int:
+        # Plain SQL on the hot path: sqlite-utils' insert() re-reads the table's
+        # schema on every call, which dominated bulk ingest. The schema itself is
+        # still created and migrated through sqlite-utils above.
         text = str(fields["text"])
-        table = self.db["articles"]
-        table.insert(
-            {
-                **fields,
-                "word_count": len(text.split()),
-                "passage_count": len(passages),
-                "ingested_at": _now(),
-            }
+        row = {
+            **fields,
+            "word_count": len(text.split()),
+            "passage_count": len(passages),
+            "ingested_at": _now(),
+        }
+        columns = ", ".join(f'"{name}"' for name in row)
+        marks = ", ".join("?" * len(row))
+        cursor = self.db.conn.execute(
+            f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values())
         )
-        article_id = int(table.last_pk)
-        self.db["passages"].insert_all(
-            (
-                {
-                    "article_id": article_id,
-                    "ordinal": ordinal,
-                    "start": p.start,
-                    "end": p.end,
-                    "sentences": json.dumps([[s.start, s.end] for s in p.sentences]),
-                }
+        article_id = int(cursor.lastrowid or 0)
+        self.db.conn.executemany(
+            'INSERT INTO passages (article_id, ordinal, start, "end", sentences) '
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    article_id,
+                    ordinal,
+                    p.start,
+                    p.end,
+                    json.dumps([[s.start, s.end] for s in p.sentences]),
+                )
                 for ordinal, p in enumerate(passages)
-            ),
-            batch_size=500,
+            ],
         )
-        self.db["index_journal"].insert({"article_id": article_id, "op": "add"})
+        self.db.conn.execute(
+            "INSERT INTO index_journal (article_id, op) VALUES (?, 'add')", [article_id]
+        )
         return article_id
 
     def delete_article(self, article_id: int) -> Article:
         article = self.get_article(article_id)
         with self.transaction():
             self.db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
+            self.db.execute("DELETE FROM article_lsh WHERE article_id = ?", [article_id])
             self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
             self.db["index_journal"].insert({"article_id": article_id, "op": "delete"})
         return article

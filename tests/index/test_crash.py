@@ -1,25 +1,40 @@
 """Kill an ingest at random points; the next open must find SQLite and the index agreeing."""
 
+import contextlib
 import os
 import random
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from index.engine import Engine
 
 ARTICLES = 3000
+URL_ARTICLES = 600
 
 
-def _write_corpus(directory: Path) -> None:
+_VOCABULARY = (
+    "harbour council vessel cargo ferry bridge minister budget storm river school hospital "
+    "market strike museum airport festival court police union factory election railway"
+).split()
+
+
+def _write_corpus(directory: Path, count: int = ARTICLES) -> None:
+    """`count` distinct articles (random word order, so no two are near-duplicates)."""
     directory.mkdir()
-    for n in range(ARTICLES):
+    rng = random.Random(7)
+    for n in range(count):
+        sentences = [
+            " ".join(rng.choice(_VOCABULARY) for _ in range(12)).capitalize() + "."
+            for _ in range(6)
+        ]
         (directory / f"{n:04d}.txt").write_text(
             f"Story number {n} about the harbour\n\n"
             f"The harbour master confirmed that vessel marker{n}tag docked on Monday. "
-            f"Officials said cargo item {n} was unloaded without delay.\n\n"
-            "Dock workers described the operation as routine and efficient.",
+            + " ".join(sentences),
             encoding="utf-8",
         )
 
@@ -59,3 +74,71 @@ def test_killed_ingests_leave_a_consistent_store(tmp_path: Path) -> None:
     finished = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     assert finished.returncode == 0, finished.stderr
     assert _check_consistent(db) == ARTICLES
+
+
+class _Pages(BaseHTTPRequestHandler):
+    """/p/N: article N of the corpus as an HTML page."""
+
+    corpus: Path
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        name = self.path.rsplit("/", 1)[-1]
+        path = self.corpus / f"{name}.txt"
+        if not path.is_file():
+            self.send_response(404)
+            self.end_headers()
+            return
+        headline, body = path.read_text("utf-8").split("\n\n", 1)
+        page = f"<html><head><title>{headline}</title></head><body><article><h1>{headline}</h1>"
+        page += f"<p>{body}</p></article></body></html>"
+        data = page.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        # The ingest may be killed mid-fetch: that is the point of this test.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
+
+
+def test_killed_url_ingests_leave_a_consistent_store(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, count=URL_ARTICLES)
+    handler = type("Pages", (_Pages,), {"corpus": corpus})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        url_list = tmp_path / "urls.txt"
+        url_list.write_text(
+            "\n".join(f"http://127.0.0.1:{port}/p/{n:04d}" for n in range(URL_ARTICLES))
+        )
+        db = tmp_path / "urls.db"
+        command = [sys.executable, "-m", "bot", "--db", str(db), "ingest", "--urls", str(url_list)]
+        (tmp_path / "no-seeds").mkdir()
+        env = {
+            **os.environ,
+            "NEWSBOT_SEEDS": str(tmp_path / "no-seeds"),
+            "NEWSBOT_ALLOW_PRIVATE_URLS": "1",
+        }
+        rng = random.Random(99)
+        counts = []
+        for _ in range(3):
+            proc = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+            )
+            time.sleep(rng.uniform(1.0, 2.0))
+            proc.kill()
+            proc.wait()
+            counts.append(_check_consistent(db))
+        assert counts == sorted(counts) and counts[-1] < URL_ARTICLES, counts
+        finished = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+        assert finished.returncode == 0, finished.stderr
+        assert _check_consistent(db) == URL_ARTICLES
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,243 @@
+"""URL fetching: the SSRF guard, normalisation, and every failure, against a local server."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from index.engine import prepare
+from index.errors import IngestError, TooLargeError, UnsupportedInputError
+from index.fetch import (
+    BlockedURLError,
+    FetchError,
+    FetchPolicy,
+    check_url_shape,
+    fetch,
+    fetch_article,
+    is_public_address,
+    normalize_url,
+    resolve,
+)
+from tests.index.web_fixture import WebFixture
+
+LOCAL_ONLY = FetchPolicy(address_allowed=lambda address: address == "127.0.0.1")
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[WebFixture]:
+    server = WebFixture().start()
+    yield server
+    server.stop()
+
+
+# -- the address guard, with private addresses NOT allowed ----------------------
+
+BLOCKED_ADDRESSES = [
+    "127.0.0.1",
+    "127.5.5.5",
+    "10.0.0.1",
+    "172.16.3.4",
+    "192.168.1.1",
+    "169.254.169.254",
+    "100.64.0.1",
+    "100.127.255.254",
+    "224.0.0.1",
+    "239.255.255.250",
+    "0.0.0.0",
+    "255.255.255.255",
+    "::1",
+    "::",
+    "fe80::1",
+    "fc00::1",
+    "fd12:3456::1",
+    "::ffff:127.0.0.1",
+    "::ffff:8.8.8.8",
+    "ff02::1",
+    "2002:7f00:1::1",
+]
+
+
+@pytest.mark.parametrize("address", BLOCKED_ADDRESSES)
+def test_non_public_addresses_are_refused(address: str) -> None:
+    assert not is_public_address(address)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111"])
+def test_public_addresses_pass(address: str) -> None:
+    assert is_public_address(address)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://localhost:8080/",
+        "http://[::1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/",
+        "http://100.64.0.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+    ],
+)
+def test_urls_resolving_to_private_addresses_are_blocked(url: str) -> None:
+    with pytest.raises(BlockedURLError, match="not a public address"):
+        fetch(url, policy=FetchPolicy())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://127.1/",
+        "http://0177.0.0.1/",
+        "http://0x7f000001/",
+        "http://017700000001/",
+    ],
+)
+def test_odd_ipv4_spellings_are_refused(url: str) -> None:
+    with pytest.raises(BlockedURLError, match="numeric host"):
+        check_url_shape(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://example.com/a", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("gopher://127.0.0.1:70/", "only http and https"),
+        ("http://user:pw@example.com/", "user name or password"),
+        ("http://user@example.com/", "user name or password"),
+        ("http:///nohost", "no host"),
+    ],
+)
+def test_bad_url_shapes(url: str, reason: str) -> None:
+    with pytest.raises(BlockedURLError, match=reason):
+        check_url_shape(url)
+
+
+def test_a_host_with_any_private_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def two_addresses(host: str, port: int, **kwargs: object) -> list:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    with pytest.raises(BlockedURLError, match=r"10\.0\.0\.7"):
+        resolve("mixed.example", 80, address_allowed=is_public_address)
+
+
+def test_normalize_url() -> None:
+    assert (
+        normalize_url("HTTPS://News.Example.COM:443/a/b?utm_source=x&id=7&fbclid=1&gclid=2#frag")
+        == "https://news.example.com/a/b?id=7"
+    )
+    assert normalize_url("http://example.com") == "http://example.com/"
+    assert normalize_url("http://example.com:8080/x") == "http://example.com:8080/x"
+
+
+# -- fetching from the local fixture --------------------------------------------
+
+
+def test_connection_is_pinned_to_the_checked_address(
+    web: WebFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def fake_dns(host: str, *args: object, **kwargs: object) -> list:
+        if host == "127.0.0.1":  # connecting to an address literal still calls getaddrinfo
+            return real(host, *args, **kwargs)
+        lookups.append(host)
+        if host == "news.example":
+            return real("127.0.0.1", *args, **kwargs)
+        raise socket.gaierror("no such host")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
+    page = fetch(f"http://news.example:{web.port}/article/ferry", policy=LOCAL_ONLY)
+    assert "Night ferry" in page.text
+    assert lookups == ["news.example"]  # resolved once, by us; httpx never looked it up
+    assert ("/article/ferry", f"news.example:{web.port}") in web.hosts_seen
+
+
+def test_article_page_is_extracted_with_metadata(web: WebFixture) -> None:
+    draft = fetch_article(f"{web.base}/article/ferry-copy?utm_source=feed", policy=LOCAL_ONLY)
+    assert draft.headline == "Night ferry returns to Eilean Mor"
+    assert draft.outlet == "Coast Times"
+    assert draft.published == "2025-09-07"
+    assert draft.url == f"{web.base}/article/ferry"  # the canonical link wins
+    assert "Tickets cost 12 euros" in draft.text
+    for debris in (
+        "Accept all cookies",
+        "Great news for the island",
+        "Related stories",
+        "Privacy",
+        "Sport",
+    ):
+        assert debris not in draft.text
+
+
+def test_redirects_are_followed_and_checked(web: WebFixture) -> None:
+    assert "Night ferry" in fetch(f"{web.base}/redirect/5", policy=LOCAL_ONLY).text
+    with pytest.raises(FetchError, match="more than 5 redirects"):
+        fetch(f"{web.base}/redirect/6", policy=LOCAL_ONLY)
+    with pytest.raises(FetchError, match="redirect loop"):
+        fetch(f"{web.base}/loop", policy=LOCAL_ONLY)
+    with pytest.raises(BlockedURLError, match=r"10\.0\.0\.1"):
+        fetch(f"{web.base}/to-private", policy=LOCAL_ONLY)
+    with pytest.raises(BlockedURLError, match=r"169\.254\.169\.254"):
+        fetch(f"{web.base}/to-metadata", policy=LOCAL_ONLY)
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "reason"),
+    [
+        ("/missing", FetchError, "answered 404"),
+        ("/error", FetchError, "answered 500"),
+        ("/doc.pdf", UnsupportedInputError, "application/pdf"),
+        ("/binary", UnsupportedInputError, "binary"),
+        ("/huge", TooLargeError, "limit"),
+        ("/bomb", TooLargeError, "limit"),
+    ],
+)
+def test_bad_responses_fail_with_a_reason(
+    web: WebFixture, path: str, error: type, reason: str
+) -> None:
+    with pytest.raises(error, match=reason) as info:
+        fetch(f"{web.base}{path}", policy=LOCAL_ONLY)
+    assert "\n" not in str(info.value)
+
+
+def test_slow_response_times_out(web: WebFixture) -> None:
+    policy = FetchPolicy(address_allowed=LOCAL_ONLY.address_allowed, read_timeout=0.5)
+    with pytest.raises(FetchError, match="timed out"):
+        fetch(f"{web.base}/slow", policy=policy)
+
+
+def test_connection_refused_and_dns_failure() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once closed
+    with pytest.raises(FetchError, match="connection failed"):
+        fetch(f"http://127.0.0.1:{port}/", policy=LOCAL_ONLY)
+    with pytest.raises(FetchError, match="does not resolve"):
+        fetch("http://no-such-host.invalid/", policy=LOCAL_ONLY)
+
+
+def test_page_without_article_text(web: WebFixture) -> None:
+    with pytest.raises(IngestError, match="no article text"):
+        prepare(fetch_article(f"{web.base}/empty", policy=LOCAL_ONLY))
+
+
+def test_declared_charset_is_used(web: WebFixture) -> None:
+    draft = fetch_article(f"{web.base}/latin1", policy=LOCAL_ONLY)
+    assert "£5" in draft.text
+
+
+def test_plain_text_page(web: WebFixture) -> None:
+    draft = fetch_article(f"{web.base}/plain.txt", policy=LOCAL_ONLY)
+    assert draft.text.startswith("Tide tables change")
