@@ -99,5 +99,19 @@ def analyze_spans(text: str) -> list[Token]:
 
 
 def analyze(text: str) -> list[str]:
-    """Terms of `text`, in order, with repeats (BM25 needs term frequency)."""
-    return [token.term for token in analyze_spans(text)]
+    """Terms of `text`, in order, with repeats (BM25 needs term frequency).
+
+    The same terms as `analyze_spans`, without building a Token per word: this
+    runs over every passage at ingest.
+    """
+    terms: list[str] = []
+    for acronym, number, word in _TOKEN_RE.findall(text):
+        if word:
+            term = _term_for("word", word)
+        elif number:
+            term = _term_for("number", number)
+        else:
+            term = _term_for("acronym", acronym)
+        if term:
+            terms.append(term)
+    return terms

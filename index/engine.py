@@ -10,20 +10,17 @@ database is rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from index import bm25, neardup
+from index import bm25
 from index.analysis import analyze, analyze_spans
 from index.bulk import DEFAULT_WORKERS, fetch_drafts
-from index.clean import clean_article
-from index.errors import EmptyArticleError, IngestError, NewsbotError, QueryError
+from index.errors import IngestError, NewsbotError, QueryError
 from index.fetch import FetchPolicy
-from index.ingest import draft_from_path, expand_paths
+from index.ingest import expand_paths
 from index.models import (
     Answer,
     Article,
@@ -34,11 +31,11 @@ from index.models import (
     SearchResults,
     Status,
 )
-from index.passages import PassageSpan, build_passages
+from index.pipeline import Item, Prepared, default_workers, passage_terms, prepare_many
 from index.query import ParsedQuery, parse_query
 from index.quotes import Candidate, QuoteScorer, select_quotes
 from index.retriever import IndexDoc, Retriever
-from index.store import Store
+from index.store import Store, decode_terms
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +45,6 @@ ABSTAIN_BELOW = 0.4
 HIGH_CONFIDENCE = 0.8
 MEDIUM_CONFIDENCE = 0.65
 CANDIDATE_PASSAGES = 30
-MIN_ARTICLE_WORDS = 5
-HEADLINE_CHARS = 90
 BULK_COMMIT_EVERY = 1000
 
 
@@ -65,66 +60,6 @@ def default_db_path() -> Path:
 def index_path_for(db_path: Path) -> Path:
     """The index lives beside the database: newsbot.db -> newsbot.db.index/."""
     return db_path.with_name(db_path.name + ".index")
-
-
-@dataclass(frozen=True)
-class PreparedArticle:
-    """A cleaned, split, analysed article, ready to store and index."""
-
-    origin: str
-    headline: str
-    outlet: str | None
-    url: str | None
-    published: str | None
-    author: str | None
-    text: str
-    content_hash: str
-    passages: list[PassageSpan]
-
-
-def content_hash(text: str) -> str:
-    """Hash of the article text with whitespace folded: same words, same article."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
-
-
-def _derived_headline(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    if len(first) <= HEADLINE_CHARS:
-        return first
-    cut = first[:HEADLINE_CHARS].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
-
-
-def prepare(draft: ArticleDraft) -> PreparedArticle:
-    """Clean and split a draft. Raises EmptyArticleError when no article text is left."""
-    cleaned = clean_article(
-        draft.text, first_line_headline=draft.first_line_headline, known_headline=draft.headline
-    )
-    if len(cleaned.text.split()) < MIN_ARTICLE_WORDS:
-        raise EmptyArticleError(f"{draft.origin}: no article text left after cleaning.")
-    passages = build_passages(cleaned.text)
-    headline = draft.headline or cleaned.headline or _derived_headline(cleaned.text)
-    return PreparedArticle(
-        origin=draft.origin,
-        headline=" ".join(headline.split()),
-        outlet=draft.outlet or cleaned.outlet_hint,
-        url=draft.url,
-        published=draft.published,
-        author=draft.author,
-        text=cleaned.text,
-        content_hash=content_hash(cleaned.text),
-        passages=passages,
-    )
-
-
-def _index_docs(
-    article_id: int, passage_ids: list[int], prepared: PreparedArticle
-) -> list[IndexDoc]:
-    title_terms = analyze(prepared.headline)
-    return [
-        IndexDoc(pid, article_id, analyze(prepared.text[p.start : p.end]), title_terms)
-        for pid, p in zip(passage_ids, prepared.passages, strict=True)
-    ]
 
 
 class Engine:
@@ -182,11 +117,17 @@ class Engine:
         return len(pending)
 
     def _index_articles(self, article_ids: Iterable[int] | None) -> int:
-        docs = (
-            IndexDoc(pid, aid, analyze(text), analyze(headline))
-            for pid, aid, headline, text in self.store.iter_index_rows(article_ids)
-        )
-        return self.retriever.add(docs)
+        """Index passages from their stored terms: nothing is analysed again."""
+        titles: dict[int, list[str]] = {}
+
+        def docs() -> Iterator[IndexDoc]:
+            for pid, aid, headline, encoded in self.store.iter_index_rows(article_ids):
+                if aid not in titles:
+                    titles.clear()  # rows come grouped by article; keep one
+                    titles[aid] = analyze(headline)
+                yield IndexDoc(pid, aid, passage_terms(decode_terms(encoded)), titles[aid])
+
+        return self.retriever.add(docs())
 
     def reindex(self) -> int:
         """Rebuild the BM25 index from SQLite. Returns the number of passages indexed."""
@@ -219,20 +160,19 @@ class Engine:
         """Store and index one article; failures come back as an outcome, not raised."""
         return next(self.ingest_many([draft]))
 
-    def ingest_many(
-        self, drafts: Iterable[ArticleDraft | IngestError | IngestOutcome]
-    ) -> Iterator[IngestOutcome]:
-        """Ingest a stream; an IngestError in the stream (a bad file) becomes its outcome,
-        and an IngestOutcome (decided upstream, like a URL already stored) passes through.
+    def ingest_many(self, items: Iterable[Item], *, workers: int = 1) -> Iterator[IngestOutcome]:
+        """Ingest a stream of drafts or file paths, one outcome per item, in order.
 
-        Each article is committed to SQLite on its own; the index is committed
-        every BULK_COMMIT_EVERY articles and at the end, so a bulk ingest costs
-        one index commit per batch, not per article.
+        An IngestError in the stream (a bad file) becomes its outcome, and an
+        IngestOutcome (decided upstream, like a URL already stored) passes
+        through. With workers > 1, cleaning and analysis run in that many
+        processes. Each article is committed to SQLite on its own; the index is
+        committed every BULK_COMMIT_EVERY articles and at the end.
         """
         pending_index = 0
         try:
-            for item in drafts:
-                outcome = self._ingest_one(item)
+            for prepared in prepare_many(items, workers=workers):
+                outcome = self._store_prepared(prepared)
                 if outcome.status is Status.ADDED:
                     pending_index += 1
                     if pending_index >= BULK_COMMIT_EVERY:
@@ -244,23 +184,20 @@ class Engine:
                 self._commit_index()
 
     def ingest_paths(
-        self, paths: list[Path], *, on_total: Callable[[int], None] | None = None
+        self,
+        paths: list[Path],
+        *,
+        on_total: Callable[[int], None] | None = None,
+        workers: int | None = None,
     ) -> Iterator[IngestOutcome]:
-        """Ingest files and directories (walked), one outcome per file."""
+        """Ingest files and directories (walked), one outcome per file.
+
+        Large batches are read and analysed by worker processes (all cores by default).
+        """
         files = list(expand_paths(paths))
         if on_total:
             on_total(len(files))
-        manifests: dict = {}
-
-        def drafts() -> Iterator[ArticleDraft | IngestError]:
-            for path in files:
-                try:
-                    yield draft_from_path(path, manifests=manifests)
-                except IngestError as exc:
-                    exc.origin = str(path)  # type: ignore[attr-defined]
-                    yield exc
-
-        return self.ingest_many(drafts())
+        return self.ingest_many(files, workers=default_workers() if workers is None else workers)
 
     def ingest_urls(
         self,
@@ -274,7 +211,7 @@ class Engine:
         A URL already stored (after normalisation) is not fetched again.
         """
 
-        def items() -> Iterator[ArticleDraft | IngestError | IngestOutcome]:
+        def items() -> Iterator[Item]:
             for url, result in fetch_drafts(
                 urls, known=self.store.find_by_url, policy=policy, workers=workers
             ):
@@ -288,49 +225,48 @@ class Engine:
 
         return self.ingest_many(items())
 
-    def _ingest_one(self, item: ArticleDraft | IngestError | IngestOutcome) -> IngestOutcome:
+    def _store_prepared(self, item: Prepared) -> IngestOutcome:
+        """Store and index one prepared article, unless it is a duplicate or an error."""
         if isinstance(item, IngestOutcome):
             return item
         if isinstance(item, IngestError):
             origin = getattr(item, "origin", "input")
             return IngestOutcome(origin, Status.FAILED, reason=_reason(item, origin))
-        try:
-            prepared = prepare(item)
-        except IngestError as exc:
-            return IngestOutcome(item.origin, Status.FAILED, reason=_reason(exc, item.origin))
-        existing = self.store.find_by_hash(prepared.content_hash)
-        if existing is None and prepared.url:
-            existing = self.store.find_by_url(prepared.url)
+        existing = self.store.find_by_hash(item.content_hash)
+        if existing is None and item.url:
+            existing = self.store.find_by_url(item.url)
         if existing is not None:
             return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
-        signature = neardup.signature(prepared.text)
-        if signature is not None:
-            near = self.store.find_near_duplicate(signature)
+        if item.signature is not None:
+            near = self.store.find_near_duplicate(item.signature)
             if near is not None:
                 return IngestOutcome(
                     item.origin, Status.NEAR_DUPLICATE, article_id=near[0], similarity=near[1]
                 )
-        article_id = self.store.add_article(
-            headline=prepared.headline,
-            text=prepared.text,
-            content_hash=prepared.content_hash,
-            passages=prepared.passages,
-            outlet=prepared.outlet,
-            author=prepared.author,
-            published=prepared.published,
-            url=prepared.url,
-            origin=prepared.origin,
-            signature=signature,
+        added = self.store.add_article(
+            headline=item.headline,
+            text=item.text,
+            content_hash=item.content_hash,
+            passages=item.passages,
+            sentence_terms=item.sentence_terms,
+            outlet=item.outlet,
+            author=item.author,
+            published=item.published,
+            url=item.url,
+            origin=item.origin,
+            signature=item.signature,
         )
-        passage_ids = self.store.passage_ids(article_id)
-        self.retriever.add(_index_docs(article_id, passage_ids, prepared))
+        self.retriever.add(
+            IndexDoc(pid, added.id, passage_terms(terms), item.title_terms)
+            for pid, terms in zip(added.passage_ids, item.sentence_terms, strict=True)
+        )
         return IngestOutcome(
             item.origin,
             Status.ADDED,
-            article_id=article_id,
-            headline=prepared.headline,
-            outlet=prepared.outlet,
-            passage_count=len(prepared.passages),
+            article_id=added.id,
+            headline=item.headline,
+            outlet=item.outlet,
+            passage_count=len(item.passages),
         )
 
     def _commit_index(self) -> None:
@@ -368,8 +304,8 @@ class Engine:
         ]
 
     def _scorer(self, query: ParsedQuery) -> QuoteScorer:
-        total = max(self.retriever.num_docs, 1)
-        freqs = {t: self.retriever.doc_freq(t) for t in query.terms}
+        total, freqs = self.retriever.doc_freqs(query.terms)
+        total = max(total, 1)
         idf = {t: bm25.idf(total, df) for t, df in freqs.items()}
         return QuoteScorer(query, idf, unseen={t for t, df in freqs.items() if df == 0})
 
@@ -441,4 +377,4 @@ def _distinct_articles(candidates: list[Candidate], limit: int) -> tuple[Article
     return tuple(seen.values())
 
 
-__all__ = ["Engine", "NewsbotError", "default_db_path", "prepare"]
+__all__ = ["Engine", "NewsbotError", "default_db_path"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -160,8 +161,16 @@ def _with_metadata(draft: ArticleDraft, meta: dict[str, Any]) -> ArticleDraft:
 def load_manifest(directory: Path) -> dict[str, dict[str, Any]]:
     """`manifest.json` of a directory: {file name: metadata}, or {} when absent."""
     path = directory / MANIFEST_NAME
-    if not path.is_file():
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
         return {}
+    return _load_manifest(path, stamp)
+
+
+@lru_cache(maxsize=64)
+def _load_manifest(path: Path, stamp: int) -> dict[str, dict[str, Any]]:
+    """Parsed once per file version: bulk ingest asks for it once per article."""
     try:
         raw = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from index.analysis import Token, analyze_spans
+from index.analysis import analyze_spans
 from index.models import Article, Quote
 from index.query import AnswerType, ParsedQuery
 from index.store import StoredPassage
@@ -46,6 +46,16 @@ _NUMBER_RE = re.compile(
     r"|forty|fifty|hundred|thousand|million|billion|dozen|dozens|half|percent)\b",
     re.IGNORECASE,
 )
+_NUMBER_TERMS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelv twenti thirti forti "
+    "fifti hundr thousand million billion dozen".split()
+)
+
+
+def _is_number_term(term: str) -> bool:
+    return term[:1].isdigit() or term in _NUMBER_TERMS
+
+
 _NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
@@ -69,7 +79,6 @@ class Window:
     coverage: float
     matched: frozenset[str]  # original query terms covered
     terms: frozenset[str]  # all terms of the window (for near-duplicate checks)
-    tokens: tuple[Token, ...]  # spans relative to the window start
 
 
 def _has_answer_type(text: str, kind: AnswerType, query_text: str) -> bool:
@@ -83,12 +92,12 @@ def _has_answer_type(text: str, kind: AnswerType, query_text: str) -> bool:
     return False
 
 
-def _proximity(tokens: list[Token], wanted: set[str]) -> float:
-    """Share of the tightest token window holding every matched term (1 = adjacent)."""
+def _proximity(terms: list[str], wanted: set[str]) -> float:
+    """Share of the tightest run of terms holding every matched term (1 = adjacent)."""
     if len(wanted) < 2:
         return 1.0 if wanted else 0.0
-    positions = [(i, t.term) for i, t in enumerate(tokens) if t.term in wanted]
-    best = len(tokens)
+    positions = [(i, t) for i, t in enumerate(terms) if t in wanted]
+    best = len(terms)
     counts: dict[str, int] = {}
     left = 0
     for pos, term in positions:
@@ -132,17 +141,15 @@ class QuoteScorer:
             credit[original] = max(credit.get(original, 0.0), value)
         return sum(credit.values()) / self.total, frozenset(credit)
 
-    def _counts_the_counted(self, text: str, tokens: list[Token]) -> bool:
-        """For "how many X": a number stands just before X (or its synonym) in the text."""
+    def _counts_the_counted(self, terms: list[str]) -> bool:
+        """For "how many X": a number stands just before X (or its synonym)."""
         counted = self.query.counted
         if counted is None:
             return False
         group = self.query.groups.get(counted, frozenset({counted}))
-        for token in tokens:
-            if token.term in group:
-                before = text[max(0, token.start - 40) : token.start]
-                if _NUMBER_RE.search(" ".join(before.split()[-4:])):
-                    return True
+        for i, term in enumerate(terms):
+            if term in group and any(_is_number_term(t) for t in terms[max(0, i - 3) : i]):
+                return True
         return False
 
     def window(
@@ -151,50 +158,40 @@ class QuoteScorer:
         first: int,
         last: int,
         best_passage: float,
-        sentence_tokens: list[list[Token]],
     ) -> Window:
-        """Score sentences first..last of a passage (their tokens analysed once, by the caller)."""
+        """Score sentences first..last of a passage, from their stored terms."""
         passage = candidate.passage
         start = passage.sentences[first].start
         end = passage.sentences[last].end
         text = passage.text[start - passage.start : end - passage.start]
         if first == last:
-            tokens = sentence_tokens[first]
+            terms = passage.sentence_terms[first]
         else:
-            tokens = []
-            for i in range(first, last + 1):
-                shift = passage.sentences[i].start - start
-                tokens.extend(
-                    Token(t.term, t.start + shift, t.end + shift) for t in sentence_tokens[i]
-                )
-        terms = {t.term for t in tokens}
-        coverage, matched = self.coverage(terms)
-        wanted = {t for t in terms if t in self.stands_for}
+            terms = [t for i in range(first, last + 1) for t in passage.sentence_terms[i]]
+        distinct = set(terms)
+        coverage, matched = self.coverage(distinct)
+        wanted = {t for t in distinct if t in self.stands_for}
         score = coverage
-        score += PROXIMITY_WEIGHT * _proximity(tokens, wanted) * coverage
+        score += PROXIMITY_WEIGHT * _proximity(terms, wanted) * coverage
         if matched and _has_answer_type(text, self.query.answer_type, self.query.text):
             score += TYPE_BONUS * coverage
-            if self._counts_the_counted(text, tokens):
+            if self._counts_the_counted(terms):
                 score += TYPE_BONUS * coverage
         if best_passage > 0:
             score += PASSAGE_WEIGHT * candidate.retrieval_score / best_passage
         if last > first:
             score -= 0.02  # all else equal, the shorter quote
-        return Window(
-            candidate, start, end, score, coverage, matched, frozenset(terms), tuple(tokens)
-        )
+        return Window(candidate, start, end, score, coverage, matched, frozenset(distinct))
 
     def best_window(self, candidate: Candidate, best_passage: float) -> Window | None:
         passage = candidate.passage
-        sentence_tokens = [
-            analyze_spans(passage.text[s.start - passage.start : s.end - passage.start])
-            for s in passage.sentences
-        ]
+        stands_for = self.stands_for
         # Only sentences holding a question term (or synonym) can be quoted.
-        hit = [any(t.term in self.stands_for for t in ts) for ts in sentence_tokens]
         singles = [
-            self.window(candidate, i, i, best_passage, sentence_tokens) if hit[i] else None
-            for i in range(len(passage.sentences))
+            self.window(candidate, i, i, best_passage)
+            if any(t in stands_for for t in terms)
+            else None
+            for i, terms in enumerate(passage.sentence_terms)
         ]
         best: Window | None = None
         for i, single in enumerate(singles):
@@ -207,7 +204,7 @@ class QuoteScorer:
                     continue
                 if _crosses_paragraph(passage, min(i, j)):
                     continue
-                pair = self.window(candidate, min(i, j), max(i, j), best_passage, sentence_tokens)
+                pair = self.window(candidate, min(i, j), max(i, j), best_passage)
                 if pair.coverage - single.coverage >= PAIR_MIN_GAIN:
                     options.append(pair)
             for option in options:
@@ -227,6 +224,45 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
+def _score_bound(scorer: QuoteScorer, candidate: Candidate, best_passage: float) -> float:
+    """No window of this passage can score more: its coverage is at most the passage's."""
+    terms = {t for sentence in candidate.passage.sentence_terms for t in sentence}
+    coverage, _ = scorer.coverage(terms)
+    most = coverage * (1.0 + PROXIMITY_WEIGHT + 2 * TYPE_BONUS)
+    return most + PASSAGE_WEIGHT * candidate.retrieval_score / best_passage
+
+
+def _best_windows(
+    scorer: QuoteScorer, candidates: list[Candidate], k: int, best_passage: float
+) -> list[Window]:
+    """The best window of each passage that could still make the top k.
+
+    Passages are scored in order of their bound; once a passage's bound falls
+    below the k-th best article's window (or the relative floor), no later
+    passage can be quoted, so the rest are not scored at all.
+    """
+    bounded = sorted(
+        ((_score_bound(scorer, c, best_passage), c) for c in candidates),
+        key=lambda pair: -pair[0],
+    )
+    windows: list[Window] = []
+    per_article: dict[int, float] = {}
+    for bound, candidate in bounded:
+        if per_article:
+            ranked = sorted(per_article.values(), reverse=True)
+            if bound < RELATIVE_FLOOR * ranked[0]:
+                break
+            if len(ranked) >= k and bound < ranked[k - 1]:
+                break
+        window = scorer.best_window(candidate, best_passage)
+        if window is None:
+            continue
+        windows.append(window)
+        article_id = candidate.article.id
+        per_article[article_id] = max(per_article.get(article_id, 0.0), window.score)
+    return windows
+
+
 def select_quotes(
     scorer: QuoteScorer,
     candidates: list[Candidate],
@@ -237,7 +273,7 @@ def select_quotes(
     if not candidates:
         return [], 0.0
     best_passage = max(c.retrieval_score for c in candidates)
-    windows = [w for c in candidates if (w := scorer.best_window(c, best_passage))]
+    windows = _best_windows(scorer, candidates, k, best_passage)
     # Ties go to the older article (lower id): the first to report it.
     windows.sort(key=lambda w: (-w.score, w.candidate.article.id, w.start))
     if not windows:
@@ -279,7 +315,8 @@ def select_quotes(
 def _quote_from(window: Window, scorer: QuoteScorer, surface: dict[str, str]) -> Quote:
     passage = window.candidate.passage
     text = passage.text[window.start - passage.start : window.end - passage.start]
-    highlights = tuple((t.start, t.end) for t in window.tokens if t.term in scorer.stands_for)
+    # Spans only for the few quotes shown: the words that matched, to highlight.
+    highlights = tuple((t.start, t.end) for t in analyze_spans(text) if t.term in scorer.stands_for)
     order = list(surface)
     matched = sorted(window.matched, key=lambda t: order.index(t) if t in order else len(order))
     return Quote(

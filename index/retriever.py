@@ -128,8 +128,10 @@ class Retriever:
     def num_docs(self) -> int:
         return int(self.index.searcher().num_docs)
 
-    def doc_freq(self, term: str) -> int:
-        return int(self.index.searcher().doc_freq(BODY, term))
+    def doc_freqs(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """Document count and each term's document frequency, from one searcher."""
+        searcher = self.index.searcher()
+        return int(searcher.num_docs), {t: int(searcher.doc_freq(BODY, t)) for t in terms}
 
     def run(self, weighted_terms: dict[str, float], top_k: int) -> list[PassageHit]:
         """Top-k passages by BM25 for terms with query weights (repeats, synonyms)."""

@@ -14,11 +14,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import sqlite_utils
 
 from index import neardup
+from index.analysis import analyze
 from index.errors import NotFoundError, StoreError
 from index.models import Article
 from index.passages import PassageSpan
@@ -37,6 +39,12 @@ class StoredPassage:
     end: int
     text: str
     sentences: tuple[Span, ...]
+    sentence_terms: tuple[list[str], ...]  # each sentence's analysed terms, stored at ingest
+
+
+class AddedArticle(NamedTuple):
+    id: int
+    passage_ids: list[int]
 
 
 @dataclass(frozen=True)
@@ -135,8 +143,18 @@ class Store:
         )
 
     def _upgrade_to_v2(self) -> None:
-        """Version 2: MinHash signatures and LSH buckets, for near-duplicate detection."""
+        """Version 2: MinHash signatures and LSH buckets, for near-duplicate detection,
+        and each passage's analysed terms (per sentence), so neither quoting nor
+        reindexing analyses text again."""
         self.db["articles"].add_column("minhash", bytes)
+        self.db["passages"].add_column("terms", str)
+        rows = self.db.execute(
+            "SELECT p.id, a.text, p.sentences "
+            "FROM passages p JOIN articles a ON a.id = p.article_id"
+        ).fetchall()
+        for passage_id, text, spans in rows:
+            terms = encode_terms([analyze(text[a:b]) for a, b in json.loads(spans)])
+            self.db.execute("UPDATE passages SET terms = ? WHERE id = ?", [terms, passage_id])
         self.db["article_lsh"].create(
             {"bucket": int, "article_id": int},
             foreign_keys=[("article_id", "articles", "id")],
@@ -179,16 +197,22 @@ class Store:
         text: str,
         content_hash: str,
         passages: list[PassageSpan],
+        sentence_terms: list[list[list[str]]] | None = None,
         outlet: str | None = None,
         author: str | None = None,
         published: str | None = None,
         url: str | None = None,
         origin: str | None = None,
         signature: np.ndarray | None = None,
-    ) -> int:
+    ) -> AddedArticle:
         """Store an article and its passages whole, or not at all; journal it."""
+        if sentence_terms is None:  # callers that did not analyse: do it here
+            sentence_terms = [
+                [analyze(text[s.start : s.end]) for s in p.sentences] for p in passages
+            ]
         with self.transaction():
-            article_id = self._insert_article(
+            added = self._insert_article(
+                sentence_terms=sentence_terms,
                 headline=headline,
                 text=text,
                 content_hash=content_hash,
@@ -198,9 +222,11 @@ class Store:
                 published=published,
                 url=url,
                 origin=origin,
+                minhash=None if signature is None else neardup.to_blob(signature),
             )
-            self._store_signature(article_id, signature)
-        return article_id
+            if signature is not None:
+                self._store_buckets(added.id, signature)
+        return added
 
     def _store_signature(self, article_id: int, signature: np.ndarray | None) -> None:
         if signature is None:
@@ -208,6 +234,9 @@ class Store:
         self.db.execute(
             "UPDATE articles SET minhash = ? WHERE id = ?", [neardup.to_blob(signature), article_id]
         )
+        self._store_buckets(article_id, signature)
+
+    def _store_buckets(self, article_id: int, signature: np.ndarray) -> None:
         self.db.conn.executemany(
             "INSERT INTO article_lsh (bucket, article_id) VALUES (?, ?)",
             [(bucket, article_id) for bucket in neardup.bands(signature)],
@@ -229,7 +258,13 @@ class Store:
                 best = (article_id, score)
         return best
 
-    def _insert_article(self, *, passages: list[PassageSpan], **fields: object) -> int:
+    def _insert_article(
+        self,
+        *,
+        passages: list[PassageSpan],
+        sentence_terms: list[list[list[str]]],
+        **fields: object,
+    ) -> AddedArticle:
         # Plain SQL on the hot path: sqlite-utils' insert() re-reads the table's
         # schema on every call, which dominated bulk ingest. The schema itself is
         # still created and migrated through sqlite-utils above.
@@ -246,24 +281,19 @@ class Store:
             f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values())
         )
         article_id = int(cursor.lastrowid or 0)
-        self.db.conn.executemany(
-            'INSERT INTO passages (article_id, ordinal, start, "end", sentences) '
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (
-                    article_id,
-                    ordinal,
-                    p.start,
-                    p.end,
-                    json.dumps([[s.start, s.end] for s in p.sentences]),
-                )
-                for ordinal, p in enumerate(passages)
-            ],
-        )
+        passage_ids = []
+        for ordinal, (p, terms) in enumerate(zip(passages, sentence_terms, strict=True)):
+            spans = json.dumps([[s.start, s.end] for s in p.sentences])
+            cursor = self.db.conn.execute(
+                'INSERT INTO passages (article_id, ordinal, start, "end", sentences, terms) '
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (article_id, ordinal, p.start, p.end, spans, encode_terms(terms)),
+            )
+            passage_ids.append(int(cursor.lastrowid or 0))
         self.db.conn.execute(
             "INSERT INTO index_journal (article_id, op) VALUES (?, 'add')", [article_id]
         )
-        return article_id
+        return AddedArticle(article_id, passage_ids)
 
     def delete_article(self, article_id: int) -> Article:
         article = self.get_article(article_id)
@@ -322,7 +352,7 @@ class Store:
         # substr() counts characters on TEXT, as Python's offsets do (1-based).
         rows = self.db.execute(
             "SELECT p.id, p.article_id, p.start, p.end, p.sentences, "
-            'substr(a.text, p.start + 1, p."end" - p.start) '
+            'substr(a.text, p.start + 1, p."end" - p.start), p.terms '
             "FROM passages p JOIN articles a ON a.id = p.article_id "
             f"WHERE p.id IN ({marks})",
             wanted,
@@ -332,10 +362,9 @@ class Store:
     def iter_index_rows(
         self, article_ids: Iterable[int] | None = None
     ) -> Iterator[tuple[int, int, str, str]]:
-        """(passage id, article id, headline, passage text) for the index to analyse."""
+        """(passage id, article id, headline, encoded passage terms) to rebuild the index."""
         sql = (
-            "SELECT p.id, p.article_id, a.headline, "
-            'substr(a.text, p.start + 1, p."end" - p.start) '
+            "SELECT p.id, p.article_id, a.headline, p.terms "
             "FROM passages p JOIN articles a ON a.id = p.article_id"
         )
         if article_ids is None:
@@ -366,9 +395,18 @@ def _article(row: tuple) -> Article:
     return Article(*row)
 
 
+def encode_terms(sentence_terms: list[list[str]]) -> str:
+    """Terms joined by spaces, sentences by newlines (terms never hold either)."""
+    return "\n".join(" ".join(terms) for terms in sentence_terms)
+
+
+def decode_terms(encoded: str) -> tuple[list[str], ...]:
+    return tuple(line.split() for line in encoded.split("\n"))
+
+
 def _passage(row: tuple) -> StoredPassage:
     sentences = tuple(Span(s, e) for s, e in json.loads(row[4]))
-    return StoredPassage(row[0], row[1], row[2], row[3], row[5], sentences)
+    return StoredPassage(row[0], row[1], row[2], row[3], row[5], sentences, decode_terms(row[6]))
 
 
 class _Transaction:

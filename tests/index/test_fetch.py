@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from index.engine import prepare
 from index.errors import IngestError, TooLargeError, UnsupportedInputError
 from index.fetch import (
     BlockedURLError,
@@ -20,6 +19,7 @@ from index.fetch import (
     normalize_url,
     resolve,
 )
+from index.pipeline import prepare
 from tests.index.web_fixture import WebFixture
 
 LOCAL_ONLY = FetchPolicy(address_allowed=lambda address: address == "127.0.0.1")

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from index import neardup
+from index.analysis import analyze
 from index.errors import StoreError
 from index.passages import build_passages
 from index.store import SCHEMA_VERSION, Store
@@ -17,10 +18,16 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     # Make it look like a database written by schema version 1.
     store.db.execute("DROP TABLE article_lsh")
     store.db.execute("ALTER TABLE articles DROP COLUMN minhash")
+    store.db.execute("ALTER TABLE passages DROP COLUMN terms")
     store.db.execute("PRAGMA user_version = 1")
     store.db.conn.execute(
         "INSERT INTO articles (headline, content_hash, text, ingested_at) VALUES (?, ?, ?, ?)",
         ["Budget", "h", TEXT, "2025-01-01T00:00:00+00:00"],
+    )
+    store.db.conn.execute(
+        'INSERT INTO passages (article_id, ordinal, start, "end", sentences) '
+        "VALUES (1, 0, 0, ?, ?)",
+        [len(TEXT), f"[[0, {len(TEXT)}]]"],
     )
     store.close()
 
@@ -29,6 +36,8 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     assert upgraded.get_meta("schema_version") == str(SCHEMA_VERSION)
     near = upgraded.find_near_duplicate(neardup.signature(TEXT))
     assert near is not None and near[0] == 1 and near[1] == 1.0
+    (passage,) = upgraded.get_passages([1]).values()
+    assert passage.sentence_terms == (analyze(TEXT),)
 
 
 def test_a_newer_database_is_refused(tmp_path: Path) -> None:
