@@ -339,27 +339,31 @@ class Engine:
             confidence = Confidence.LOW
         return Answer(question, tuple(quotes), False, confidence, evidence, closest)
 
-    def search(self, query_text: str, k: int = 5) -> SearchResults:
-        """Articles ranked by their best passage's BM25 score."""
+    def passages(self, query_text: str, k: int = 10) -> list[SearchHit]:
+        """The top k passages by BM25 (several may come from one article)."""
         if k < 1:
             raise QueryError("k must be at least 1.")
         query = parse_query(query_text)
         if not query.terms:
             raise QueryError("The query has no searchable words (only stopwords or punctuation).")
-        candidates = self._candidates(query.weighted, max(CANDIDATE_PASSAGES, k * 5))
+        return [
+            SearchHit(c.article, c.retrieval_score, c.passage.text, c.passage.start, c.passage.end)
+            for c in self._candidates(query.weighted, k)
+        ]
+
+    def search(self, query_text: str, k: int = 5) -> SearchResults:
+        """Articles ranked by their best passage's BM25 score."""
+        if k < 1:
+            raise QueryError("k must be at least 1.")
         hits: list[SearchHit] = []
         seen: set[int] = set()
-        for c in candidates:  # already in score order: the first per article is its best
-            if c.article.id in seen:
-                continue
-            seen.add(c.article.id)
-            hits.append(
-                SearchHit(
-                    c.article, c.retrieval_score, c.passage.text, c.passage.start, c.passage.end
-                )
-            )
-            if len(hits) == k:
-                break
+        # Passages come in score order: the first one of an article is its best.
+        for hit in self.passages(query_text, max(CANDIDATE_PASSAGES, k * 5)):
+            if hit.article.id not in seen:
+                seen.add(hit.article.id)
+                hits.append(hit)
+                if len(hits) == k:
+                    break
         return SearchResults(query_text, tuple(hits))
 
 

@@ -1,0 +1,73 @@
+"""The speed benchmark stays runnable: a tiny corpus in the BBC archive's format."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+from benchmarks import speed
+
+ARTICLES = [
+    (
+        "Harbour reopens after storm",
+        "The harbour reopened on Monday after the storm. "
+        "Officials said 40 boats were damaged.\n\nFishermen returned to work on Tuesday.",
+    ),
+    (
+        "Council approves budget",
+        "The city council approved the budget on Friday. "
+        "It adds 26 buses to the fleet.\n\nCritics said the vote was rushed.",
+    ),
+    (
+        "Bridge repairs delayed",
+        "Repairs to the old bridge were delayed again, engineers said. "
+        "The work will cost 3 million euros.\n\nDrivers face detours until spring.",
+    ),
+]
+
+
+def _archive(root: Path) -> None:
+    folder = root / "bbc-news"
+    folder.mkdir(parents=True)
+    with tarfile.open(folder / "bbc-fulltext.tar.gz", "w:gz") as tar:
+        for n, (headline, body) in enumerate(ARTICLES * 4):
+            data = f"{headline} {n}\n\n{body}\n".encode()
+            info = tarfile.TarInfo(f"bbc/news/{n:03d}.txt")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_speed_script_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
+    _archive(tmp_path / "data")
+    out = tmp_path / "speed.json"
+    code = speed.main(
+        [
+            "--sizes",
+            "150",
+            "--data",
+            str(tmp_path / "data"),
+            "--json",
+            str(out),
+            "--questions",
+            "30",
+        ]
+    )
+    assert code == 0
+    (row,) = json.loads(out.read_text()).values()
+    for key in (
+        "answer_p50_ms",
+        "answer_p95_ms",
+        "search_p50_ms",
+        "search_p95_ms",
+        "add_article_ms",
+        "bulk_articles_per_s",
+        "cold_start_s",
+        "peak_rss_mb",
+        "disk_mb",
+        "rank_bm25_p50_ms",
+        "bm25s_p50_ms",
+    ):
+        assert key in row
+    assert row["passages"] > 0 and row["answer_p50_ms"] > 0 and row["rank_bm25_p50_ms"] > 0
