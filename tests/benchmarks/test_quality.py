@@ -77,7 +77,7 @@ def _tiny_dataset(root: Path) -> None:
                         "qas": [
                             {
                                 "id": "2",
-                                "question": "After how many years did the lighthouse keeper retire?",
+                                "question": "After how many years did the keeper retire?",
                                 "answers": [{"text": "40 years", "answer_start": 46}],
                             }
                         ],
