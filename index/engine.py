@@ -45,6 +45,9 @@ ABSTAIN_BELOW = 0.4
 HIGH_CONFIDENCE = 0.8
 MEDIUM_CONFIDENCE = 0.65
 CANDIDATE_PASSAGES = 30
+# Passages whose sentences answer() scores for quotes: enough for k quotes from
+# different articles; every one more costs time at each question.
+ANSWER_PASSAGES = 15
 BULK_COMMIT_EVERY = 1000
 
 
@@ -295,13 +298,8 @@ class Engine:
 
     def _candidates(self, weighted: dict[str, float], top_k: int) -> list[Candidate]:
         hits = self.retriever.run(weighted, top_k)
-        passages = self.store.get_passages(h.passage_id for h in hits)
-        articles = self.store.get_articles(h.article_id for h in hits)
-        return [
-            Candidate(passages[h.passage_id], articles[h.article_id], h.score)
-            for h in hits
-            if h.passage_id in passages and h.article_id in articles
-        ]
+        found = self.store.get_passages_with_articles(h.passage_id for h in hits)
+        return [Candidate(*found[h.passage_id], h.score) for h in hits if h.passage_id in found]
 
     def _scorer(self, query: ParsedQuery) -> QuoteScorer:
         total, freqs = self.retriever.doc_freqs(query.terms)
@@ -322,7 +320,7 @@ class Engine:
             raise QueryError(
                 "The question has no searchable words (only stopwords or punctuation)."
             )
-        candidates = self._candidates(query.weighted, CANDIDATE_PASSAGES)
+        candidates = self._candidates(query.weighted, max(ANSWER_PASSAGES, k * 5))
         scorer = self._scorer(query)
         surface = {}
         for token in analyze_spans(question):

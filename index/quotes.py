@@ -30,6 +30,12 @@ PROXIMITY_WEIGHT = 0.1
 PAIR_MIN_GAIN = 0.15
 # A later quote must score at least this share of the best one.
 RELATIVE_FLOOR = 0.6
+# A quote from another article is preferred to a second one from the same article
+# only while it scores at least this share of the best: several outlets reporting
+# a fact beat one outlet twice, but not a clearly better quote.
+DIVERSITY_FLOOR = 0.8
+# Windows kept per passage: the answer is sometimes the passage's second-best sentence.
+WINDOWS_PER_PASSAGE = 2
 DUPLICATE_JACCARD = 0.7
 
 _MONTHS = (
@@ -129,14 +135,19 @@ class QuoteScorer:
             for term in group:
                 if term == original or term not in self.stands_for:
                     self.stands_for[term] = (original, term == original)
+        self._keys = frozenset(self.stands_for)
+        # The most a window's coverage can be multiplied by: proximity, and the
+        # answer-type bonuses only where the question has a type / counts something.
+        typed = query.answer_type is not AnswerType.OTHER
+        self.bonus_ceiling = (
+            1.0 + PROXIMITY_WEIGHT + TYPE_BONUS * typed + TYPE_BONUS * (query.counted is not None)
+        )
 
-    def coverage(self, terms: set[str]) -> tuple[float, frozenset[str]]:
+    def coverage(self, terms: set[str] | frozenset[str]) -> tuple[float, frozenset[str]]:
+        """Share of the question's weight these terms cover, and which question terms."""
         credit: dict[str, float] = {}
-        for term in terms:
-            hit = self.stands_for.get(term)
-            if hit is None:
-                continue
-            original, exact = hit
+        for term in self._keys.intersection(terms):  # in C: most terms are not the question's
+            original, exact = self.stands_for[term]
             value = self.idf[original] * (1.0 if exact else SYNONYM_CREDIT)
             credit[original] = max(credit.get(original, 0.0), value)
         return sum(credit.values()) / self.total, frozenset(credit)
@@ -152,18 +163,24 @@ class QuoteScorer:
                 return True
         return False
 
+    def _typed(self, passage: StoredPassage, index: int, cache: dict[int, bool]) -> bool:
+        """Whether sentence `index` holds what the question asks for (cached per passage)."""
+        if index not in cache:
+            span = passage.sentences[index]
+            text = passage.text[span.start - passage.start : span.end - passage.start]
+            cache[index] = _has_answer_type(text, self.query.answer_type, self.query.text)
+        return cache[index]
+
     def window(
         self,
         candidate: Candidate,
         first: int,
         last: int,
         best_passage: float,
+        typed: dict[int, bool] | None = None,
     ) -> Window:
         """Score sentences first..last of a passage, from their stored terms."""
         passage = candidate.passage
-        start = passage.sentences[first].start
-        end = passage.sentences[last].end
-        text = passage.text[start - passage.start : end - passage.start]
         if first == last:
             terms = passage.sentence_terms[first]
         else:
@@ -173,7 +190,8 @@ class QuoteScorer:
         wanted = {t for t in distinct if t in self.stands_for}
         score = coverage
         score += PROXIMITY_WEIGHT * _proximity(terms, wanted) * coverage
-        if matched and _has_answer_type(text, self.query.answer_type, self.query.text):
+        cache = {} if typed is None else typed
+        if matched and any(self._typed(passage, i, cache) for i in range(first, last + 1)):
             score += TYPE_BONUS * coverage
             if self._counts_the_counted(terms):
                 score += TYPE_BONUS * coverage
@@ -181,36 +199,47 @@ class QuoteScorer:
             score += PASSAGE_WEIGHT * candidate.retrieval_score / best_passage
         if last > first:
             score -= 0.02  # all else equal, the shorter quote
+        start = passage.sentences[first].start
+        end = passage.sentences[last].end
         return Window(candidate, start, end, score, coverage, matched, frozenset(distinct))
 
-    def best_window(self, candidate: Candidate, best_passage: float) -> Window | None:
+    def best_windows(self, candidate: Candidate, best_passage: float) -> list[Window]:
         passage = candidate.passage
         stands_for = self.stands_for
+        typed: dict[int, bool] = {}
         # Only sentences holding a question term (or synonym) can be quoted.
         singles = [
-            self.window(candidate, i, i, best_passage)
+            self.window(candidate, i, i, best_passage, typed)
             if any(t in stands_for for t in terms)
             else None
             for i, terms in enumerate(passage.sentence_terms)
         ]
-        best: Window | None = None
+        options: list[Window] = []
         for i, single in enumerate(singles):
             if single is None:
                 continue
-            options = [single]
+            options.append(single)
             for j in (i - 1, i + 1):
                 other = singles[j] if 0 <= j < len(singles) else None
                 if other is None or not other.matched - single.matched:
                     continue
                 if _crosses_paragraph(passage, min(i, j)):
                     continue
-                pair = self.window(candidate, min(i, j), max(i, j), best_passage)
-                if pair.coverage - single.coverage >= PAIR_MIN_GAIN:
-                    options.append(pair)
-            for option in options:
-                if option.matched and (best is None or option.score > best.score):
-                    best = option
-        return best
+                # The pair's coverage is known from the two sentences: skip it early.
+                joint, _ = self.coverage(single.terms | other.terms)
+                if joint - single.coverage < PAIR_MIN_GAIN:
+                    continue
+                options.append(self.window(candidate, min(i, j), max(i, j), best_passage, typed))
+        options.sort(key=lambda w: -w.score)
+        picked: list[Window] = []
+        for option in options:  # the best, then the best that does not overlap it
+            if option.matched and all(
+                option.end <= p.start or option.start >= p.end for p in picked
+            ):
+                picked.append(option)
+                if len(picked) == WINDOWS_PER_PASSAGE:
+                    break
+        return picked
 
 
 def _crosses_paragraph(passage: StoredPassage, first: int) -> bool:
@@ -228,17 +257,18 @@ def _score_bound(scorer: QuoteScorer, candidate: Candidate, best_passage: float)
     """No window of this passage can score more: its coverage is at most the passage's."""
     terms = {t for sentence in candidate.passage.sentence_terms for t in sentence}
     coverage, _ = scorer.coverage(terms)
-    most = coverage * (1.0 + PROXIMITY_WEIGHT + 2 * TYPE_BONUS)
-    return most + PASSAGE_WEIGHT * candidate.retrieval_score / best_passage
+    return (
+        coverage * scorer.bonus_ceiling + PASSAGE_WEIGHT * candidate.retrieval_score / best_passage
+    )
 
 
 def _best_windows(
     scorer: QuoteScorer, candidates: list[Candidate], k: int, best_passage: float
 ) -> list[Window]:
-    """The best window of each passage that could still make the top k.
+    """The best windows of each passage that could still make the top k.
 
     Passages are scored in order of their bound; once a passage's bound falls
-    below the k-th best article's window (or the relative floor), no later
+    below the k-th best window so far (or the relative floor), no later
     passage can be quoted, so the rest are not scored at all.
     """
     bounded = sorted(
@@ -246,20 +276,17 @@ def _best_windows(
         key=lambda pair: -pair[0],
     )
     windows: list[Window] = []
-    per_article: dict[int, float] = {}
+    scores: list[float] = []
     for bound, candidate in bounded:
-        if per_article:
-            ranked = sorted(per_article.values(), reverse=True)
-            if bound < RELATIVE_FLOOR * ranked[0]:
+        if scores:
+            scores.sort(reverse=True)
+            if bound < RELATIVE_FLOOR * scores[0]:
                 break
-            if len(ranked) >= k and bound < ranked[k - 1]:
+            if len(scores) >= k and bound < scores[k - 1]:
                 break
-        window = scorer.best_window(candidate, best_passage)
-        if window is None:
-            continue
-        windows.append(window)
-        article_id = candidate.article.id
-        per_article[article_id] = max(per_article.get(article_id, 0.0), window.score)
+        found = scorer.best_windows(candidate, best_passage)
+        windows.extend(found)
+        scores.extend(w.score for w in found)
     return windows
 
 
@@ -285,7 +312,8 @@ def select_quotes(
         for window in windows:
             if len(chosen) >= k:
                 break
-            if any(window is c for c in chosen) or window.score < RELATIVE_FLOOR * top.score:
+            floor = RELATIVE_FLOOR if allow_same_article else DIVERSITY_FLOOR
+            if any(window is c for c in chosen) or window.score < floor * top.score:
                 continue
             twin = next(
                 (
@@ -309,6 +337,8 @@ def select_quotes(
     for i, window in enumerate(chosen):
         quote = _quote_from(window, scorer, surface)
         quotes.append(replace(quote, also_in=tuple(also.get(i, ()))))
+    # Best first, whichever pass chose them.
+    quotes.sort(key=lambda q: -q.score)
     return quotes, top.coverage
 
 

@@ -143,7 +143,9 @@ class Retriever:
         for term, weight in weighted_terms.items():
             body = tantivy.Query.term_query(self.schema, BODY, term)
             clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(body, weight)))
-            if self.title_boost > 0:
+            # Headlines count for the question's own words; a synonym's or a framing
+            # word's title match adds little and costs a clause at every query.
+            if self.title_boost > 0 and weight >= 1.0:
                 title = tantivy.Query.term_query(self.schema, TITLE, term)
                 boosted = tantivy.Query.boost_query(title, weight * self.title_boost)
                 clauses.append((tantivy.Occur.Should, boosted))

@@ -359,6 +359,24 @@ class Store:
         ).fetchall()
         return {row[0]: _passage(row) for row in rows}
 
+    def get_passages_with_articles(
+        self, ids: Iterable[int]
+    ) -> dict[int, tuple[StoredPassage, Article]]:
+        """Passages and their articles' metadata in one query (the answer path)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        columns = ", ".join(f"a.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
+        rows = self.db.execute(
+            "SELECT p.id, p.article_id, p.start, p.end, p.sentences, "
+            'substr(a.text, p.start + 1, p."end" - p.start), p.terms, '
+            f"{columns} FROM passages p JOIN articles a ON a.id = p.article_id "
+            f"WHERE p.id IN ({marks})",
+            wanted,
+        ).fetchall()
+        return {row[0]: (_passage(row[:7]), _article(row[7:])) for row in rows}
+
     def iter_index_rows(
         self, article_ids: Iterable[int] | None = None
     ) -> Iterator[tuple[int, int, str, str]]:
