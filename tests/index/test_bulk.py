@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,9 @@ from click.testing import CliRunner
 from bot.cli import cli
 from index.bulk import feed_links
 from index.engine import Engine
-from index.fetch import FetchError, FetchPolicy
+from index.fetch import FetchError
 from index.models import Status
-from tests.index.web_fixture import ATOM, RSS, WebFixture
-
-LOCAL_ONLY = FetchPolicy(address_allowed=lambda address: address == "127.0.0.1")
-
-
-@pytest.fixture(scope="module")
-def web() -> Iterator[WebFixture]:
-    server = WebFixture().start()
-    yield server
-    server.stop()
+from tests.index.web_fixture import ATOM, LOCAL_ONLY, RSS, WebFixture
 
 
 def test_pages_duplicates_and_failures(empty_engine: Engine, web: WebFixture) -> None:

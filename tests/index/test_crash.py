@@ -51,29 +51,55 @@ def _check_consistent(db: Path) -> int:
         return len(articles)
 
 
-def test_killed_ingests_leave_a_consistent_store(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    _write_corpus(corpus)
-    db = tmp_path / "kill.db"
-    rng = random.Random(1234)
-    command = [sys.executable, "-m", "bot", "--db", str(db), "ingest", str(corpus)]
-    # No bundled seeds in this database: only the corpus is counted.
-    (tmp_path / "no-seeds").mkdir()
-    env = {**os.environ, "NEWSBOT_SEEDS": str(tmp_path / "no-seeds")}
+def _kill_then_finish(
+    command: list[str],
+    env: dict[str, str],
+    db: Path,
+    *,
+    kills: int,
+    seed: int,
+    window: tuple[float, float],
+    expected: int,
+) -> None:
+    """Kill the ingest `kills` times at random points, checking the store after each,
+    then let it finish and check that every article is there once."""
+    rng = random.Random(seed)
     counts = []
-    for _ in range(4):
+    for _ in range(kills):
         proc = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
-        time.sleep(rng.uniform(0.6, 1.6))
+        time.sleep(rng.uniform(*window))
         proc.kill()
         proc.wait()
         counts.append(_check_consistent(db))
     assert counts == sorted(counts)  # progress is kept across kills
-    assert 0 < counts[-1] < ARTICLES, counts  # the kills did land mid-ingest
+    assert 0 < counts[-1] < expected, counts  # the kills did land mid-ingest
     finished = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     assert finished.returncode == 0, finished.stderr
-    assert _check_consistent(db) == ARTICLES
+    assert _check_consistent(db) == expected
+
+
+def _no_seeds_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment for a subprocess whose database gets no bundled seeds."""
+    (tmp_path / "no-seeds").mkdir()
+    return {**os.environ, "NEWSBOT_SEEDS": str(tmp_path / "no-seeds"), **extra}
+
+
+def test_killed_ingests_leave_a_consistent_store(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus)
+    db = tmp_path / "kill.db"
+    command = [sys.executable, "-m", "bot", "--db", str(db), "ingest", str(corpus)]
+    _kill_then_finish(
+        command,
+        _no_seeds_env(tmp_path),
+        db,
+        kills=4,
+        seed=1234,
+        window=(0.6, 1.6),
+        expected=ARTICLES,
+    )
 
 
 class _Pages(BaseHTTPRequestHandler):
@@ -119,26 +145,10 @@ def test_killed_url_ingests_leave_a_consistent_store(tmp_path: Path) -> None:
         )
         db = tmp_path / "urls.db"
         command = [sys.executable, "-m", "bot", "--db", str(db), "ingest", "--urls", str(url_list)]
-        (tmp_path / "no-seeds").mkdir()
-        env = {
-            **os.environ,
-            "NEWSBOT_SEEDS": str(tmp_path / "no-seeds"),
-            "NEWSBOT_ALLOW_PRIVATE_URLS": "1",
-        }
-        rng = random.Random(99)
-        counts = []
-        for _ in range(3):
-            proc = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-            )
-            time.sleep(rng.uniform(1.0, 2.0))
-            proc.kill()
-            proc.wait()
-            counts.append(_check_consistent(db))
-        assert counts == sorted(counts) and counts[-1] < URL_ARTICLES, counts
-        finished = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-        assert finished.returncode == 0, finished.stderr
-        assert _check_consistent(db) == URL_ARTICLES
+        env = _no_seeds_env(tmp_path, NEWSBOT_ALLOW_PRIVATE_URLS="1")
+        _kill_then_finish(
+            command, env, db, kills=3, seed=99, window=(1.0, 2.0), expected=URL_ARTICLES
+        )
     finally:
         server.shutdown()
         server.server_close()

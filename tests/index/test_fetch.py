@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,17 +19,7 @@ from index.fetch import (
     resolve,
 )
 from index.pipeline import prepare
-from tests.index.web_fixture import WebFixture
-
-LOCAL_ONLY = FetchPolicy(address_allowed=lambda address: address == "127.0.0.1")
-
-
-@pytest.fixture(scope="module")
-def web() -> Iterator[WebFixture]:
-    server = WebFixture().start()
-    yield server
-    server.stop()
-
+from tests.index.web_fixture import LOCAL_ONLY, WebFixture
 
 # -- the address guard, with private addresses NOT allowed ----------------------
 

@@ -8,6 +8,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from index.fetch import FetchPolicy
+
+# The fixture lives on 127.0.0.1: only that address is allowed, nothing else private.
+LOCAL_ONLY = FetchPolicy(address_allowed=lambda address: address == "127.0.0.1")
+
 FERRY_BODY = (
     "<p>The night ferry to Eilean Mor resumed service on Sunday after a two-year pause, "
     "the operator Island Lines said.</p>"
