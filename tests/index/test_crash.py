@@ -74,7 +74,7 @@ def _kill_then_finish(
         proc.wait()
         counts.append(_check_consistent(db))
     assert counts == sorted(counts)  # progress is kept across kills
-    assert 0 < counts[-1] < expected, counts  # the kills did land mid-ingest
+    assert any(0 < c < expected for c in counts), counts  # a kill did land mid-ingest
     finished = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     assert finished.returncode == 0, finished.stderr
     assert _check_consistent(db) == expected
