@@ -200,9 +200,7 @@ def expand_paths(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def draft_from_path(
-    path: Path, *, manifests: dict[Path, dict[str, dict[str, Any]]]
-) -> ArticleDraft:
+def draft_from_path(path: Path) -> ArticleDraft:
     """One article from a file, with its directory's manifest metadata if any."""
     if not path.exists():
         raise IngestError(f"{path}: no such file.")
@@ -213,13 +211,10 @@ def draft_from_path(
         raise TooLargeError(
             f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit for one article."
         )
-    directory = path.parent
-    if directory not in manifests:
-        manifests[directory] = load_manifest(directory)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path}: cannot read it ({exc.strerror}).") from exc
     return draft_from_bytes(
-        data, str(path), suffix=path.suffix, metadata=manifests[directory].get(path.name)
+        data, str(path), suffix=path.suffix, metadata=load_manifest(path.parent).get(path.name)
     )

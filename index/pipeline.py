@@ -103,7 +103,7 @@ def prepare_item(item: Item) -> Prepared:
     if isinstance(item, IngestError | IngestOutcome):
         return item
     try:
-        draft = draft_from_path(item, manifests={}) if isinstance(item, Path) else item
+        draft = draft_from_path(item) if isinstance(item, Path) else item
         return prepare(draft)
     except IngestError as exc:
         if not hasattr(exc, "origin"):

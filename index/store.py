@@ -338,12 +338,6 @@ class Store:
 
     # -- passages ---------------------------------------------------------------
 
-    def passage_ids(self, article_id: int) -> list[int]:
-        rows = self.db.execute(
-            "SELECT id FROM passages WHERE article_id = ? ORDER BY ordinal", [article_id]
-        )
-        return [row[0] for row in rows]
-
     def get_passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
         wanted = sorted(set(ids))
         if not wanted:

@@ -77,7 +77,7 @@ def test_manifest_metadata_wins(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Some headline here\n\nBody text of the article goes here.")
     manifest = {"articles": {"a.txt": {"headline": "Given headline", "outlet": "Gazette"}}}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    draft = draft_from_path(tmp_path / "a.txt", manifests={})
+    draft = draft_from_path(tmp_path / "a.txt")
     assert (draft.headline, draft.outlet) == ("Given headline", "Gazette")
     assert draft.first_line_headline is False
 
@@ -86,7 +86,7 @@ def test_broken_manifest_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Body text of the article goes here.")
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(IngestError, match="manifest"):
-        draft_from_path(tmp_path / "a.txt", manifests={})
+        draft_from_path(tmp_path / "a.txt")
 
 
 def test_directories_are_walked_for_readable_files(tmp_path: Path) -> None:
@@ -100,4 +100,4 @@ def test_directories_are_walked_for_readable_files(tmp_path: Path) -> None:
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="no such file"):
-        draft_from_path(tmp_path / "nope.txt", manifests={})
+        draft_from_path(tmp_path / "nope.txt")
