@@ -19,7 +19,7 @@ from index import bm25
 from index.analysis import analyze, analyze_spans
 from index.bulk import DEFAULT_WORKERS, fetch_drafts
 from index.errors import IngestError, NewsbotError, QueryError
-from index.fetch import FetchPolicy
+from index.fetch import FetchPolicy, normalize_url
 from index.ingest import expand_paths
 from index.models import (
     Answer,
@@ -139,10 +139,7 @@ class Engine:
         Retriever.destroy(path)
         self.retriever = Retriever(path, title_boost=self.retriever.title_boost)
         count = self._index_articles(None)
-        self.retriever.commit()
-        pending = self.store.pending_journal()
-        if pending:
-            self.store.clear_journal(pending[-1].seq)
+        self._commit_index()
         return count
 
     def _autoseed(self, seeds_dir: Path | None) -> list[IngestOutcome]:
@@ -280,8 +277,6 @@ class Engine:
 
     def article_id_for_url(self, url: str) -> int | None:
         """The article already stored under this (normalised) URL, if any."""
-        from index.fetch import normalize_url
-
         return self.store.find_by_url(normalize_url(url))
 
     def forget(self, article_id: int) -> Article:

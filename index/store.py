@@ -339,19 +339,7 @@ class Store:
     # -- passages ---------------------------------------------------------------
 
     def get_passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
-        wanted = sorted(set(ids))
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        # substr() counts characters on TEXT, as Python's offsets do (1-based).
-        rows = self.db.execute(
-            "SELECT p.id, p.article_id, p.start, p.end, p.sentences, "
-            'substr(a.text, p.start + 1, p."end" - p.start), p.terms '
-            "FROM passages p JOIN articles a ON a.id = p.article_id "
-            f"WHERE p.id IN ({marks})",
-            wanted,
-        ).fetchall()
-        return {row[0]: _passage(row) for row in rows}
+        return {pid: p for pid, (p, _) in self.get_passages_with_articles(ids).items()}
 
     def get_passages_with_articles(
         self, ids: Iterable[int]
@@ -362,6 +350,7 @@ class Store:
             return {}
         marks = ",".join("?" * len(wanted))
         columns = ", ".join(f"a.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
+        # substr() counts characters on TEXT, as Python's offsets do (1-based).
         rows = self.db.execute(
             "SELECT p.id, p.article_id, p.start, p.end, p.sentences, "
             'substr(a.text, p.start + 1, p."end" - p.start), p.terms, '
