@@ -36,9 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.analysis import analyze  # noqa: E402
-from index.engine import Engine  # noqa: E402
-from index.models import ArticleDraft, Status  # noqa: E402
+from newsbot.index import AnswerSettings, ArticleDraft, Engine, Status  # noqa: E402
+from newsbot.index.analysis import analyze  # noqa: E402
 
 UNANSWERABLE_SAMPLE = 500
 SEED = 20251122
@@ -86,7 +85,7 @@ def scifact(data: Path, work: Path) -> dict[str, Any]:
     }
     splits = {name: load_qrels(root / "qrels" / f"{name}.tsv") for name in ("test", "train")}
     result: dict[str, Any] = {"documents": len(docs)}
-    with Engine(work / "scifact.db", autoseed=False) as engine:
+    with Engine(work / "scifact.db") as engine:
         t = time.perf_counter()
         drafts = [
             ArticleDraft(
@@ -176,7 +175,7 @@ def squad(data: Path, work: Path, limit: int | None) -> dict[str, Any]:
         questions = questions[:limit]
     half = len(questions) // 2
     result: dict[str, Any] = {"paragraphs": len(spans), "questions": len(questions)}
-    with Engine(work / "squad.db", autoseed=False) as engine:
+    with Engine(work / "squad.db") as engine:
 
         def draft(title: str) -> ArticleDraft:
             return ArticleDraft(
@@ -314,8 +313,7 @@ def seeds(work: Path) -> dict[str, Any]:
     from benchmarks.seed_questions import evaluate
 
     questions = json.loads((ROOT / "tests/data/seed_questions.json").read_text("utf-8"))
-    with Engine(work / "seeds.db", seeds_dir=ROOT / "seeds") as engine:
-        report, _ = evaluate(engine, questions, engine.abstain_below)
+    report, _ = evaluate(work / "seeds.db", ROOT / "seeds", questions, AnswerSettings())
     return {
         "answerable": report.answerable,
         "correct_at_3": report.correct_at_k / report.answerable,

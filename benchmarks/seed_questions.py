@@ -16,14 +16,13 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.engine import Engine  # noqa: E402
-from index.models import Answer  # noqa: E402
+from newsbot.index import Answer, AnswerSettings, Engine  # noqa: E402
 
 
 @dataclass
@@ -51,8 +50,17 @@ def count_misquotes(engine: Engine, answer: Answer) -> int:
     )
 
 
-def evaluate(engine: Engine, questions: dict, threshold: float, k: int = 3) -> tuple[Report, list]:
-    engine.abstain_below = threshold
+def evaluate(
+    db: Path, seeds: Path, questions: dict, settings: AnswerSettings, k: int = 3
+) -> tuple[Report, list]:
+    """The question set over the seeds, answered by an engine with these settings."""
+    with Engine(db, settings=settings) as engine:
+        engine.seed_if_empty(seeds)
+        return _evaluate(engine, questions, k)
+
+
+def _evaluate(engine: Engine, questions: dict, k: int) -> tuple[Report, list]:
+    threshold = engine.settings.abstain_below
     details = []
     r = Report(
         threshold, len(questions["answerable"]), len(questions["unanswerable"]), 0, 0, 0, 0, 0, 0, 0
@@ -93,20 +101,20 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="Write the report here.")
     args = parser.parse_args()
     questions = json.loads(args.questions.read_text("utf-8"))
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        Engine(Path(tmp) / "q.db", seeds_dir=args.seeds) as engine,
-    ):
-        default = engine.abstain_below
-        report, details = evaluate(engine, questions, default)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "q.db"
+        default = AnswerSettings()
+        report, details = evaluate(db, args.seeds, questions, default)
         if args.verbose:
             for verdict, q, evidence in details:
                 print(f"{verdict:22} {evidence:5.3f}  {q}")
-        print(f"threshold {default}: " + ", ".join(f"{k}={v}" for k, v in asdict(report).items()))
+        summary = ", ".join(f"{k}={v}" for k, v in asdict(report).items())
+        print(f"threshold {default.abstain_below}: {summary}")
         sweep = []
         if args.sweep:
             for step in range(30, 81, 5):
-                r, _ = evaluate(engine, questions, step / 100)
+                settings = replace(default, abstain_below=step / 100)
+                r, _ = evaluate(db, args.seeds, questions, settings)
                 sweep.append(asdict(r))
                 print(
                     f"  threshold {r.threshold:.2f}: correct@k {r.correct_at_k}/{r.answerable}"

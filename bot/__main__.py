@@ -1,5 +1,5 @@
 """`python -m bot` runs the newsbot command line."""
 
-from bot.cli import main
+from newsbot.bot.cli import main
 
 main()

@@ -1,8 +1,10 @@
 """`newsbot`: the command line. Thin: parses arguments, calls the engine, renders.
 
-Exit codes: 0 success (an honest "I don't know" is a success); 1 the engine
-refused (bad input, a failed ingest item, an unknown article id); 2 a usage
-error (unknown option, missing argument).
+Exit codes: 0 success (an honest "I don't know" is a success); 1 newsbot
+refused (bad input, a failed ingest item, an unknown article id, a bad
+setting); 2 a usage error (unknown option, missing argument). Every refusal
+is a `NewsbotError`, turned into one line on stderr in one place
+(`NewsbotGroup.invoke`).
 """
 
 from __future__ import annotations
@@ -11,19 +13,43 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from bot import render_text
-from index.engine import Engine, default_db_path
-from index.errors import IngestError, NewsbotError
-from index.ingest import draft_from_bytes
-from index.models import IngestOutcome, Status
+from newsbot.bot import environment, render_text
+from newsbot.index import Engine, IngestBatch, IngestOutcome, NewsbotError, Status
 
 PROGRESS_MIN_ITEMS = 10
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class NewsbotGroup(click.Group):
+    """The one place where newsbot's refusals become a one-line error and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsbotError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def k_option(default: int, maximum: int, help: str) -> Callable[[F], F]:
+    return click.option(
+        "-k",
+        "--k",
+        "k",
+        default=default,
+        show_default=True,
+        type=click.IntRange(1, maximum),
+        help=help,
+    )
+
+
+def json_option(what: str) -> Callable[[F], F]:
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
 
 
 def _print_json(data: Any) -> None:
@@ -33,21 +59,18 @@ def _print_json(data: Any) -> None:
 class _State:
     """Opens the engine on first use, so `--help` never touches the database."""
 
-    def __init__(self, db: Path | None) -> None:
-        self.db = db
+    def __init__(self, settings: environment.EngineEnvironment) -> None:
+        self.settings = settings
         self._engine: Engine | None = None
 
     def engine(self) -> Engine:
         if self._engine is None:
-            try:
-                self._engine = Engine(self.db or default_db_path())
-            except NewsbotError as exc:
-                raise click.ClickException(str(exc)) from exc
-            if self._engine.seeded:
-                added = sum(o.status is Status.ADDED for o in self._engine.seeded)
+            engine, seeded = self.settings.open_engine()
+            self._engine = engine
+            added = sum(o.status is Status.ADDED for o in seeded)
+            if added:
                 click.echo(
-                    f"First run: indexed {added} bundled seed articles into "
-                    f"{self._engine.db_path}.",
+                    f"First run: indexed {added} bundled seed articles into {engine.db_path}.",
                     err=True,
                 )
         return self._engine
@@ -57,7 +80,7 @@ class _State:
             self._engine.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=NewsbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -74,7 +97,7 @@ def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    state = _State(db)
+    state = _State(environment.engine_environment(db_path=db))
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -83,31 +106,14 @@ def _engine(ctx: click.Context) -> Engine:
     return ctx.find_object(_State).engine()
 
 
-def _guard(action):  # type: ignore[no-untyped-def]
-    """Turn engine refusals into a one-line error and exit code 1."""
-    try:
-        return action()
-    except NewsbotError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
 @cli.command()
 @click.argument("question", nargs=-1, required=True)
-@click.option(
-    "-k",
-    "--k",
-    "k",
-    default=3,
-    show_default=True,
-    type=click.IntRange(1, 20),
-    help="How many quotes at most.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@k_option(3, 20, "How many quotes at most.")
+@json_option("the answer")
 @click.pass_context
 def ask(ctx: click.Context, question: tuple[str, ...], k: int, as_json: bool) -> None:
     """Answer QUESTION with verbatim quotes from the articles."""
-    engine = _engine(ctx)
-    answer = _guard(lambda: engine.answer(" ".join(question), k=k))
+    answer = _engine(ctx).answer(" ".join(question), k=k)
     if as_json:
         _print_json(answer.to_json())
     else:
@@ -116,21 +122,12 @@ def ask(ctx: click.Context, question: tuple[str, ...], k: int, as_json: bool) ->
 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option(
-    "-k",
-    "--k",
-    "k",
-    default=5,
-    show_default=True,
-    type=click.IntRange(1, 100),
-    help="How many articles at most.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@k_option(5, 100, "How many articles at most.")
+@json_option("the results")
 @click.pass_context
 def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool) -> None:
     """Rank articles for QUERY, each with its best passage."""
-    engine = _engine(ctx)
-    results = _guard(lambda: engine.search(" ".join(query), k=k))
+    results = _engine(ctx).search(" ".join(query), k=k)
     if as_json:
         _print_json(results.to_json())
     else:
@@ -138,7 +135,7 @@ def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool) ->
 
 
 @cli.command()
-@click.option("-k", "--k", "k", default=3, show_default=True, type=click.IntRange(1, 20))
+@k_option(3, 20, "How many quotes at most.")
 @click.pass_context
 def chat(ctx: click.Context, k: int) -> None:
     """Ask questions one after another. Ctrl-D or Ctrl-C to leave."""
@@ -148,7 +145,7 @@ def chat(ctx: click.Context, k: int) -> None:
         import readline  # noqa: F401
     interactive = sys.stdin.isatty()
     if interactive:
-        click.echo(f"newsbot: {len(engine.sources())} articles. Ask a question; Ctrl-D to leave.")
+        click.echo(f"newsbot: {engine.count_articles()} articles. Ask a question; Ctrl-D to leave.")
     while True:
         try:
             line = input("? " if interactive else "")
@@ -160,18 +157,9 @@ def chat(ctx: click.Context, k: int) -> None:
             continue
         try:
             click.echo(render_text.render_answer(engine.answer(line, k=k)))
-        except NewsbotError as exc:
+        except NewsbotError as exc:  # one bad question does not end the conversation
             click.echo(f"Error: {exc}", err=True)
         click.echo("")
-
-
-def _stdin_outcome(engine: Engine) -> IngestOutcome:
-    data = sys.stdin.buffer.read()
-    try:
-        draft = draft_from_bytes(data, "<stdin>")
-    except IngestError as exc:
-        return IngestOutcome("<stdin>", Status.FAILED, reason=str(exc))
-    return engine.ingest(draft)
 
 
 def _is_url(arg: str) -> bool:
@@ -199,7 +187,7 @@ def _read_url_list(path: Path) -> list[str]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A file of URLs (pages or RSS/Atom feeds), one per line.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the outcomes as a JSON list.")
+@json_option("the outcomes")
 @click.option(
     "--workers",
     default=8,
@@ -230,60 +218,42 @@ def ingest(
     engine = _engine(ctx)
     outcomes: list[IngestOutcome] = []
     if "-" in sources:
-        outcome = _stdin_outcome(engine)
+        outcome = engine.ingest_bytes(sys.stdin.buffer.read(), "<stdin>")
         outcomes.append(outcome)
         if not as_json:
             click.echo(render_text.render_outcome(outcome))
-    total = len(urls)
-
-    def set_total(n: int) -> None:
-        nonlocal total
-        total += n
-
-    streams: list[Iterator[IngestOutcome]] = []
+    batches: list[IngestBatch] = []
     if files:
-        streams.append(_guard(lambda: engine.ingest_paths(files, on_total=set_total)))
+        batches.append(engine.ingest_paths(files))
     if urls:
-        streams.append(engine.ingest_urls(urls, workers=workers))
-    for stream in streams:
-        outcomes.extend(_with_progress(stream, lambda: total, quiet=as_json))
+        batches.append(engine.ingest_urls(urls, workers=workers))
+    total = sum(batch.total for batch in batches)
+    for batch in batches:
+        outcomes.extend(_with_progress(batch, total, quiet=as_json))
     if as_json:
         _print_json([o.to_json() for o in outcomes])
     if any(o.status is Status.FAILED for o in outcomes):
         ctx.exit(1)
 
 
-def _with_progress(
-    stream: Iterator[IngestOutcome], total: Any, *, quiet: bool
-) -> Iterator[IngestOutcome]:
+def _with_progress(outcomes: IngestBatch, total: int, *, quiet: bool) -> Iterator[IngestOutcome]:
     """Echo one line per outcome; with many items on a terminal, a progress bar on stderr."""
-    first = next(stream, None)
-    if first is None:
-        return
-    count = total()
-    show_bar = count >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
-    items = _chain(first, stream)
-    if not show_bar:
-        for outcome in items:
+    if total < PROGRESS_MIN_ITEMS or not sys.stderr.isatty():
+        for outcome in outcomes:
             if not quiet:
                 click.echo(render_text.render_outcome(outcome))
             yield outcome
         return
-    with click.progressbar(length=count, label="Ingesting", file=sys.stderr) as bar:
-        for outcome in items:
+    with click.progressbar(length=total, label="Ingesting", file=sys.stderr) as bar:
+        for outcome in outcomes:
             if not quiet:
                 click.echo(render_text.render_outcome(outcome))
             bar.update(1)
             yield outcome
 
 
-def _chain(first: IngestOutcome, rest: Iterator[IngestOutcome]) -> Iterator[IngestOutcome]:
-    yield first
-    yield from rest
-
-
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the articles as a JSON list.")
+@json_option("the articles")
 @click.pass_context
 def sources(ctx: click.Context, as_json: bool) -> None:
     """List the articles newsbot knows."""
@@ -299,8 +269,7 @@ def sources(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def forget(ctx: click.Context, article_id: int) -> None:
     """Delete article ARTICLE_ID (see `newsbot sources`) and its passages."""
-    engine = _engine(ctx)
-    article = _guard(lambda: engine.forget(article_id))
+    article = _engine(ctx).forget(article_id)
     click.echo(f"forgot #{article.id}: {article.headline}")
 
 
@@ -308,8 +277,7 @@ def forget(ctx: click.Context, article_id: int) -> None:
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database."""
-    count = _guard(lambda: _engine(ctx).reindex())
-    click.echo(f"reindexed {count} passages")
+    click.echo(f"reindexed {_engine(ctx).reindex()} passages")
 
 
 @cli.command()
@@ -323,14 +291,11 @@ def serve(ctx: click.Context) -> None:
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError, SlackClientError
 
-    from bot.slack.app import create_app
-    from bot.slack.config import ConfigError, SlackConfig
-    from bot.slack.server import install_log_redaction, serve_http, serve_socket_mode
+    from newsbot.bot.slack.app import create_app
+    from newsbot.bot.slack.config import SlackConfig
+    from newsbot.bot.slack.server import install_log_redaction, serve_http, serve_socket_mode
 
-    try:
-        config = SlackConfig.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    config = SlackConfig.from_env()
     logging.getLogger("newsbot").setLevel(logging.INFO)
     install_log_redaction()
     engine = _engine(ctx)
@@ -347,7 +312,7 @@ def serve(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: `.env` is read here, and only here."""
     from dotenv import load_dotenv
 
     load_dotenv()

@@ -7,10 +7,11 @@ output is not a terminal, so piped output is plain.
 from __future__ import annotations
 
 import textwrap
+from typing import assert_never
 
 import click
 
-from index.models import Answer, Article, IngestOutcome, Quote, SearchResults
+from newsbot.index import Answer, Article, IngestOutcome, Quote, SearchResults, Status
 
 _WIDTH = 88
 
@@ -84,4 +85,19 @@ def render_sources(articles: list[Article]) -> str:
 
 
 def render_outcome(outcome: IngestOutcome) -> str:
-    return f"{outcome.origin}: {outcome.describe()}"
+    """`origin: what happened`, one line per ingested item."""
+    match outcome.status:
+        case Status.ADDED:
+            outlet = f" · {outcome.outlet}" if outcome.outlet else ""
+            passages = outcome.passage_count
+            what = f"added #{outcome.article_id}: {outcome.headline}{outlet} ({passages} passages)"
+        case Status.DUPLICATE:
+            what = f"already indexed as #{outcome.article_id}"
+        case Status.NEAR_DUPLICATE:
+            share = f"{outcome.similarity or 0:.0%}"
+            what = f"near-duplicate of #{outcome.article_id} ({share} the same text); not added"
+        case Status.FAILED:
+            what = f"failed: {outcome.reason}"
+        case _:
+            assert_never(outcome.status)
+    return f"{outcome.origin}: {what}"

@@ -52,7 +52,7 @@ def _strip_apostrophes(word: str) -> str:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """The shipped English stopword list, folded the way words are."""
-    raw = resources.files("index").joinpath("data/stopwords_en.txt").read_text("utf-8")
+    raw = resources.files("newsbot.index").joinpath("data/stopwords_en.txt").read_text("utf-8")
     words = (line.strip() for line in raw.splitlines())
     return frozenset(_strip_apostrophes(fold(w)) for w in words if w and not w.startswith("#"))
 
@@ -115,3 +115,13 @@ def analyze(text: str) -> list[str]:
         if term:
             terms.append(term)
     return terms
+
+
+def encode_terms(sentence_terms: list[list[str]]) -> str:
+    """Terms joined by spaces, sentences by newlines (terms never hold either): how
+    a passage's terms are stored."""
+    return "\n".join(" ".join(terms) for terms in sentence_terms)
+
+
+def decode_terms(encoded: str) -> tuple[list[str], ...]:
+    return tuple(line.split() for line in encoded.split("\n"))

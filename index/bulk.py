@@ -11,18 +11,17 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from index.errors import IngestError
-from index.fetch import (
+from newsbot.index.errors import FetchError, IngestError
+from newsbot.index.fetch import (
     FEED_TYPES,
     HTML_TYPES,
     TEXT_TYPES,
-    FetchError,
     FetchPolicy,
     draft_from_page,
     fetch,
     normalize_url,
 )
-from index.models import ArticleDraft
+from newsbot.index.models import ArticleDraft
 
 DEFAULT_WORKERS = 8
 MAX_FEED_ITEMS = 500
@@ -34,7 +33,7 @@ def feed_links(xml_text: str, base_url: str) -> list[str]:
     try:
         root = ET.fromstring(xml_text.encode("utf-8"))
     except ET.ParseError as exc:
-        raise FetchError(f"{base_url}: the feed is not well-formed XML ({exc}).") from exc
+        raise FetchError(f"the feed is not well-formed XML ({exc}).", origin=base_url) from exc
     links: list[str] = []
     for item in root.iter():
         tag = item.tag.rsplit("}", 1)[-1]
@@ -51,7 +50,7 @@ def feed_links(xml_text: str, base_url: str) -> list[str]:
             if chosen:
                 links.append(chosen.strip())
     if not links and root.tag.rsplit("}", 1)[-1] not in ("rss", "feed", "RDF"):
-        raise FetchError(f"{base_url}: not an RSS or Atom feed.")
+        raise FetchError("not an RSS or Atom feed.", origin=base_url)
     return list(dict.fromkeys(links))[:MAX_FEED_ITEMS]
 
 
@@ -73,15 +72,14 @@ def _fetch_one(url: str, policy: FetchPolicy) -> tuple[ArticleDraft | None, list
 def fetch_drafts(
     urls: Iterable[str],
     *,
+    policy: FetchPolicy,
     known: Callable[[str], int | None] = lambda url: None,
-    policy: FetchPolicy | None = None,
     workers: int = DEFAULT_WORKERS,
 ) -> Iterator[tuple[str, ArticleDraft | int | IngestError]]:
     """(url, result) for every page: a draft, the id of an article already stored
     under that URL (`known`), or the error. Feeds are replaced by their items."""
     if workers < 1:
         raise ValueError("workers must be >= 1")
-    policy = policy or FetchPolicy.from_env()
     pending = list(dict.fromkeys(normalize_url(u) for u in urls))
     seen = set(pending)  # feeds that list each other, or themselves, end here
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:

@@ -3,25 +3,27 @@
 The CLI, Slack and the benchmarks all go through `Engine`; none of them touch
 SQLite or the index directly. SQLite is the system of record and the BM25 index
 is derived from it: every write goes to SQLite first (with a journal row, in
-the same transaction), then to the index, then the journal row is cleared. At
-open, leftover journal rows are replayed, and an index that disagrees with the
-database is rebuilt.
+the same transaction), then to the index, then the journal row is cleared.
+
+Constructing an engine only opens the database and the index. Side effects
+are methods the caller asks for: `repair_index()` (replay an interrupted
+write, rebuild an index that disagrees) and `seed_if_empty()`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from index import bm25
-from index.analysis import analyze, analyze_spans
-from index.bulk import DEFAULT_WORKERS, fetch_drafts
-from index.errors import IngestError, NewsbotError, QueryError
-from index.fetch import FetchPolicy, normalize_url
-from index.ingest import expand_paths
-from index.models import (
+from newsbot.index import bm25
+from newsbot.index.analysis import analyze, analyze_spans
+from newsbot.index.bulk import DEFAULT_WORKERS, fetch_drafts
+from newsbot.index.errors import IngestError, QueryError
+from newsbot.index.fetch import FetchPolicy, normalize_url
+from newsbot.index.ingest import draft_from_bytes, expand_paths
+from newsbot.index.models import (
     Answer,
     Article,
     ArticleDraft,
@@ -31,33 +33,19 @@ from index.models import (
     SearchResults,
     Status,
 )
-from index.pipeline import Item, Prepared, default_workers, passage_terms, prepare_many
-from index.query import ParsedQuery, parse_query
-from index.quotes import Candidate, QuoteScorer, select_quotes
-from index.retriever import IndexDoc, Retriever
-from index.store import Store, decode_terms
+from newsbot.index.pipeline import Item, Prepared, default_workers, passage_terms, prepare_many
+from newsbot.index.query import ParsedQuery, parse_query
+from newsbot.index.quotes import Candidate, QuoteScorer, select_quotes
+from newsbot.index.retriever import IndexDoc, Retriever
+from newsbot.index.settings import AnswerSettings
+from newsbot.index.store import Store
 
 log = logging.getLogger(__name__)
 
-# Below this share of the question's IDF mass covered by the best quote, newsbot
-# abstains. Calibrated on tests/questions.json (see README, "Answer quality").
-ABSTAIN_BELOW = 0.4
-HIGH_CONFIDENCE = 0.8
-MEDIUM_CONFIDENCE = 0.65
-CANDIDATE_PASSAGES = 30
-# Passages whose sentences answer() scores for quotes: enough for k quotes from
-# different articles; every one more costs time at each question.
-ANSWER_PASSAGES = 15
+# During a bulk ingest the index commits this often (and at the end): each
+# commit costs an fsync, and the journal covers what is not yet committed.
 BULK_COMMIT_EVERY = 1000
-
-
-def default_db_path() -> Path:
-    """$NEWSBOT_DB, else $XDG_DATA_HOME/newsbot/newsbot.db (~/.local/share/...)."""
-    configured = os.environ.get("NEWSBOT_DB")
-    if configured:
-        return Path(configured).expanduser()
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "newsbot" / "newsbot.db"
+_SEEDED_KEY = "seeded"
 
 
 def index_path_for(db_path: Path) -> Path:
@@ -65,28 +53,39 @@ def index_path_for(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".index")
 
 
+@dataclass
+class IngestBatch:
+    """The outcomes of one ingest call, one per item in order, and how many to expect.
+
+    `total` counts the items known up front (files found, URLs given); a feed
+    adds its items as it is read, so a URL batch may yield more.
+    """
+
+    total: int
+    outcomes: Iterator[IngestOutcome]
+
+    def __iter__(self) -> Iterator[IngestOutcome]:
+        return self.outcomes
+
+
 class Engine:
     """newsbot's engine over one database. Use as a context manager, or call close()."""
 
     def __init__(
         self,
-        db_path: Path | str | None = None,
+        db_path: Path | str,
         *,
-        seeds_dir: Path | None = None,
-        autoseed: bool = True,
-        abstain_below: float = ABSTAIN_BELOW,
+        settings: AnswerSettings | None = None,
+        fetch_policy: FetchPolicy | None = None,
     ) -> None:
-        if not 0.0 <= abstain_below <= 1.0:
-            raise ValueError("abstain_below must be between 0 and 1")
-        self.db_path = Path(db_path) if db_path else default_db_path()
+        self.db_path = Path(db_path)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.abstain_below = abstain_below
+        self.settings = settings or AnswerSettings()
+        self.fetch_policy = fetch_policy or FetchPolicy()
         self.store = Store(self.db_path)
-        self.retriever = Retriever(index_path_for(self.db_path))
-        self.repaired = self._sync_index()
-        self.seeded: list[IngestOutcome] = []
-        if autoseed:
-            self.seeded = self._autoseed(seeds_dir)
+        self.retriever = Retriever(
+            index_path_for(self.db_path), title_boost=self.settings.title_boost
+        )
 
     def __enter__(self) -> Engine:
         return self
@@ -100,9 +99,12 @@ class Engine:
 
     # -- consistency ------------------------------------------------------------
 
-    def _sync_index(self) -> int:
-        """Replay journal rows left by a crash; rebuild if the index disagrees. Returns fixes."""
-        pending = self.store.pending_journal()
+    def repair_index(self) -> int:
+        """Replay journal rows left by a crash; rebuild an index that disagrees with SQLite.
+
+        Returns how many repairs were made (0 when the two already agree).
+        """
+        pending = self.store.journal.pending()
         if pending:
             log.warning(
                 "replaying %d index journal entries from an interrupted write", len(pending)
@@ -111,8 +113,7 @@ class Engine:
             for article_id in touched:
                 self.retriever.delete_article(article_id)
             self._index_articles(touched)
-            self.retriever.commit()
-            self.store.clear_journal(pending[-1].seq)
+            self._commit_index()
         if self.retriever.num_docs != self.store.count_passages():
             log.warning("search index disagrees with the database; rebuilding it")
             self.reindex()
@@ -124,11 +125,12 @@ class Engine:
         titles: dict[int, list[str]] = {}
 
         def docs() -> Iterator[IndexDoc]:
-            for pid, aid, headline, encoded in self.store.iter_index_rows(article_ids):
-                if aid not in titles:
+            for row in self.store.iter_index_rows(article_ids):
+                if row.article_id not in titles:
                     titles.clear()  # rows come grouped by article; keep one
-                    titles[aid] = analyze(headline)
-                yield IndexDoc(pid, aid, passage_terms(decode_terms(encoded)), titles[aid])
+                    titles[row.article_id] = analyze(row.headline)
+                body = passage_terms(row.terms)
+                yield IndexDoc(row.passage_id, row.article_id, body, titles[row.article_id])
 
         return self.retriever.add(docs())
 
@@ -137,21 +139,20 @@ class Engine:
         self.retriever.rollback()
         path = self.retriever.path
         Retriever.destroy(path)
-        self.retriever = Retriever(path, title_boost=self.retriever.title_boost)
+        self.retriever = Retriever(path, title_boost=self.settings.title_boost)
         count = self._index_articles(None)
         self._commit_index()
         return count
 
-    def _autoseed(self, seeds_dir: Path | None) -> list[IngestOutcome]:
-        if self.store.count_articles() or self.store.get_meta("seeded"):
-            return []
-        from index.seeds import find_seeds_dir
+    def seed_if_empty(self, seeds_dir: Path) -> list[IngestOutcome]:
+        """Ingest `seeds_dir` into a database that has never held an article.
 
-        directory = seeds_dir or find_seeds_dir()
-        if directory is None:
+        Once seeded (even if the seeds were later forgotten) it never seeds again.
+        """
+        if self.store.count_articles() or self.store.get_meta(_SEEDED_KEY):
             return []
-        outcomes = list(self.ingest_paths([directory]))
-        self.store.set_meta("seeded", str(directory))
+        outcomes = list(self.ingest_paths([seeds_dir]))
+        self.store.set_meta(_SEEDED_KEY, str(seeds_dir))
         return outcomes
 
     # -- ingest -----------------------------------------------------------------
@@ -159,6 +160,15 @@ class Engine:
     def ingest(self, draft: ArticleDraft) -> IngestOutcome:
         """Store and index one article; failures come back as an outcome, not raised."""
         return next(self.ingest_many([draft]))
+
+    def ingest_bytes(self, data: bytes, origin: str, *, suffix: str = "") -> IngestOutcome:
+        """One article from raw bytes (stdin, pasted text, an uploaded file)."""
+        item: Item
+        try:
+            item = draft_from_bytes(data, origin, suffix=suffix)
+        except IngestError as exc:
+            item = exc
+        return next(self.ingest_many([item]))
 
     def ingest_many(self, items: Iterable[Item], *, workers: int = 1) -> Iterator[IngestOutcome]:
         """Ingest a stream of drafts or file paths, one outcome per item, in order.
@@ -183,29 +193,16 @@ class Engine:
             if pending_index:
                 self._commit_index()
 
-    def ingest_paths(
-        self,
-        paths: list[Path],
-        *,
-        on_total: Callable[[int], None] | None = None,
-        workers: int | None = None,
-    ) -> Iterator[IngestOutcome]:
+    def ingest_paths(self, paths: list[Path], *, workers: int | None = None) -> IngestBatch:
         """Ingest files and directories (walked), one outcome per file.
 
         Large batches are read and analysed by worker processes (all cores by default).
         """
         files = list(expand_paths(paths))
-        if on_total:
-            on_total(len(files))
-        return self.ingest_many(files, workers=default_workers() if workers is None else workers)
+        count = default_workers() if workers is None else workers
+        return IngestBatch(len(files), self.ingest_many(files, workers=count))
 
-    def ingest_urls(
-        self,
-        urls: list[str],
-        *,
-        policy: FetchPolicy | None = None,
-        workers: int = DEFAULT_WORKERS,
-    ) -> Iterator[IngestOutcome]:
+    def ingest_urls(self, urls: list[str], *, workers: int = DEFAULT_WORKERS) -> IngestBatch:
         """Fetch pages and feeds concurrently (bounded) and ingest them; one outcome per page.
 
         A URL already stored (after normalisation) is not fetched again.
@@ -213,49 +210,33 @@ class Engine:
 
         def items() -> Iterator[Item]:
             for url, result in fetch_drafts(
-                urls, known=self.store.find_by_url, policy=policy, workers=workers
+                urls, policy=self.fetch_policy, known=self.store.find_by_url, workers=workers
             ):
                 if isinstance(result, int):
                     yield IngestOutcome(url, Status.DUPLICATE, article_id=result)
-                elif isinstance(result, IngestError):
-                    result.origin = url  # type: ignore[attr-defined]
-                    yield result
                 else:
                     yield result
 
-        return self.ingest_many(items())
+        return IngestBatch(len(set(urls)), self.ingest_many(items()))
 
     def _store_prepared(self, item: Prepared) -> IngestOutcome:
         """Store and index one prepared article, unless it is a duplicate or an error."""
         if isinstance(item, IngestOutcome):
             return item
         if isinstance(item, IngestError):
-            origin = getattr(item, "origin", "input")
-            return IngestOutcome(origin, Status.FAILED, reason=_reason(item, origin))
+            return IngestOutcome.failed(item)
         existing = self.store.find_by_hash(item.content_hash)
         if existing is None and item.url:
             existing = self.store.find_by_url(item.url)
         if existing is not None:
             return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
         if item.signature is not None:
-            near = self.store.find_near_duplicate(item.signature)
+            near = self.store.lsh.find(item.signature)
             if near is not None:
                 return IngestOutcome(
                     item.origin, Status.NEAR_DUPLICATE, article_id=near[0], similarity=near[1]
                 )
-        added = self.store.add_article(
-            headline=item.headline,
-            text=item.text,
-            content_hash=item.content_hash,
-            passages=item.passages,
-            sentence_terms=item.sentence_terms,
-            outlet=item.outlet,
-            author=item.author,
-            published=item.published,
-            url=item.url,
-            origin=item.origin,
-            signature=item.signature,
-        )
+        added = self.store.add_article(item)
         self.retriever.add(
             IndexDoc(pid, added.id, passage_terms(terms), item.title_terms)
             for pid, terms in zip(added.passage_ids, item.sentence_terms, strict=True)
@@ -271,9 +252,9 @@ class Engine:
 
     def _commit_index(self) -> None:
         self.retriever.commit()
-        pending = self.store.pending_journal()
+        pending = self.store.journal.pending()
         if pending:
-            self.store.clear_journal(pending[-1].seq)
+            self.store.journal.clear(pending[-1].seq)
 
     def article_id_for_url(self, url: str) -> int | None:
         """The article already stored under this (normalised) URL, if any."""
@@ -289,18 +270,37 @@ class Engine:
     def sources(self) -> list[Article]:
         return self.store.list_articles()
 
+    def count_articles(self) -> int:
+        return self.store.count_articles()
+
     # -- answering --------------------------------------------------------------
 
     def _candidates(self, weighted: dict[str, float], top_k: int) -> list[Candidate]:
         hits = self.retriever.run(weighted, top_k)
-        found = self.store.get_passages_with_articles(h.passage_id for h in hits)
-        return [Candidate(*found[h.passage_id], h.score) for h in hits if h.passage_id in found]
+        passages = self.store.get_passages(h.passage_id for h in hits)
+        articles = self.store.get_articles(p.article_id for p in passages.values())
+        return [
+            Candidate(passages[h.passage_id], articles[passages[h.passage_id].article_id], h.score)
+            for h in hits
+            if h.passage_id in passages
+        ]
 
     def _scorer(self, query: ParsedQuery) -> QuoteScorer:
         total, freqs = self.retriever.doc_freqs(query.terms)
         total = max(total, 1)
         idf = {t: bm25.idf(total, df) for t, df in freqs.items()}
-        return QuoteScorer(query, idf, unseen={t for t, df in freqs.items() if df == 0})
+        unseen = {t for t, df in freqs.items() if df == 0}
+        return QuoteScorer(query, idf, unseen, self.settings)
+
+    def _confidence(self, evidence: float) -> Confidence:
+        settings = self.settings
+        if evidence < settings.abstain_below:
+            return Confidence.NONE
+        if evidence >= settings.high_confidence:
+            return Confidence.HIGH
+        if evidence >= settings.medium_confidence:
+            return Confidence.MEDIUM
+        return Confidence.LOW
 
     def answer(self, question: str, k: int = 3, *, context: str | None = None) -> Answer:
         """Up to k verbatim quotes that answer `question`, or an abstention.
@@ -308,34 +308,26 @@ class Engine:
         `context` is an earlier question of the same conversation (a Slack
         thread); its words help, at half weight.
         """
-        if k < 1:
-            raise QueryError("k must be at least 1.")
+        _check_k(k)
         query = parse_query(question, context=context)
         if not query.terms:
             raise QueryError(
                 "The question has no searchable words (only stopwords or punctuation)."
             )
-        candidates = self._candidates(query.weighted, max(ANSWER_PASSAGES, k * 5))
-        scorer = self._scorer(query)
-        surface = {}
+        candidates = self._candidates(query.weighted, max(self.settings.answer_passages, k * 5))
+        surface: dict[str, str] = {}
         for token in analyze_spans(question):
             surface.setdefault(token.term, question[token.start : token.end])
-        quotes, evidence = select_quotes(scorer, candidates, k, surface)
+        quotes, evidence = select_quotes(self._scorer(query), candidates, k, surface)
         closest = _distinct_articles(candidates, 3)
-        if not quotes or evidence < self.abstain_below:
-            return Answer(question, (), True, Confidence.NONE, evidence, closest)
-        if evidence >= HIGH_CONFIDENCE:
-            confidence = Confidence.HIGH
-        elif evidence >= MEDIUM_CONFIDENCE:
-            confidence = Confidence.MEDIUM
-        else:
-            confidence = Confidence.LOW
-        return Answer(question, tuple(quotes), False, confidence, evidence, closest)
+        confidence = self._confidence(evidence) if quotes else Confidence.NONE
+        if confidence is Confidence.NONE:
+            return Answer(question, (), confidence, evidence, closest)
+        return Answer(question, tuple(quotes), confidence, evidence, closest)
 
     def passages(self, query_text: str, k: int = 10) -> list[SearchHit]:
         """The top k passages by BM25 (several may come from one article)."""
-        if k < 1:
-            raise QueryError("k must be at least 1.")
+        _check_k(k)
         query = parse_query(query_text)
         if not query.terms:
             raise QueryError("The query has no searchable words (only stopwords or punctuation).")
@@ -346,12 +338,11 @@ class Engine:
 
     def search(self, query_text: str, k: int = 5) -> SearchResults:
         """Articles ranked by their best passage's BM25 score."""
-        if k < 1:
-            raise QueryError("k must be at least 1.")
+        _check_k(k)
         hits: list[SearchHit] = []
         seen: set[int] = set()
         # Passages come in score order: the first one of an article is its best.
-        for hit in self.passages(query_text, max(CANDIDATE_PASSAGES, k * 5)):
+        for hit in self.passages(query_text, max(self.settings.search_passages, k * 5)):
             if hit.article.id not in seen:
                 seen.add(hit.article.id)
                 hits.append(hit)
@@ -360,9 +351,9 @@ class Engine:
         return SearchResults(query_text, tuple(hits))
 
 
-def _reason(error: IngestError, origin: str) -> str:
-    """The error's message without the origin it starts with (the outcome names it)."""
-    return str(error).removeprefix(f"{origin}: ")
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise QueryError("k must be at least 1.")
 
 
 def _distinct_articles(candidates: list[Candidate], limit: int) -> tuple[Article, ...]:
@@ -372,6 +363,3 @@ def _distinct_articles(candidates: list[Candidate], limit: int) -> tuple[Article
         if len(seen) == limit:
             break
     return tuple(seen.values())
-
-
-__all__ = ["Engine", "NewsbotError", "default_db_path"]

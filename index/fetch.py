@@ -4,15 +4,14 @@ A URL typed into a chat bot must never let anyone reach the bot's own network,
 so every address a host resolves to must be globally routable, the checked
 address is the one connected to (DNS cannot change under us), redirects are
 followed by hand and checked one by one, and bodies are capped after
-decompression. `NEWSBOT_ALLOW_PRIVATE_URLS=1` lifts only the address check
-(for intranet news, and for tests on 127.0.0.1). It is dangerous on a server
-that can reach internal services.
+decompression. `FetchPolicy.allowing_private()` lifts only the address check
+(the entry points use it for `NEWSBOT_ALLOW_PRIVATE_URLS=1`: intranet news, and
+tests on 127.0.0.1). It is dangerous on a server that can reach internal services.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import socket
 import time
@@ -22,9 +21,14 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from index.errors import IngestError, TooLargeError, UnsupportedInputError
-from index.ingest import MAX_BYTES, html_to_draft
-from index.models import ArticleDraft
+from newsbot.index.errors import (
+    BlockedURLError,
+    FetchError,
+    TooLargeError,
+    UnsupportedInputError,
+)
+from newsbot.index.ingest import MAX_BYTES, html_to_draft
+from newsbot.index.models import ArticleDraft
 
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 5.0
@@ -52,18 +56,6 @@ _DOTTED_QUAD = re.compile(
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+))*\.?$", re.IGNORECASE)
 
 
-class FetchError(IngestError):
-    """A URL could not be fetched or read as an article; nothing was stored."""
-
-
-class BlockedURLError(FetchError):
-    """A URL that newsbot refuses to fetch (scheme, credentials, or a non-public address)."""
-
-
-def allow_private_from_env() -> bool:
-    return os.environ.get("NEWSBOT_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes")
-
-
 def _any_address(address: str) -> bool:
     return True
 
@@ -80,10 +72,17 @@ class FetchPolicy:
     max_bytes: int = MAX_BYTES
     max_redirects: int = MAX_REDIRECTS
 
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0")
+        if self.max_bytes < 1 or self.max_redirects < 0:
+            raise ValueError("max_bytes must be >= 1 and max_redirects >= 0")
+
     @classmethod
-    def from_env(cls) -> FetchPolicy:
-        """Public addresses only, unless NEWSBOT_ALLOW_PRIVATE_URLS=1 (dangerous)."""
-        return cls(address_allowed=_any_address) if allow_private_from_env() else cls()
+    def allowing_private(cls) -> FetchPolicy:
+        """Every address allowed, loopback and private ones too (dangerous on a server)."""
+        return cls(address_allowed=_any_address)
 
 
 def normalize_url(url: str) -> str:
@@ -113,23 +112,30 @@ def normalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
-def check_url_shape(url: str) -> tuple[str, str, int]:
-    """Scheme, host and port of an acceptable URL, or BlockedURLError."""
+def check_url_shape(url: str, *, origin: str | None = None) -> tuple[str, str, int]:
+    """Scheme, host and port of an acceptable URL, or BlockedURLError.
+
+    `origin` is the URL the user gave, when `url` is a redirect from it.
+    """
+    origin = origin or url
+    hop = "" if origin == url else f"the redirect to {url}: "
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise BlockedURLError(f"{url}: not a valid URL ({exc}).") from exc
+        raise BlockedURLError(f"{hop}not a valid URL ({exc}).", origin=origin) from exc
     if parts.scheme not in ("http", "https"):
-        raise BlockedURLError(f"{url}: only http and https links can be fetched.")
+        raise BlockedURLError(f"{hop}only http and https links can be fetched.", origin=origin)
     if parts.username is not None or parts.password is not None:
-        raise BlockedURLError(f"{url}: links with a user name or password are refused.")
+        raise BlockedURLError(
+            f"{hop}links with a user name or password are refused.", origin=origin
+        )
     host = parts.hostname
     if not host:
-        raise BlockedURLError(f"{url}: the link has no host.")
+        raise BlockedURLError(f"{hop}the link has no host.", origin=origin)
     if _NUMERIC_HOST.match(host) and not _DOTTED_QUAD.match(host):
         # "2130706433", "0x7f.1", "127.1": legal to inet_aton, never a real news site.
-        raise BlockedURLError(f"{url}: unusual numeric host {host!r} refused.")
+        raise BlockedURLError(f"{hop}unusual numeric host {host!r} refused.", origin=origin)
     return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -141,19 +147,20 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast and not ip.is_unspecified
 
 
-def resolve(host: str, port: int, *, address_allowed: Callable[[str], bool]) -> str:
+def resolve(host: str, port: int, *, address_allowed: Callable[[str], bool], origin: str) -> str:
     """The address to connect to: every address of the host must be allowed."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"{host}: the name does not resolve (DNS failure).") from exc
+        raise FetchError(f"{host} does not resolve (DNS failure).", origin=origin) from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
-        raise FetchError(f"{host}: the name does not resolve (DNS failure).")
+        raise FetchError(f"{host} does not resolve (DNS failure).", origin=origin)
     for address in addresses:
         if not address_allowed(address):
             raise BlockedURLError(
-                f"{host} resolves to {address}, which is not a public address; refused."
+                f"{host} resolves to {address}, which is not a public address; refused.",
+                origin=origin,
             )
     return addresses[0]
 
@@ -171,7 +178,7 @@ def _media_type(response: httpx.Response) -> str:
 
 def _decode(body: bytes, response: httpx.Response, url: str) -> str:
     if b"\x00" in body[:4096]:
-        raise UnsupportedInputError(f"{url}: the page is binary, not text.")
+        raise UnsupportedInputError("the page is binary, not text.", origin=url)
     declared = response.charset_encoding
     if declared is None:
         meta = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", body[:4096], re.IGNORECASE)
@@ -187,19 +194,18 @@ def _decode(body: bytes, response: httpx.Response, url: str) -> str:
 
     best = from_bytes(body).best()
     if best is None:
-        raise FetchError(f"{url}: cannot tell the page's text encoding.")
+        raise FetchError("cannot tell the page's text encoding.", origin=url)
     return str(best)
 
 
 def fetch(
     url: str,
     *,
-    policy: FetchPolicy | None = None,
+    policy: FetchPolicy,
     accept: frozenset[str] | set[str] = frozenset(HTML_TYPES | TEXT_TYPES),
     transport: httpx.BaseTransport | None = None,
 ) -> FetchedPage:
     """GET a URL with every guard on. Raises FetchError (BlockedURLError) with a reason."""
-    policy = policy or FetchPolicy.from_env()
     current = normalize_url(url)
     seen: set[str] = set()
     deadline = time.monotonic() + policy.total_timeout
@@ -207,16 +213,16 @@ def fetch(
     with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as client:
         for _ in range(policy.max_redirects + 1):
             if current in seen:
-                raise FetchError(f"{url}: redirect loop at {current}.")
+                raise FetchError(f"redirect loop at {current}.", origin=url)
             seen.add(current)
-            scheme, host, port = check_url_shape(current)
-            address = resolve(host, port, address_allowed=policy.address_allowed)
+            scheme, host, port = check_url_shape(current, origin=url)
+            address = resolve(host, port, address_allowed=policy.address_allowed, origin=url)
             target = _Target(current, scheme, host, port, address)
-            result = _get_pinned(client, target, accept, policy, deadline)
+            result = _get_pinned(client, target, accept, policy, deadline, origin=url)
             if isinstance(result, FetchedPage):
                 return result
             current = normalize_url(urljoin(current, result))
-        raise FetchError(f"{url}: more than {policy.max_redirects} redirects.")
+        raise FetchError(f"more than {policy.max_redirects} redirects.", origin=url)
 
 
 @dataclass(frozen=True)
@@ -249,9 +255,11 @@ def _get_pinned(
     accept: frozenset[str] | set[str],
     policy: FetchPolicy,
     deadline: float,
+    *,
+    origin: str,
 ) -> FetchedPage | str:
     """One request to the checked address; a page, or the next URL of a redirect."""
-    url = target.url
+    url = origin
     headers = {"Host": target.host_header, "User-Agent": USER_AGENT, "Accept": _ACCEPT}
     try:
         with client.stream(
@@ -260,14 +268,14 @@ def _get_pinned(
             if response.is_redirect:
                 location = response.headers.get("location")
                 if not location:
-                    raise FetchError(f"{url}: a redirect without a Location.")
+                    raise FetchError("a redirect without a Location.", origin=url)
                 return location
             if response.status_code >= 400:
-                raise FetchError(f"{url}: the server answered {response.status_code}.")
+                raise FetchError(f"the server answered {response.status_code}.", origin=url)
             media = _media_type(response)
             if media not in accept:
                 raise UnsupportedInputError(
-                    f"{url}: content type {media or 'unknown'} is not an article page."
+                    f"content type {media or 'unknown'} is not an article page.", origin=url
                 )
             limit = policy.max_bytes
             declared = response.headers.get("content-length", "")
@@ -276,23 +284,25 @@ def _get_pinned(
                 and int(declared) > limit
                 and not response.headers.get("content-encoding")
             ):
-                raise TooLargeError(f"{url}: {int(declared):,} bytes is over the {limit:,} limit.")
+                raise TooLargeError(
+                    f"{int(declared):,} bytes is over the {limit:,} limit.", origin=url
+                )
             body = bytearray()
             for chunk in response.iter_bytes():  # decompressed: a gzip bomb stops at the cap
                 body.extend(chunk)
                 if len(body) > limit:
-                    raise TooLargeError(f"{url}: the page is over the {limit:,}-byte limit.")
+                    raise TooLargeError(f"the page is over the {limit:,}-byte limit.", origin=url)
                 if time.monotonic() > deadline:
-                    raise FetchError(f"{url}: timed out (over {policy.total_timeout:g} s).")
-            return FetchedPage(url, media, _decode(bytes(body), response, url))
+                    raise FetchError(f"timed out (over {policy.total_timeout:g} s).", origin=url)
+            return FetchedPage(target.url, media, _decode(bytes(body), response, url))
     except httpx.TimeoutException as exc:
-        raise FetchError(f"{url}: timed out.") from exc
+        raise FetchError("timed out.", origin=url) from exc
     except httpx.DecodingError as exc:
-        raise FetchError(f"{url}: the compressed body is corrupt.") from exc
+        raise FetchError("the compressed body is corrupt.", origin=url) from exc
     except httpx.ConnectError as exc:
-        raise FetchError(f"{url}: connection failed ({_short(exc)}).") from exc
+        raise FetchError(f"connection failed ({_short(exc)}).", origin=url) from exc
     except httpx.HTTPError as exc:
-        raise FetchError(f"{url}: {type(exc).__name__} ({_short(exc)}).") from exc
+        raise FetchError(f"{type(exc).__name__} ({_short(exc)}).", origin=url) from exc
 
 
 def _short(exc: Exception) -> str:
@@ -324,6 +334,6 @@ def draft_from_page(page: FetchedPage) -> ArticleDraft:
     )
 
 
-def fetch_article(url: str, *, policy: FetchPolicy | None = None) -> ArticleDraft:
+def fetch_article(url: str, *, policy: FetchPolicy) -> ArticleDraft:
     """Fetch a news page and extract its article, or raise FetchError with a reason."""
     return draft_from_page(fetch(url, policy=policy))

@@ -15,14 +15,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from index.errors import (
+from newsbot.index.errors import (
     BinaryInputError,
     EncodingError,
     IngestError,
     TooLargeError,
     UnsupportedInputError,
 )
-from index.models import ArticleDraft
+from newsbot.index.models import ArticleDraft
 
 MAX_BYTES = 5 * 1024 * 1024
 TEXT_SUFFIXES = {".txt", ".text", ""}
@@ -47,23 +47,27 @@ _HTML_SNIFF = re.compile(rb"^\s*(<!doctype html|<html|<head|<body)", re.IGNORECA
 def decode_text(data: bytes, origin: str, *, max_bytes: int = MAX_BYTES) -> str:
     """Bytes to text, or a one-line reason why these bytes are not an article."""
     if not data.strip():
-        raise IngestError(f"{origin}: the input is empty.")
+        raise IngestError("the input is empty.", origin=origin)
     if len(data) > max_bytes:
         raise TooLargeError(
-            f"{origin}: {len(data):,} bytes is over the {max_bytes:,}-byte limit for one article."
+            f"{len(data):,} bytes is over the {max_bytes:,}-byte limit for one article.",
+            origin=origin,
         )
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
-            raise UnsupportedInputError(f"{origin}: this is {kind}, not text.")
+            raise UnsupportedInputError(f"this is {kind}, not text.", origin=origin)
     if b"\x00" in data[:8192]:
-        raise BinaryInputError(f"{origin}: this is a binary file (it holds NUL bytes), not text.")
+        raise BinaryInputError(
+            "this is a binary file (it holds NUL bytes), not text.", origin=origin
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex()
         raise EncodingError(
-            f"{origin}: not valid UTF-8 (byte 0x{bad} at offset {exc.start}); "
-            "save the file as UTF-8 and try again."
+            f"not valid UTF-8 (byte 0x{bad} at offset {exc.start}); "
+            "save the file as UTF-8 and try again.",
+            origin=origin,
         ) from exc
 
 
@@ -101,7 +105,7 @@ def html_to_draft(html: str, origin: str, *, url: str | None = None) -> ArticleD
         html, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
     if document is None or not (document.text or "").strip():
-        raise IngestError(f"{origin}: no article text found in the page.")
+        raise IngestError("no article text found in the page.", origin=origin)
     return ArticleDraft(
         text=document.text,
         origin=origin,
@@ -174,7 +178,7 @@ def _load_manifest(path: Path, stamp: int) -> dict[str, dict[str, Any]]:
     try:
         raw = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IngestError(f"{path}: cannot read the manifest ({exc}).") from exc
+        raise IngestError(f"cannot read the manifest ({exc}).", origin=str(path)) from exc
     articles = raw.get("articles") if isinstance(raw, dict) else None
     if not isinstance(articles, dict):
         raise IngestError(f'{path}: the manifest needs an "articles" object keyed by file name.')
@@ -203,18 +207,19 @@ def expand_paths(paths: list[Path]) -> Iterator[Path]:
 def draft_from_path(path: Path) -> ArticleDraft:
     """One article from a file, with its directory's manifest metadata if any."""
     if not path.exists():
-        raise IngestError(f"{path}: no such file.")
+        raise IngestError("no such file.", origin=str(path))
     if not path.is_file():
-        raise IngestError(f"{path}: not a regular file.")
+        raise IngestError("not a regular file.", origin=str(path))
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise TooLargeError(
-            f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit for one article."
+            f"{size:,} bytes is over the {MAX_BYTES:,}-byte limit for one article.",
+            origin=str(path),
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(f"{path}: cannot read it ({exc.strerror}).") from exc
+        raise IngestError(f"cannot read it ({exc.strerror}).", origin=str(path)) from exc
     return draft_from_bytes(
         data, str(path), suffix=path.suffix, metadata=load_manifest(path.parent).get(path.name)
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from newsbot.index.errors import IngestError
+from newsbot.index.sentences import Span
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,19 @@ class Article:
             "published": self.published,
             "origin": self.origin,
         }
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage read back for ranking: its text, sentences and their analysed terms."""
+
+    id: int
+    article_id: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+    sentence_terms: tuple[list[str], ...]  # each sentence's terms, stored at ingest
 
 
 @dataclass(frozen=True)
@@ -73,14 +89,24 @@ class Confidence(StrEnum):
 
 @dataclass(frozen=True)
 class Answer:
-    """The result of `Engine.answer`: quotes, or an abstention with the closest headlines."""
+    """The result of `Engine.answer`: quotes, or an abstention with the closest headlines.
+
+    newsbot abstained exactly when the confidence is NONE; then there are no quotes.
+    """
 
     question: str
     quotes: tuple[Quote, ...]
-    abstained: bool
     confidence: Confidence
     evidence: float
     closest: tuple[Article, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.confidence is Confidence.NONE) != (not self.quotes):
+            raise ValueError("an answer has quotes exactly when its confidence is not NONE")
+
+    @property
+    def abstained(self) -> bool:
+        return self.confidence is Confidence.NONE
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,6 +149,8 @@ class SearchResults:
 
 
 class Status(StrEnum):
+    """What happened to one ingested item. Every surface renders each one."""
+
     ADDED = "added"
     DUPLICATE = "duplicate"
     NEAR_DUPLICATE = "near_duplicate"
@@ -142,19 +170,10 @@ class IngestOutcome:
     reason: str | None = None
     similarity: float | None = None
 
-    def describe(self) -> str:
-        """The one result line the CLI and Slack print for this item."""
-        if self.status is Status.ADDED:
-            outlet = f" · {self.outlet}" if self.outlet else ""
-            return (
-                f"added #{self.article_id}: {self.headline}{outlet} ({self.passage_count} passages)"
-            )
-        if self.status is Status.DUPLICATE:
-            return f"already indexed as #{self.article_id}"
-        if self.status is Status.NEAR_DUPLICATE:
-            share = f"{(self.similarity or 0):.0%}"
-            return f"near-duplicate of #{self.article_id} ({share} the same text); not added"
-        return f"failed: {self.reason}"
+    @classmethod
+    def failed(cls, error: IngestError) -> IngestOutcome:
+        """The outcome of an item that could not be ingested: its origin and the reason."""
+        return cls(error.origin, Status.FAILED, reason=error.message)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -185,4 +204,3 @@ class ArticleDraft:
     published: str | None = None
     author: str | None = None
     first_line_headline: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)

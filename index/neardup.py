@@ -5,6 +5,9 @@ sentence has a different content hash but nearly the same shingles. With 64
 hash functions in 16 bands of 4, two articles whose shingle sets overlap by
 Jaccard 0.8 share a band with probability above 0.999, and pairs below 0.3
 rarely do; candidates are then checked on the whole signature.
+
+`LshTable` keeps the band buckets in SQLite (`article_lsh`; the signature
+itself is `articles.minhash`), so a candidate is found with one indexed query.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 import zlib
 
 import numpy as np
+import sqlite_utils
 
 NUM_HASHES = 64
 BANDS = 16
@@ -21,7 +25,7 @@ SHINGLE_WORDS = 5
 NEAR_DUPLICATE = 0.8
 _rng = np.random.default_rng(20251122)  # fixed: signatures must be stable across runs
 # Multiply-shift hashing (Dietzfelbinger): h(x) = (a*x + b) mod 2**64 >> 32, a odd.
-# It needs no modulo, so numpy does all 128 hashes of every shingle at once.
+# It needs no modulo, so numpy does all NUM_HASHES hashes of every shingle at once.
 _A = _rng.integers(1, 2**63, size=NUM_HASHES, dtype=np.uint64) | np.uint64(1)
 _B = _rng.integers(0, 2**63, size=NUM_HASHES, dtype=np.uint64)
 _WORD = re.compile(r"\w+")
@@ -86,3 +90,42 @@ def to_blob(sig: np.ndarray) -> bytes:
 
 def from_blob(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<u8")
+
+
+class LshTable:
+    """The LSH buckets of stored articles, and the near-duplicate query over them.
+
+    Writes join the caller's transaction: an article and its buckets are stored together.
+    """
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def add(self, article_id: int, sig: np.ndarray | None) -> None:
+        """Store an article's signature and its band buckets (nothing for a too-short text)."""
+        if sig is None:
+            return
+        self.db.execute("UPDATE articles SET minhash = ? WHERE id = ?", [to_blob(sig), article_id])
+        self.db.conn.executemany(
+            "INSERT INTO article_lsh (bucket, article_id) VALUES (?, ?)",
+            [(bucket, article_id) for bucket in bands(sig)],
+        )
+
+    def delete(self, article_id: int) -> None:
+        self.db.execute("DELETE FROM article_lsh WHERE article_id = ?", [article_id])
+
+    def find(self, sig: np.ndarray) -> tuple[int, float] | None:
+        """The most similar stored article at or above NEAR_DUPLICATE, and its similarity."""
+        buckets = bands(sig)
+        marks = ",".join("?" * len(buckets))
+        rows = self.db.query(
+            "SELECT id, minhash FROM articles WHERE id IN "
+            f"(SELECT DISTINCT article_id FROM article_lsh WHERE bucket IN ({marks}))",
+            buckets,
+        )
+        best: tuple[int, float] | None = None
+        for row in rows:
+            score = similarity(sig, from_blob(row["minhash"]))
+            if score >= NEAR_DUPLICATE and (best is None or score > best[1]):
+                best = (row["id"], score)
+        return best

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.sentences import Span, paragraph_spans, split_sentences
+from newsbot.index.sentences import Span, paragraph_spans, split_sentences
 
 MIN_WORDS = 40
 MAX_WORDS = 150

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index import neardup
-from index.analysis import analyze
-from index.clean import clean_article
-from index.errors import EmptyArticleError, IngestError
-from index.ingest import draft_from_path
-from index.models import ArticleDraft, IngestOutcome
-from index.passages import PassageSpan, build_passages
+from newsbot.index import neardup
+from newsbot.index.analysis import analyze
+from newsbot.index.clean import clean_article
+from newsbot.index.errors import EmptyArticleError, IngestError
+from newsbot.index.ingest import draft_from_path
+from newsbot.index.models import ArticleDraft, IngestOutcome
+from newsbot.index.passages import PassageSpan, build_passages
 
 MIN_ARTICLE_WORDS = 5
 HEADLINE_CHARS = 90
@@ -74,7 +74,7 @@ def prepare(draft: ArticleDraft) -> PreparedArticle:
         draft.text, first_line_headline=draft.first_line_headline, known_headline=draft.headline
     )
     if len(cleaned.text.split()) < MIN_ARTICLE_WORDS:
-        raise EmptyArticleError(f"{draft.origin}: no article text left after cleaning.")
+        raise EmptyArticleError("no article text left after cleaning.", origin=draft.origin)
     text = cleaned.text
     passages = build_passages(text)
     headline = " ".join((draft.headline or cleaned.headline or _derived_headline(text)).split())
@@ -106,8 +106,6 @@ def prepare_item(item: Item) -> Prepared:
         draft = draft_from_path(item) if isinstance(item, Path) else item
         return prepare(draft)
     except IngestError as exc:
-        if not hasattr(exc, "origin"):
-            exc.origin = str(item) if isinstance(item, Path) else item.origin  # type: ignore[attr-defined]
         return exc
 
 

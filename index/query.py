@@ -9,8 +9,8 @@ from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 
-from index.analysis import analyze
-from index.errors import QueryError
+from newsbot.index.analysis import analyze
+from newsbot.index.errors import QueryError
 
 MAX_QUERY_CHARS = 1000
 SYNONYM_WEIGHT = 0.4
@@ -72,7 +72,7 @@ class ParsedQuery:
 
 @lru_cache(maxsize=1)
 def _synonym_groups() -> dict[str, frozenset[str]]:
-    raw = resources.files("index").joinpath("data/synonyms.txt").read_text("utf-8")
+    raw = resources.files("newsbot.index").joinpath("data/synonyms.txt").read_text("utf-8")
     groups: dict[str, frozenset[str]] = {}
     for line in raw.splitlines():
         if not line.strip() or line.startswith("#"):
@@ -101,7 +101,7 @@ def answer_type(question: str) -> AnswerType:
 CONTEXT_WEIGHT = 0.5
 
 
-def parse_query(text: str, *, expand: bool = True, context: str | None = None) -> ParsedQuery:
+def parse_query(text: str, *, context: str | None = None) -> ParsedQuery:
     """Analyse a question. Raises QueryError for empty or over-long input.
 
     `context` (an earlier question in the same conversation) adds its terms at
@@ -124,7 +124,7 @@ def parse_query(text: str, *, expand: bool = True, context: str | None = None) -
                 terms[term] = 1
                 weighted[term] = CONTEXT_WEIGHT * (FRAMING_WEIGHT if term in framing else 1.0)
     groups: dict[str, frozenset[str]] = {}
-    synonyms = _synonym_groups() if expand else {}
+    synonyms = _synonym_groups()
     for term in terms:
         group = synonyms.get(term, frozenset()) | {term}
         groups[term] = frozenset(group)

@@ -5,7 +5,7 @@ the second adds question terms the first lacks. Each candidate is scored by how
 much of the question's IDF mass it covers (synonyms count a little less), how
 close together the matched words stand, whether it holds the kind of thing the
 question asks for (a number for "how many", a date for "when", a name for
-"who"), and the BM25 score of its passage.
+"who"), and the BM25 score of its passage. The weights are `AnswerSettings`.
 """
 
 from __future__ import annotations
@@ -13,30 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from index.analysis import analyze_spans
-from index.models import Article, Quote
-from index.query import AnswerType, ParsedQuery
-from index.store import StoredPassage
-
-SYNONYM_CREDIT = 0.8
-# A question word that no article contains at all ("Japan" asked of articles
-# that never mention Japan) weighs this much more: the articles cannot be
-# about it.
-UNSEEN_FACTOR = 2.0
-# Weights of the parts of a quote's score; coverage is in [0, 1].
-PASSAGE_WEIGHT = 0.25
-TYPE_BONUS = 0.15
-PROXIMITY_WEIGHT = 0.1
-PAIR_MIN_GAIN = 0.15
-# A later quote must score at least this share of the best one.
-RELATIVE_FLOOR = 0.6
-# A quote from another article is preferred to a second one from the same article
-# only while it scores at least this share of the best: several outlets reporting
-# a fact beat one outlet twice, but not a clearly better quote.
-DIVERSITY_FLOOR = 0.8
-# Windows kept per passage: the answer is sometimes the passage's second-best sentence.
-WINDOWS_PER_PASSAGE = 2
-DUPLICATE_JACCARD = 0.7
+from newsbot.index.analysis import analyze_spans
+from newsbot.index.models import Article, Quote, StoredPassage
+from newsbot.index.query import AnswerType, ParsedQuery
+from newsbot.index.settings import AnswerSettings
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -121,13 +101,21 @@ def _proximity(terms: list[str], wanted: set[str]) -> float:
 class QuoteScorer:
     """Scores windows for one question, given each query term's IDF."""
 
-    def __init__(self, query: ParsedQuery, idf: dict[str, float], unseen: set[str]) -> None:
+    def __init__(
+        self,
+        query: ParsedQuery,
+        idf: dict[str, float],
+        unseen: set[str],
+        settings: AnswerSettings,
+    ) -> None:
         self.query = query
+        self.settings = settings
         # A term's share of the question: its IDF times its query weight, so
         # framing words ("say", "describe") weigh little.
         self.idf = {t: idf[t] * min(query.weighted[t], 1.0) for t in query.terms}
         self.total = (
-            sum(w * (UNSEEN_FACTOR if t in unseen else 1.0) for t, w in self.idf.items()) or 1.0
+            sum(w * (settings.unseen_factor if t in unseen else 1.0) for t, w in self.idf.items())
+            or 1.0
         )
         # term -> the original query term it stands for, and whether it is exact
         self.stands_for: dict[str, tuple[str, bool]] = {}
@@ -140,7 +128,10 @@ class QuoteScorer:
         # answer-type bonuses only where the question has a type / counts something.
         typed = query.answer_type is not AnswerType.OTHER
         self.bonus_ceiling = (
-            1.0 + PROXIMITY_WEIGHT + TYPE_BONUS * typed + TYPE_BONUS * (query.counted is not None)
+            1.0
+            + settings.proximity_weight
+            + settings.type_bonus * typed
+            + settings.type_bonus * (query.counted is not None)
         )
 
     def coverage(self, terms: set[str] | frozenset[str]) -> tuple[float, frozenset[str]]:
@@ -148,7 +139,7 @@ class QuoteScorer:
         credit: dict[str, float] = {}
         for term in self._keys.intersection(terms):  # in C: most terms are not the question's
             original, exact = self.stands_for[term]
-            value = self.idf[original] * (1.0 if exact else SYNONYM_CREDIT)
+            value = self.idf[original] * (1.0 if exact else self.settings.synonym_credit)
             credit[original] = max(credit.get(original, 0.0), value)
         return sum(credit.values()) / self.total, frozenset(credit)
 
@@ -181,6 +172,7 @@ class QuoteScorer:
     ) -> Window:
         """Score sentences first..last of a passage, from their stored terms."""
         passage = candidate.passage
+        weights = self.settings
         if first == last:
             terms = passage.sentence_terms[first]
         else:
@@ -189,14 +181,14 @@ class QuoteScorer:
         coverage, matched = self.coverage(distinct)
         wanted = {t for t in distinct if t in self.stands_for}
         score = coverage
-        score += PROXIMITY_WEIGHT * _proximity(terms, wanted) * coverage
+        score += weights.proximity_weight * _proximity(terms, wanted) * coverage
         cache = {} if typed is None else typed
         if matched and any(self._typed(passage, i, cache) for i in range(first, last + 1)):
-            score += TYPE_BONUS * coverage
+            score += weights.type_bonus * coverage
             if self._counts_the_counted(terms):
-                score += TYPE_BONUS * coverage
+                score += weights.type_bonus * coverage
         if best_passage > 0:
-            score += PASSAGE_WEIGHT * candidate.retrieval_score / best_passage
+            score += weights.passage_weight * candidate.retrieval_score / best_passage
         if last > first:
             score -= 0.02  # all else equal, the shorter quote
         start = passage.sentences[first].start
@@ -227,7 +219,7 @@ class QuoteScorer:
                     continue
                 # The pair's coverage is known from the two sentences: skip it early.
                 joint, _ = self.coverage(single.terms | other.terms)
-                if joint - single.coverage < PAIR_MIN_GAIN:
+                if joint - single.coverage < self.settings.pair_min_gain:
                     continue
                 options.append(self.window(candidate, min(i, j), max(i, j), best_passage, typed))
         options.sort(key=lambda w: -w.score)
@@ -237,7 +229,7 @@ class QuoteScorer:
                 option.end <= p.start or option.start >= p.end for p in picked
             ):
                 picked.append(option)
-                if len(picked) == WINDOWS_PER_PASSAGE:
+                if len(picked) == self.settings.windows_per_passage:
                     break
         return picked
 
@@ -257,9 +249,8 @@ def _score_bound(scorer: QuoteScorer, candidate: Candidate, best_passage: float)
     """No window of this passage can score more: its coverage is at most the passage's."""
     terms = {t for sentence in candidate.passage.sentence_terms for t in sentence}
     coverage, _ = scorer.coverage(terms)
-    return (
-        coverage * scorer.bonus_ceiling + PASSAGE_WEIGHT * candidate.retrieval_score / best_passage
-    )
+    passage_part = scorer.settings.passage_weight * candidate.retrieval_score / best_passage
+    return coverage * scorer.bonus_ceiling + passage_part
 
 
 def _best_windows(
@@ -280,7 +271,7 @@ def _best_windows(
     for bound, candidate in bounded:
         if scores:
             scores.sort(reverse=True)
-            if bound < RELATIVE_FLOOR * scores[0]:
+            if bound < scorer.settings.relative_floor * scores[0]:
                 break
             if len(scores) >= k and bound < scores[k - 1]:
                 break
@@ -300,6 +291,7 @@ def select_quotes(
     if not candidates:
         return [], 0.0
     best_passage = max(c.retrieval_score for c in candidates)
+    settings = scorer.settings
     windows = _best_windows(scorer, candidates, k, best_passage)
     # Ties go to the older article (lower id): the first to report it.
     windows.sort(key=lambda w: (-w.score, w.candidate.article.id, w.start))
@@ -312,14 +304,14 @@ def select_quotes(
         for window in windows:
             if len(chosen) >= k:
                 break
-            floor = RELATIVE_FLOOR if allow_same_article else DIVERSITY_FLOOR
+            floor = settings.relative_floor if allow_same_article else settings.diversity_floor
             if any(window is c for c in chosen) or window.score < floor * top.score:
                 continue
             twin = next(
                 (
                     i
                     for i, c in enumerate(chosen)
-                    if _jaccard(c.terms, window.terms) >= DUPLICATE_JACCARD
+                    if _jaccard(c.terms, window.terms) >= settings.duplicate_jaccard
                 ),
                 None,
             )

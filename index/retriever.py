@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import tantivy
 
-from index.errors import StoreError
+from newsbot.index.errors import StoreError
 
 BODY = "body"
 TITLE = "title"
@@ -26,7 +26,6 @@ _WRITER_HEAP = 64_000_000
 
 class PassageHit(NamedTuple):
     passage_id: int
-    article_id: int
     score: float
 
 
@@ -68,7 +67,8 @@ class Retriever:
         except (OSError, ValueError) as exc:
             raise StoreError(
                 f"The search index at {self.path} cannot be opened ({exc}). "
-                "Run `newsbot reindex` to rebuild it from the database."
+                "Run `newsbot reindex` to rebuild it from the database.",
+                path=str(self.path),
             ) from exc
         self._writer: tantivy.IndexWriter | None = None
 
@@ -81,7 +81,8 @@ class Retriever:
             except ValueError as exc:
                 raise StoreError(
                     f"The search index at {self.path} is locked by another newsbot "
-                    f"process ({exc}). Wait for it to finish and try again."
+                    f"process ({exc}). Wait for it to finish and try again.",
+                    path=str(self.path),
                 ) from exc
         return self._writer
 
@@ -153,8 +154,7 @@ class Retriever:
         result = searcher.search(tantivy.Query.boolean_query(clauses), top_k, count=False)
         addresses = [address for _, address in result.hits]
         passage_ids = searcher.fast_field_values(PASSAGE_ID, addresses)
-        article_ids = searcher.fast_field_values(ARTICLE_ID, addresses)
         return [
-            PassageHit(int(pid), int(aid), float(score))
-            for (score, _), pid, aid in zip(result.hits, passage_ids, article_ids, strict=True)
+            PassageHit(int(pid), float(score))
+            for (score, _), pid in zip(result.hits, passage_ids, strict=True)
         ]

@@ -1,22 +1,12 @@
-"""Where the bundled seed articles are: the repo's seeds/, or the installed copy."""
+"""Where the bundled seed articles are: package data of `newsbot.seeds`."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
+import newsbot.seeds
 
-def find_seeds_dir() -> Path | None:
-    """$NEWSBOT_SEEDS, else seeds/ beside the package (a checkout), else the wheel's copy."""
-    configured = os.environ.get("NEWSBOT_SEEDS")
-    if configured:
-        path = Path(configured).expanduser()
-        return path if path.is_dir() else None
-    for candidate in (
-        Path(__file__).resolve().parent.parent / "seeds",
-        Path(sys.prefix) / "share" / "newsbot" / "seeds",
-    ):
-        if candidate.is_dir():
-            return candidate
-    return None
+
+def bundled_seeds_dir() -> Path:
+    """The seeds/ folder of this checkout, or its installed copy (the same files)."""
+    return Path(newsbot.seeds.__file__).resolve().parent

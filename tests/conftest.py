@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.engine import Engine
+from newsbot.index import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -28,14 +28,22 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "newsbot.db"
 
 
+def seeded_engine(db_path: Path) -> Engine:
+    """An engine over the bundled seeds, opened as the CLI opens it: repaired, then seeded."""
+    engine = Engine(db_path)
+    engine.repair_index()
+    engine.seed_if_empty(SEEDS)
+    return engine
+
+
 @pytest.fixture
 def engine(db_path: Path) -> Iterator[Engine]:
     """An engine over the bundled seeds."""
-    with Engine(db_path, seeds_dir=SEEDS) as e:
+    with seeded_engine(db_path) as e:
         yield e
 
 
 @pytest.fixture
 def empty_engine(db_path: Path) -> Iterator[Engine]:
-    with Engine(db_path, autoseed=False) as e:
+    with Engine(db_path) as e:
         yield e

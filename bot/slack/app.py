@@ -1,18 +1,20 @@
-"""The bolt app: a WebClient on the configured API URL, and the listeners."""
+"""The bolt app: a WebClient on the configured API URL, one middleware, the listeners."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.slack.config import SlackConfig
-from bot.slack.listeners import register_all
-from bot.slack.services import Services
-from bot.slack.state import SlackState
-from index.engine import Engine
+from newsbot.bot.slack import listeners
+from newsbot.bot.slack.config import SlackConfig
+from newsbot.bot.slack.services import CONTEXT_KEY, Services
+from newsbot.bot.slack.state import SlackState
+from newsbot.index import Engine
 
 RATE_LIMIT_RETRIES = 3
 
@@ -45,5 +47,11 @@ def create_app(engine: Engine, config: SlackConfig) -> tuple[App, Services]:
         process_before_response=False,
     )
     services = Services(engine=engine, config=config, state=SlackState(engine.db_path))
-    register_all(app, services)
+
+    def inject_services(context: BoltContext, next: Callable[[], Any]) -> None:
+        context[CONTEXT_KEY] = services  # what every listener reads: services_of(context)
+        next()
+
+    app.use(inject_services)
+    listeners.register(app)
     return app, services

@@ -11,13 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from newsbot.index import ConfigError
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_HOST = "0.0.0.0"
 DEFAULT_PORT = 3000
-
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,8 @@ class Allowlist:
         for item in items:
             if item == "*" or not item.isalnum() or item[0] not in "UW":
                 raise ConfigError(
-                    f"{name}: {item!r} is not a Slack user id (like U012AB3CD) or a lone '*'."
+                    f"{name}: {item!r} is not a Slack user id (like U012AB3CD) or a lone '*'.",
+                    variable=name,
                 )
         return cls(frozenset(items))
 
@@ -68,27 +67,41 @@ class SlackConfig:
 
         bot_token = get("SLACK_BOT_TOKEN")
         if bot_token is None:
-            raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...).")
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set (the bot token, xoxb-...).", variable="SLACK_BOT_TOKEN"
+            )
         if not bot_token.startswith("xoxb-"):
-            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
+            raise ConfigError(
+                "SLACK_BOT_TOKEN must be a bot token starting with xoxb-.",
+                variable="SLACK_BOT_TOKEN",
+            )
         app_token = get("SLACK_APP_TOKEN")
         if app_token is not None and not app_token.startswith("xapp-"):
-            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
+            raise ConfigError(
+                "SLACK_APP_TOKEN must be an app-level token starting with xapp-.",
+                variable="SLACK_APP_TOKEN",
+            )
         signing_secret = get("SLACK_SIGNING_SECRET")
         if app_token is None and signing_secret is None:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is not set; HTTP mode needs it "
-                "(or set SLACK_APP_TOKEN for Socket Mode)."
+                "(or set SLACK_APP_TOKEN for Socket Mode).",
+                variable="SLACK_SIGNING_SECRET",
             )
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         parsed = urlparse(api_url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ConfigError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}.")
+            raise ConfigError(
+                f"SLACK_API_URL must be an http(s) URL, not {api_url!r}.", variable="SLACK_API_URL"
+            )
         if not api_url.endswith("/"):
             api_url += "/"
         port_raw = get("NEWSBOT_PORT") or str(DEFAULT_PORT)
         if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
-            raise ConfigError(f"NEWSBOT_PORT must be a port number (1-65535), not {port_raw!r}.")
+            raise ConfigError(
+                f"NEWSBOT_PORT must be a port number (1-65535), not {port_raw!r}.",
+                variable="NEWSBOT_PORT",
+            )
         return cls(
             bot_token=bot_token,
             signing_secret=signing_secret,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, assert_never
 
-from index.models import Answer, Article, IngestOutcome, Quote, Status
+from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
 
 SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50
@@ -115,7 +115,7 @@ def _limit_blocks(blocks: list[Block], keep_last: int) -> list[Block]:
 
 
 def answer_message(
-    answer: Answer, *, share: bool = False, k: int = 3, preface: str | None = None
+    answer: Answer, *, share: bool = False, preface: str | None = None
 ) -> dict[str, Any]:
     """`text` and `blocks` for chat.postMessage or a response_url post.
 
@@ -141,7 +141,7 @@ def answer_message(
         )
     keep_last = 0
     if share and not answer.abstained:
-        value = json.dumps({"q": answer.question, "k": k})
+        value = json.dumps({"q": answer.question})
         blocks.append(
             {
                 "type": "actions",
@@ -161,15 +161,24 @@ def answer_message(
 
 def outcome_text(outcome: IngestOutcome) -> str:
     """One line for an ingest result: headline, outlet, passage count, or the reason."""
-    if outcome.status is Status.ADDED:
-        outlet = f" · {escape(outcome.outlet)}" if outcome.outlet else ""
-        return (
-            f"Added #{outcome.article_id}: *{escape(outcome.headline or '')}*{outlet} "
-            f"({outcome.passage_count} passages)"
-        )
-    if outcome.status is Status.DUPLICATE:
-        return f"Already indexed as #{outcome.article_id}."
-    return f"Could not add {escape(outcome.origin)}: {escape(outcome.reason or 'unknown error')}"
+    match outcome.status:
+        case Status.ADDED:
+            outlet = f" · {escape(outcome.outlet)}" if outcome.outlet else ""
+            return (
+                f"Added #{outcome.article_id}: *{escape(outcome.headline or '')}*{outlet} "
+                f"({outcome.passage_count} passages)"
+            )
+        case Status.DUPLICATE:
+            return f"Already indexed as #{outcome.article_id}."
+        case Status.NEAR_DUPLICATE:
+            return (
+                f"Not added: {escape(outcome.origin)} is a near-duplicate of "
+                f"#{outcome.article_id} ({outcome.similarity or 0:.0%} the same text)."
+            )
+        case Status.FAILED:
+            return f"Could not add {escape(outcome.origin)}: {escape(outcome.reason or '')}"
+        case _:
+            assert_never(outcome.status)
 
 
 def sources_message(articles: list[Article]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.slack.services import Services
+from newsbot.bot.slack.services import Services
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -46,7 +46,7 @@ def wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            articles = services.call(services.engine.store.count_articles)
+            articles = services.call(services.engine.count_articles)
             body = json.dumps({"ok": True, "articles": articles}).encode()
             start_response(
                 "200 OK",

@@ -1,40 +1,27 @@
-"""What every Slack listener needs: the engine, the settings, the Slack state, and helpers.
+"""What every Slack listener needs: the engine, the settings and the Slack state.
 
-The engine's SQLite connection is not safe to share between bolt's worker
+The app's middleware puts one `Services` into each request's context
+(`context["newsbot"]`); listeners read it with `services_of(context)`. The
+engine's SQLite connection is not safe to share between bolt's worker
 threads, so every engine call goes through `Services.call`, under one lock.
 Answers take milliseconds; the lock is never held across a network fetch.
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.slack.config import SlackConfig
-from bot.slack.state import SlackState
-from index.engine import Engine
+from newsbot.bot.slack.config import SlackConfig
+from newsbot.bot.slack.state import SlackState
+from newsbot.index import Engine
 
 T = TypeVar("T")
-
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
-_SPECIAL = re.compile(r"<[!#@][^>]*>")
-
-OPT_OUT_PREFIX = "//"
+CONTEXT_KEY = "newsbot"
 GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged."
-
-
-def plain_text(slack_text: str) -> str:
-    """A user's message as plain text: mentions dropped, links unwrapped, entities decoded."""
-    text = _MENTION.sub(" ", slack_text)
-    text = _LINK.sub(r"\1", text)
-    text = _SPECIAL.sub(" ", text)
-    return " ".join(html.unescape(text).split())
 
 
 @dataclass
@@ -49,3 +36,10 @@ class Services:
         """Run an engine call under the engine lock."""
         with self._lock:
             return fn(*args, **kwargs)
+
+
+def services_of(context: Mapping[str, Any]) -> Services:
+    services = context[CONTEXT_KEY]
+    if not isinstance(services, Services):
+        raise TypeError("the newsbot middleware did not run for this request")
+    return services

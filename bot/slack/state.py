@@ -7,37 +7,49 @@
 - Threads newsbot answered, with the question, so a follow-up in the thread
   is answered without a new mention and with that question as context.
 Rows older than the time limit are pruned.
+
+The tables live in newsbot's database, created and changed by their own
+migration set (`MIGRATIONS`), through the same mechanism as the engine's.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from newsbot.index import connect, migrate, transaction
 
 SEEN_TTL_SECONDS = 24 * 3600
 THREAD_TTL_SECONDS = 7 * 24 * 3600
 _PRUNE_EVERY = 500
 
+MIGRATIONS = Migrations("newsbot-slack")
+
+
+@MIGRATIONS(name="001_seen_and_threads")
+def _seen_and_threads(db: sqlite_utils.Database) -> None:
+    # if_not_exists: databases from before migrations already have these tables.
+    db["slack_seen"].create({"key": str, "seen_at": float}, pk="key", if_not_exists=True)
+    db["slack_threads"].create(
+        {"channel": str, "thread_ts": str, "question": str, "answered_at": float},
+        pk=("channel", "thread_ts"),
+        if_not_exists=True,
+    )
+
 
 class SlackState:
+    """Its own connection to newsbot's database, so listener threads never wait on the
+    engine's lock for it; its own lock, because bolt calls it from several threads."""
+
     def __init__(self, db_path: Path | str) -> None:
-        conn = sqlite3.connect(str(db_path), timeout=30, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        self.db = connect(db_path)
+        migrate(self.db, MIGRATIONS, db_path)
         self._lock = threading.Lock()
         self._claims = 0
-        with self._lock, self.db.atomic():
-            self.db["slack_seen"].create(
-                {"key": str, "seen_at": float}, pk="key", if_not_exists=True
-            )
-            self.db["slack_threads"].create(
-                {"channel": str, "thread_ts": str, "question": str, "answered_at": float},
-                pk=("channel", "thread_ts"),
-                if_not_exists=True,
-            )
 
     def close(self) -> None:
         # Under the lock: a listener thread may be mid-write.
@@ -47,7 +59,7 @@ class SlackState:
     def claim(self, key: str) -> bool:
         """True the first time `key` is claimed within the time limit; False after."""
         now = time.time()
-        with self._lock, self.db.atomic():
+        with self._lock, transaction(self.db):
             self.db.execute(
                 "DELETE FROM slack_seen WHERE key = ? AND seen_at < ?",
                 [key, now - SEEN_TTL_SECONDS],
@@ -68,7 +80,7 @@ class SlackState:
         )
 
     def remember_thread(self, channel: str, thread_ts: str, question: str) -> None:
-        with self._lock, self.db.atomic():
+        with self._lock, transaction(self.db):
             self.db["slack_threads"].upsert(
                 {
                     "channel": channel,

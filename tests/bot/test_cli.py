@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
+from newsbot.bot.cli import cli
 from tests.conftest import ROOT, SEEDS
 
 QUESTIONS = json.loads((ROOT / "tests/data/seed_questions.json").read_text("utf-8"))

@@ -1,4 +1,4 @@
-from index.analysis import analyze, analyze_spans, fold, stopwords
+from newsbot.index.analysis import analyze, analyze_spans, fold, stopwords
 
 
 def test_fold_strips_diacritics_and_case() -> None:

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
-from index.bulk import feed_links
-from index.engine import Engine
-from index.fetch import FetchError
-from index.models import Status
+from newsbot.bot.cli import cli
+from newsbot.bot.render_text import render_outcome
+from newsbot.index.bulk import feed_links
+from newsbot.index.engine import Engine
+from newsbot.index.errors import FetchError
+from newsbot.index.models import Status
 from tests.index.web_fixture import ATOM, LOCAL_ONLY, RSS, WebFixture
 
 
-def test_pages_duplicates_and_failures(empty_engine: Engine, web: WebFixture) -> None:
+@pytest.fixture
+def local_engine(db_path: Path) -> Iterator[Engine]:
+    """An empty engine that may fetch from the local web fixture only."""
+    with Engine(db_path, fetch_policy=LOCAL_ONLY) as e:
+        yield e
+
+
+def test_pages_duplicates_and_failures(local_engine: Engine, web: WebFixture) -> None:
     urls = [
         f"{web.base}{p}"
         for p in (
@@ -29,7 +38,7 @@ def test_pages_duplicates_and_failures(empty_engine: Engine, web: WebFixture) ->
             "/article/ferry#comments",
         )
     ]
-    outcomes = list(empty_engine.ingest_urls(urls, policy=LOCAL_ONLY, workers=4))
+    outcomes = list(local_engine.ingest_urls(urls, workers=4))
     by_origin = {o.origin.removeprefix(web.base): o for o in outcomes}
     assert len(outcomes) == 6  # the #comments link is the ferry page again
     assert by_origin["/article/ferry"].status is Status.ADDED
@@ -40,11 +49,14 @@ def test_pages_duplicates_and_failures(empty_engine: Engine, web: WebFixture) ->
     near = by_origin["/wire/b"]
     assert near.status is Status.NEAR_DUPLICATE
     assert near.article_id == by_origin["/wire/a"].article_id and near.similarity >= 0.8
-    assert "near-duplicate of" in near.describe()
+    assert render_outcome(near) == (
+        f"{web.base}/wire/b: near-duplicate of #{near.article_id} "
+        f"({near.similarity:.0%} the same text); not added"
+    )
     assert by_origin["/missing"].reason == "the server answered 404."
     assert "application/pdf" in by_origin["/doc.pdf"].reason
-    assert len(empty_engine.sources()) == 2
-    ferry = empty_engine.store.get_article(ferry_id)
+    assert len(local_engine.sources()) == 2
+    ferry = local_engine.store.get_article(ferry_id)
     assert (ferry.headline, ferry.outlet, ferry.url) == (
         "Night ferry returns to Eilean Mor",
         "Coast Times",
@@ -52,16 +64,12 @@ def test_pages_duplicates_and_failures(empty_engine: Engine, web: WebFixture) ->
     )
     # A second run fetches nothing it already has.
     seen = len(web.hosts_seen)
-    again = list(empty_engine.ingest_urls([f"{web.base}/article/ferry"], policy=LOCAL_ONLY))
+    again = list(local_engine.ingest_urls([f"{web.base}/article/ferry"]))
     assert again[0].status is Status.DUPLICATE and len(web.hosts_seen) == seen
 
 
-def test_feeds_are_expanded_into_their_items(empty_engine: Engine, web: WebFixture) -> None:
-    outcomes = list(
-        empty_engine.ingest_urls(
-            [f"{web.base}/feed.rss", f"{web.base}/feed.atom"], policy=LOCAL_ONLY
-        )
-    )
+def test_feeds_are_expanded_into_their_items(local_engine: Engine, web: WebFixture) -> None:
+    outcomes = list(local_engine.ingest_urls([f"{web.base}/feed.rss", f"{web.base}/feed.atom"]))
     statuses = sorted((o.origin.removeprefix(web.base), o.status.value) for o in outcomes)
     assert statuses == [
         ("/article/ferry", "added"),

@@ -1,4 +1,4 @@
-from index.clean import clean_article, split_paragraphs
+from newsbot.index.clean import clean_article, split_paragraphs
 
 
 def test_edge_labels_and_social_prompts_go() -> None:

@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from index.engine import Engine
+from newsbot.index.engine import Engine
 
 ARTICLES = 3000
 URL_ARTICLES = 600
@@ -40,8 +40,9 @@ def _write_corpus(directory: Path, count: int = ARTICLES) -> None:
 
 
 def _check_consistent(db: Path) -> int:
-    with Engine(db, autoseed=False) as engine:
-        assert engine.store.pending_journal() == []
+    with Engine(db) as engine:
+        engine.repair_index()
+        assert engine.store.journal.pending() == []
         assert engine.retriever.num_docs == engine.store.count_passages()
         articles = engine.sources()
         for article in random.Random(0).sample(articles, min(15, len(articles))):

@@ -6,12 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.analysis import analyze
-from index.engine import Engine, index_path_for
-from index.errors import NotFoundError, QueryError
-from index.models import ArticleDraft, Status
-from index.passages import build_passages
-from tests.conftest import SEEDS
+from newsbot.index.analysis import analyze
+from newsbot.index.engine import Engine, index_path_for
+from newsbot.index.errors import NotFoundError, QueryError
+from newsbot.index.models import ArticleDraft, Confidence, Status
+from newsbot.index.passages import build_passages
+from newsbot.index.pipeline import prepare
+from newsbot.index.settings import AnswerSettings
+from tests.conftest import SEEDS, seeded_engine
 
 
 def _draft(text: str, origin: str = "test", **meta: str) -> ArticleDraft:
@@ -31,7 +33,7 @@ def test_reingest_is_idempotent(engine: Engine) -> None:
     before = (engine.store.count_articles(), engine.store.count_passages())
     outcomes = list(engine.ingest_paths([SEEDS]))
     assert [o.status for o in outcomes] == [Status.DUPLICATE] * 5
-    assert outcomes[0].describe() == "already indexed as #1"
+    assert [o.article_id for o in outcomes] == [1, 2, 3, 4, 5]
     assert (engine.store.count_articles(), engine.store.count_passages()) == before
     assert engine.retriever.num_docs == before[1]
 
@@ -42,7 +44,7 @@ def test_bad_input_stores_nothing(engine: Engine) -> None:
     assert outcome.status is Status.FAILED
     assert "no article text" in (outcome.reason or "")
     assert engine.store.count_articles() == before
-    assert engine.store.pending_journal() == []
+    assert engine.store.journal.pending() == []
 
 
 def test_answer_quotes_are_verbatim_with_sources(engine: Engine) -> None:
@@ -58,16 +60,23 @@ def test_answer_quotes_are_verbatim_with_sources(engine: Engine) -> None:
 
 
 def test_quotes_prefer_different_articles(engine: Engine) -> None:
+    # Every seed reports Putin's warning: three quotes, from three articles.
     answer = engine.answer("Would Russia target peacekeepers sent to Ukraine?", k=3)
     ids = [q.article.id for q in answer.quotes]
-    assert len(ids) == len(set(ids))
+    assert len(ids) == 3
+    assert len(set(ids)) == 3
 
 
 def test_unanswerable_question_abstains_with_closest_headlines(engine: Engine) -> None:
     answer = engine.answer("Who won the 2024 Nobel Peace Prize?")
     assert answer.abstained
     assert answer.quotes == ()
-    assert answer.confidence.value == "none"
+    assert answer.confidence is Confidence.NONE
+    # The closest articles are real, distinct seed articles, for the user to look at.
+    assert 1 <= len(answer.closest) <= 3
+    assert len({a.id for a in answer.closest}) == len(answer.closest)
+    headlines = {a.headline for a in engine.sources()}
+    assert all(a.headline in headlines for a in answer.closest)
 
 
 def test_near_identical_quotes_are_merged(empty_engine: Engine) -> None:
@@ -96,11 +105,20 @@ def test_forget_removes_article_everywhere(engine: Engine) -> None:
 
 
 def test_forgotten_seeds_are_not_reseeded(db_path: Path) -> None:
-    with Engine(db_path, seeds_dir=SEEDS) as e:
+    with seeded_engine(db_path) as e:
         for a in e.sources():
             e.forget(a.id)
-    with Engine(db_path, seeds_dir=SEEDS) as e:
+    with Engine(db_path) as e:
+        assert e.seed_if_empty(SEEDS) == []
         assert e.sources() == []
+
+
+def test_opening_an_engine_has_no_side_effects(db_path: Path) -> None:
+    with Engine(db_path) as e:
+        assert e.sources() == []  # seeding is asked for, never implied
+        outcomes = e.seed_if_empty(SEEDS)
+        assert [o.status for o in outcomes] == [Status.ADDED] * 5
+        assert e.seed_if_empty(SEEDS) == []
 
 
 @pytest.mark.parametrize(
@@ -119,37 +137,56 @@ def test_k_must_be_positive(engine: Engine) -> None:
         engine.search("troops", k=0)
 
 
-def test_threshold_is_validated(db_path: Path) -> None:
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"abstain_below": 1.5},
+        {"abstain_below": -0.1},
+        {"medium_confidence": 0.9, "high_confidence": 0.8},
+        {"answer_passages": 0},
+        {"passage_weight": -1.0},
+        {"unseen_factor": 0.5},
+    ],
+)
+def test_settings_are_validated(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        Engine(db_path, abstain_below=1.5)
+        AnswerSettings(**bad)
+
+
+def test_the_threshold_decides_abstention(db_path: Path) -> None:
+    question = "How many countries pledged to send troops?"
+    with seeded_engine(db_path) as e:
+        answered = e.answer(question)
+    assert not answered.abstained and answered.evidence < 1.0
+    strict = AnswerSettings(abstain_below=1.0, medium_confidence=1.0, high_confidence=1.0)
+    with Engine(db_path, settings=strict) as e:
+        refused = e.answer(question)
+    assert refused.abstained and refused.quotes == ()
+    assert refused.evidence == pytest.approx(answered.evidence)
 
 
 # -- consistency between SQLite and the index ----------------------------------
 
 
 def test_write_interrupted_before_the_index_is_replayed(db_path: Path) -> None:
-    with Engine(db_path, autoseed=False) as e:
-        text = "The zeppelin landed in Oslo on Monday, the airport said."
+    with Engine(db_path) as e:
+        text = "Zeppelin lands\n\nThe zeppelin landed in Oslo on Monday, the airport said."
         # The SQLite half of an ingest, as if the process died right after it.
-        e.store.add_article(
-            headline="Zeppelin lands",
-            text=text,
-            content_hash="h1",
-            passages=build_passages(text),
-            origin="crash.txt",
-        )
+        e.store.add_article(prepare(_draft(text, "crash.txt")))
         assert e.retriever.num_docs == 0
-    with Engine(db_path, autoseed=False) as e:
-        assert e.repaired == 1
-        assert e.store.pending_journal() == []
+    with Engine(db_path) as e:
+        assert e.repair_index() == 1
+        assert e.store.journal.pending() == []
+        assert e.repair_index() == 0
         assert "Oslo" in e.answer("Where did the zeppelin land?").quotes[0].text
 
 
 def test_lost_index_is_rebuilt_at_open(db_path: Path) -> None:
-    with Engine(db_path, seeds_dir=SEEDS) as e:
+    with seeded_engine(db_path) as e:
         passages = e.store.count_passages()
     shutil.rmtree(index_path_for(db_path))  # the index directory is lost between runs
-    with Engine(db_path, seeds_dir=SEEDS) as e:
+    with Engine(db_path) as e:
+        assert e.repair_index() == 1
         assert e.retriever.num_docs == passages
         assert not e.answer("How many countries pledged to send troops?").abstained
 

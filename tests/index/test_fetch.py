@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from index.errors import IngestError, TooLargeError, UnsupportedInputError
-from index.fetch import (
+from newsbot.index.errors import IngestError, TooLargeError, UnsupportedInputError
+from newsbot.index.fetch import (
     BlockedURLError,
     FetchError,
     FetchPolicy,
@@ -18,7 +18,7 @@ from index.fetch import (
     normalize_url,
     resolve,
 )
-from index.pipeline import prepare
+from newsbot.index.pipeline import prepare
 from tests.index.web_fixture import LOCAL_ONLY, WebFixture
 
 # -- the address guard, with private addresses NOT allowed ----------------------
@@ -117,7 +117,9 @@ def test_a_host_with_any_private_address_is_refused(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
     with pytest.raises(BlockedURLError, match=r"10\.0\.0\.7"):
-        resolve("mixed.example", 80, address_allowed=is_public_address)
+        resolve(
+            "mixed.example", 80, address_allowed=is_public_address, origin="http://mixed.example/"
+        )
 
 
 def test_normalize_url() -> None:

@@ -3,14 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import (
+from newsbot.index.errors import (
     BinaryInputError,
     EncodingError,
     IngestError,
     TooLargeError,
     UnsupportedInputError,
 )
-from index.ingest import (
+from newsbot.index.ingest import (
     decode_text,
     draft_from_bytes,
     draft_from_path,

@@ -1,8 +1,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.passages import MAX_WORDS, build_passages
-from index.sentences import split_sentences
+from newsbot.index.passages import MAX_WORDS, build_passages
+from newsbot.index.sentences import split_sentences
 
 WORDS = st.sampled_from(["troops", "Putin", "said", "the", "U.S.", "26", "talks", "Dr.", "peace"])
 SENTENCE = st.lists(WORDS, min_size=1, max_size=25).map(lambda ws: " ".join(ws) + ".")

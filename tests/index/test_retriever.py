@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 from rank_bm25 import BM25Okapi
 
-from index import bm25
-from index.analysis import analyze
-from index.clean import clean_article
-from index.passages import build_passages
-from index.retriever import IndexDoc, Retriever
+from newsbot.index import bm25
+from newsbot.index.analysis import analyze
+from newsbot.index.clean import clean_article
+from newsbot.index.passages import build_passages
+from newsbot.index.retriever import IndexDoc, Retriever
 from tests.conftest import SEEDS
 
 QUERIES = [

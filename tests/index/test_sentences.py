@@ -1,4 +1,4 @@
-from index.sentences import paragraph_spans, split_sentences
+from newsbot.index.sentences import paragraph_spans, split_sentences
 
 
 def sentences(text: str) -> list[str]:

@@ -2,20 +2,39 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlite_utils.migrations import Migrations
 
-from index import neardup
-from index.analysis import analyze
-from index.errors import StoreError
-from index.passages import build_passages
-from index.store import SCHEMA_VERSION, Store
+from newsbot.index import neardup
+from newsbot.index.analysis import analyze
+from newsbot.index.errors import StoreError
+from newsbot.index.models import ArticleDraft
+from newsbot.index.pipeline import prepare
+from newsbot.index.schema import ENGINE
+from newsbot.index.store import Store
 
 TEXT = "The council voted on Tuesday to approve the new budget for the harbour, officials said."
 
 
-def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+def _applied(store: Store) -> list[str]:
+    return [m.name for m in ENGINE.applied(store.db)]
+
+
+def test_a_new_database_gets_every_step_in_order(tmp_path: Path) -> None:
+    store = Store(tmp_path / "new.db")
+    assert _applied(store) == ["001_articles_passages_journal", "002_minhash_and_terms"]
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    store.close()
+    again = Store(tmp_path / "new.db")  # nothing pending: nothing applied twice
+    assert _applied(again) == ["001_articles_passages_journal", "002_minhash_and_terms"]
+
+
+def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "old.db"
     store = Store(path)
-    # Make it look like a database written by schema version 1.
+    # Make it look like a database written by schema version 1, before migration sets.
+    store.db.execute(f"DROP TABLE {Migrations.migrations_table}")
     store.db.execute("DROP TABLE article_lsh")
     store.db.execute("ALTER TABLE articles DROP COLUMN minhash")
     store.db.execute("ALTER TABLE passages DROP COLUMN terms")
@@ -32,34 +51,45 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     store.close()
 
     upgraded = Store(path)
-    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert upgraded.get_meta("schema_version") == str(SCHEMA_VERSION)
-    near = upgraded.find_near_duplicate(neardup.signature(TEXT))
+    assert _applied(upgraded) == ["001_articles_passages_journal", "002_minhash_and_terms"]
+    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    near = upgraded.lsh.find(neardup.signature(TEXT))
     assert near is not None and near[0] == 1 and near[1] == 1.0
     (passage,) = upgraded.get_passages([1]).values()
     assert passage.sentence_terms == (analyze(TEXT),)
+    assert passage.text == TEXT
 
 
-def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+def test_a_newer_legacy_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     Store(path).close()
     conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute(f"DROP TABLE {Migrations.migrations_table}")
+    conn.execute("PRAGMA user_version = 3")
     conn.close()
-    with pytest.raises(StoreError, match="Upgrade newsbot"):
+    with pytest.raises(StoreError, match="Upgrade newsbot") as info:
+        Store(path)
+    assert info.value.path == str(path)
+
+
+def test_a_database_with_an_unknown_step_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    store = Store(path)
+    store.db[Migrations.migrations_table].insert(
+        {"migration_set": "newsbot", "name": "003_from_the_future", "applied_at": "later"}
+    )
+    store.close()
+    with pytest.raises(StoreError, match="003_from_the_future"):
         Store(path)
 
 
 def test_a_failed_article_write_leaves_nothing(tmp_path: Path) -> None:
     store = Store(tmp_path / "x.db")
-    store.add_article(headline="A", text=TEXT, content_hash="same", passages=build_passages(TEXT))
+    first = prepare(ArticleDraft(text="A\n\n" + TEXT, origin="a.txt"))
+    store.add_article(first)
     with pytest.raises(sqlite3.IntegrityError):
-        store.add_article(  # the same content hash: the UNIQUE index refuses it
-            headline="B",
-            text=TEXT + " More.",
-            content_hash="same",
-            passages=build_passages(TEXT + " More."),
-        )
+        store.add_article(first)  # the same content hash: the UNIQUE index refuses it
     assert store.count_articles() == 1
     assert store.count_passages() == 1
-    assert len(store.pending_journal()) == 1
+    assert len(store.journal.pending()) == 1
+    assert store.db["article_lsh"].count == neardup.BANDS

@@ -1,12 +1,19 @@
-"""Listeners split by Slack surface; each module has `register(app, services)`."""
+"""Listeners split by Slack surface, as plain functions; `register` wires them to the app."""
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events
-from bot.slack.services import Services
+from newsbot.bot.slack import render
+from newsbot.bot.slack.listeners.actions import handle_share
+from newsbot.bot.slack.listeners.commands import handle_ask, handle_ingest, handle_newsbot
+from newsbot.bot.slack.listeners.errors import handle_error
+from newsbot.bot.slack.listeners.events import handle_mention, handle_message
 
 
-def register_all(app: App, services: Services) -> None:
-    events.register(app, services)
-    commands.register(app, services)
-    actions.register(app, services)
+def register(app: App) -> None:
+    app.event("app_mention")(handle_mention)
+    app.event("message")(handle_message)
+    app.command("/ask")(handle_ask)
+    app.command("/ingest")(handle_ingest)
+    app.command("/newsbot")(handle_newsbot)
+    app.action(render.SHARE_ACTION)(handle_share)
+    app.error(handle_error)

@@ -1,20 +1,55 @@
-"""Events API: @mentions, DMs, follow-ups in threads newsbot answered, files shared in DMs."""
+"""Events API: @mentions, DMs, follow-ups in threads newsbot answered, files shared in DMs.
+
+Whether to answer is decided by `routing` (pure rules); these functions do
+the I/O: claim the event once, ask the engine, post the reply.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack import render
-from bot.slack.files import download_shared_file
-from bot.slack.services import GENERIC_FAILURE, OPT_OUT_PREFIX, Services, plain_text
-from index.errors import NewsbotError
+from newsbot.bot.slack import render
+from newsbot.bot.slack.files import download_shared_file
+from newsbot.bot.slack.routing import Action, Reply, route_mention, route_message
+from newsbot.bot.slack.services import Services, services_of
+from newsbot.index import IngestError, IngestOutcome
 
 HELP = (
     "Ask me a question about the articles I know, e.g. “How many countries pledged to send troops?”"
 )
+REFUSED_FILES = "Sorry, you are not allowed to add articles to newsbot."
+
+
+def handle_mention(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
+    services = services_of(context)
+    if not _claim_once(services, body, event):
+        return
+    reply = route_mention(event, _thread_question(services, event))
+    _perform(services, client, reply, event)
+
+
+def handle_message(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
+    services = services_of(context)
+    reply = route_message(
+        event,
+        bot_user_id=context.get("bot_user_id"),
+        thread_question=_thread_question(services, event),
+    )
+    if reply is None or not _claim_once(services, body, event):
+        return
+    _perform(services, client, reply, event)
+
+
+def _thread_question(services: Services, event: dict[str, Any]) -> str | None:
+    if not event.get("thread_ts"):
+        return None
+    return services.state.thread_question(event["channel"], event["thread_ts"])
 
 
 def _claim_once(services: Services, body: dict[str, Any], event: dict[str, Any]) -> bool:
@@ -26,129 +61,41 @@ def _claim_once(services: Services, body: dict[str, Any], event: dict[str, Any])
     return services.state.claim(f"message:{event.get('channel')}:{event.get('ts')}")
 
 
-def answer_in_thread(
-    services: Services,
-    client: WebClient,
-    *,
-    channel: str,
-    thread_ts: str | None,
-    question: str,
-    context: str | None,
+def _perform(services: Services, client: WebClient, reply: Reply, event: dict[str, Any]) -> None:
+    match reply.action:
+        case Action.HELP:
+            client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts, text=HELP)
+        case Action.ANSWER:
+            answer = services.call(services.engine.answer, reply.question, context=reply.context)
+            client.chat_postMessage(
+                channel=reply.channel,
+                thread_ts=reply.thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                **render.answer_message(answer),
+            )
+            if reply.thread_ts:
+                services.state.remember_thread(reply.channel, reply.thread_ts, reply.question)
+        case Action.INGEST_FILES:
+            _ingest_files(services, client, reply, event)
+
+
+def _ingest_files(
+    services: Services, client: WebClient, reply: Reply, event: dict[str, Any]
 ) -> None:
-    """Answer `question` and post it in the thread; remember the thread for follow-ups."""
-    try:
-        answer = services.call(services.engine.answer, question, context=context)
-    except NewsbotError as exc:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=render.escape(str(exc)))
-        return
-    message = render.answer_message(answer)
-    client.chat_postMessage(
-        channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **message
-    )
-    if thread_ts:
-        services.state.remember_thread(channel, thread_ts, question)
-
-
-def _report_failure(services: Services, client: WebClient, event: dict[str, Any]) -> None:
-    services.logger.exception("failed to handle a Slack event")
-    try:
-        client.chat_postMessage(
-            channel=event["channel"],
-            thread_ts=event.get("thread_ts") or event.get("ts"),
-            text=GENERIC_FAILURE,
-        )
-    except Exception:
-        services.logger.exception("could not tell the user about the failure")
-
-
-def register(app: App, services: Services) -> None:
-    @app.event("app_mention")
-    def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if not _claim_once(services, body, event):
-            return
-        try:
-            question = plain_text(event.get("text", ""))
-            thread_ts = event.get("thread_ts") or event["ts"]
-            if not question:
-                client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=HELP)
-                return
-            context = None
-            if event.get("thread_ts"):
-                context = services.state.thread_question(event["channel"], event["thread_ts"])
-            answer_in_thread(
-                services,
-                client,
-                channel=event["channel"],
-                thread_ts=thread_ts,
-                question=question,
-                context=context,
-            )
-        except Exception:  # noqa: BLE001  (the listener boundary: log it, tell the user)
-            _report_failure(services, client, event)
-
-    @app.event("message")
-    def on_message(
-        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
-    ) -> None:
-        subtype = event.get("subtype")
-        if subtype not in (None, "file_share") or event.get("bot_id"):
-            return  # edits, joins, and every bot's messages (newsbot's own included)
-        if event.get("user") in (None, context.get("bot_user_id")):
-            return
-        text = event.get("text", "")
-        is_dm = event.get("channel_type") == "im"
-        mentions_bot = f"<@{context.get('bot_user_id')}" in text
-        if not is_dm and (mentions_bot or not event.get("thread_ts")):
-            return  # channel mentions arrive as app_mention; plain channel chatter is not ours
-        if plain_text(text).startswith(OPT_OUT_PREFIX):
-            return
-        thread_question = None
-        if event.get("thread_ts"):
-            thread_question = services.state.thread_question(event["channel"], event["thread_ts"])
-            if not is_dm and thread_question is None:
-                return  # a thread newsbot never answered
-        if not _claim_once(services, body, event):
-            return
-        try:
-            if subtype == "file_share":
-                _ingest_files(services, client, event)
-                return
-            question = plain_text(text)
-            if not question:
-                return
-            answer_in_thread(
-                services,
-                client,
-                channel=event["channel"],
-                thread_ts=event.get("thread_ts") or (None if is_dm else event["ts"]),
-                question=question,
-                context=thread_question,
-            )
-        except Exception:  # noqa: BLE001  (the listener boundary: log it, tell the user)
-            _report_failure(services, client, event)
-
-
-def _ingest_files(services: Services, client: WebClient, event: dict[str, Any]) -> None:
     """Files shared with newsbot in a DM become articles, for users allowed to ingest."""
-    channel = event["channel"]
-    if event.get("channel_type") != "im":
-        return
     if not services.config.ingest_users.allows(event.get("user")):
-        client.chat_postMessage(
-            channel=channel, text="Sorry, you are not allowed to add articles to newsbot."
-        )
+        client.chat_postMessage(channel=reply.channel, text=REFUSED_FILES)
         return
     lines = []
     for file_info in event.get("files", []):
         try:
-            draft = download_shared_file(services, client, file_info)
-        except NewsbotError as exc:
-            lines.append(
-                f"Could not add {render.escape(file_info.get('name', 'a file'))}: "
-                f"{render.escape(str(exc))}"
-            )
+            shared = download_shared_file(services, client, file_info)
+        except IngestError as exc:  # one bad file does not stop the others
+            lines.append(render.outcome_text(IngestOutcome.failed(exc)))
             continue
-        outcome = services.call(services.engine.ingest, draft)
+        ingest = services.engine.ingest_bytes
+        outcome = services.call(ingest, shared.data, shared.origin, suffix=shared.suffix)
         lines.append(render.outcome_text(outcome))
     if lines:
-        client.chat_postMessage(channel=channel, text="\n".join(lines))
+        client.chat_postMessage(channel=reply.channel, text="\n".join(lines))

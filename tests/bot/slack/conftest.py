@@ -17,13 +17,13 @@ import waitress
 from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack.app import create_app
-from bot.slack.config import SlackConfig
-from bot.slack.server import shutdown, wsgi_app
-from bot.slack.services import Services
-from index.engine import Engine
+from newsbot.bot.environment import engine_environment
+from newsbot.bot.slack.app import create_app
+from newsbot.bot.slack.config import SlackConfig
+from newsbot.bot.slack.server import shutdown, wsgi_app
+from newsbot.bot.slack.services import Services
+from newsbot.index.engine import Engine
 from tests.bot.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
-from tests.conftest import SEEDS
 
 SIGNING_SECRET = "test-signing-secret"
 ALLOWED = "UALLOWED"
@@ -143,7 +143,8 @@ def start_bot(engine: Engine, fake: FakeSlack) -> Bot:
 
 @pytest.fixture
 def bot(slack_env: None, fake_slack: FakeSlack, db_path: Path) -> Iterator[Bot]:
-    with Engine(db_path, seeds_dir=SEEDS) as engine:
+    engine, _ = engine_environment(db_path=db_path).open_engine()
+    with engine:
         running = start_bot(engine, fake_slack)
         yield running
         running.stop()

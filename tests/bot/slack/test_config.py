@@ -3,9 +3,9 @@ import logging
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.slack.config import Allowlist, ConfigError, SlackConfig
-from bot.slack.server import RedactTokens
+from newsbot.bot.cli import cli
+from newsbot.bot.slack.config import Allowlist, ConfigError, SlackConfig
+from newsbot.bot.slack.server import RedactTokens
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from bot.slack.services import GENERIC_FAILURE
+from newsbot.bot.slack.services import GENERIC_FAILURE
 from tests.bot.slack.conftest import (
     ADMIN,
     ALLOWED,

@@ -1,5 +1,5 @@
-from bot.slack import render
-from index.models import Answer, Article, Confidence, Quote
+from newsbot.bot.slack import render
+from newsbot.index.models import Answer, Article, Confidence, Quote
 
 ARTICLE = Article(1, "Head <b> & co", "Outlet", "https://example.com/a?x=1", "2025-09-05", "o")
 
@@ -9,7 +9,7 @@ def _quote(text: str, highlights: tuple = ()) -> Quote:
 
 
 def _answer(quotes: list[Quote]) -> Answer:
-    return Answer("q?", tuple(quotes), False, Confidence.HIGH, 0.9)
+    return Answer("q?", tuple(quotes), Confidence.HIGH, 0.9)
 
 
 def _all_text(message: dict) -> list[str]:
@@ -59,7 +59,7 @@ def test_one_enormous_word_is_cut() -> None:
 
 
 def test_abstention_message() -> None:
-    answer = Answer("q?", (), True, Confidence.NONE, 0.1, (ARTICLE,))
+    answer = Answer("q?", (), Confidence.NONE, 0.1, (ARTICLE,))
     message = render.answer_message(answer, share=True)
     text = "\n".join(_all_text(message))
     assert "could not find an answer" in text and "Closest articles" in text

@@ -12,13 +12,12 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.slack.app import create_app
-from bot.slack.config import SlackConfig
-from bot.slack.server import shutdown
-from index.engine import Engine
+from newsbot.bot.slack.app import create_app
+from newsbot.bot.slack.config import SlackConfig
+from newsbot.bot.slack.server import shutdown
 from tests.bot.slack.conftest import blocks_text, mention
 from tests.bot.slack.fake_slack import BOT_USER, FakeSlack
-from tests.conftest import SEEDS
+from tests.conftest import seeded_engine
 
 
 class RecordingSocketClient:
@@ -39,7 +38,7 @@ def test_socket_mode_event_reaches_the_same_listeners(
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
     config = SlackConfig.from_env()
     assert config.socket_mode
-    with Engine(db_path, seeds_dir=SEEDS) as engine:
+    with seeded_engine(db_path) as engine:
         app, services = create_app(engine, config)
         handler = SocketModeHandler(app, config.app_token)
         client = RecordingSocketClient(handler.client.logger)

@@ -1,0 +1,45 @@
+"""The one error handler of the Slack app: every listener's failure ends here.
+
+A `NewsbotError` is a refusal with a reason the user can read (an empty
+question, an unknown article id): the user gets that reason. Anything else
+is a bug: the user gets a short apology and the log gets the traceback.
+Either way the reply goes where the request came from: the response_url of a
+command or button, or the thread of an event.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from newsbot.bot.slack import render
+from newsbot.bot.slack.routing import failure_thread
+from newsbot.bot.slack.services import GENERIC_FAILURE
+from newsbot.index import NewsbotError
+
+log = logging.getLogger("newsbot.slack")
+
+
+def handle_error(
+    error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None
+) -> None:
+    if isinstance(error, NewsbotError):
+        log.info("refused: %s", error)
+        text = render.escape(str(error))
+    else:
+        log.error("a Slack listener failed", exc_info=error)
+        text = GENERIC_FAILURE
+    event = body.get("event") or {}
+    try:
+        if respond is not None and body.get("response_url"):
+            respond(response_type="ephemeral", text=text, replace_original=False)
+        elif event.get("channel"):
+            client.chat_postMessage(
+                channel=event["channel"], thread_ts=failure_thread(event), text=text
+            )
+    except (SlackApiError, SlackClientError, OSError):
+        log.exception("could not tell the user about the failure")

@@ -1,0 +1,77 @@
+"""Opening newsbot's SQLite file, the one way every part of newsbot does it.
+
+The engine's store and the chat surfaces' state (seen events, threads) each
+open their own connection to the same file through `connect`, so they share
+its settings, and apply their own migration sets through `migrate`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from newsbot.index.errors import StoreError
+
+BUSY_TIMEOUT_S = 30
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    """A WAL-mode connection in autocommit: transactions are explicit (`transaction`).
+
+    `check_same_thread=False` because chat servers call from worker threads;
+    each owner serialises its own connection with a lock.
+    """
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as exc:
+        raise StoreError(f"Cannot open the database at {path}: {exc}.", path=str(path)) from exc
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+
+    IMMEDIATE takes the write lock at the start, so two writers wait for each
+    other (up to the busy timeout) instead of failing half-way. It does not nest.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def migrate(db: sqlite_utils.Database, migrations: Migrations, path: Path | str) -> None:
+    """Apply the pending steps of one migration set, under the write lock.
+
+    Two processes opening a new database at once: the second waits, then finds
+    nothing pending. A database that has steps this newsbot does not know was
+    written by a newer newsbot, and is refused rather than misread.
+    """
+    # Every step of the set: what would be pending on an empty database.
+    known = {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise StoreError(
+            f"The database at {path} has schema step {unknown[-1]!r} of "
+            f"{migrations.name!r}, from a newer newsbot. Upgrade newsbot.",
+            path=str(path),
+        )
+    if not migrations.pending(db):
+        return
+    with transaction(db):
+        migrations.apply(db)

@@ -1,0 +1,118 @@
+"""The engine's tables and their migrations, as ordered, named steps.
+
+sqlite-utils' `Migrations` records each applied step in `_sqlite_migrations`,
+so a database is brought up to date step by step, whatever version it was
+made by. Add a step at the end; never edit or reorder one that has shipped.
+
+Databases made before this mechanism carry their version in
+`PRAGMA user_version` (1 or 2); `adopt_legacy_version` records those steps as
+applied. `user_version` keeps counting the engine's steps, so an older newsbot,
+which checks it, refuses a database that a newer one has changed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from newsbot.index import neardup
+from newsbot.index.analysis import analyze, encode_terms
+from newsbot.index.database import migrate, transaction
+from newsbot.index.errors import StoreError
+
+ENGINE = Migrations("newsbot")
+
+
+@ENGINE(name="001_articles_passages_journal")
+def _articles_passages_journal(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db["articles"].create(
+        {
+            "id": int,
+            "headline": str,
+            "outlet": str,
+            "author": str,
+            "published": str,
+            "url": str,
+            "origin": str,
+            "content_hash": str,
+            "text": str,
+            "word_count": int,
+            "passage_count": int,
+            "ingested_at": str,
+        },
+        pk="id",
+        not_null={"headline", "content_hash", "text", "ingested_at"},
+        if_not_exists=True,
+    )
+    db["articles"].create_index(["content_hash"], unique=True, if_not_exists=True)
+    db["articles"].create_index(["url"], if_not_exists=True)
+    db["passages"].create(
+        {"id": int, "article_id": int, "ordinal": int, "start": int, "end": int, "sentences": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"article_id", "ordinal", "start", "end", "sentences"},
+        if_not_exists=True,
+    )
+    db["passages"].create_index(["article_id"], if_not_exists=True)
+    db["index_journal"].create(
+        {"seq": int, "article_id": int, "op": str}, pk="seq", if_not_exists=True
+    )
+
+
+@ENGINE(name="002_minhash_and_terms")
+def _minhash_and_terms(db: sqlite_utils.Database) -> None:
+    """MinHash signatures and LSH buckets, for near-duplicate detection, and each
+    passage's analysed terms (per sentence), so neither quoting nor reindexing
+    analyses text again. Existing rows are backfilled."""
+    db["articles"].add_column("minhash", bytes)
+    db["passages"].add_column("terms", str)
+    rows = db.query(
+        "SELECT p.id, a.text, p.sentences FROM passages p JOIN articles a ON a.id = p.article_id"
+    )
+    for row in list(rows):
+        terms = encode_terms([analyze(row["text"][a:b]) for a, b in json.loads(row["sentences"])])
+        db.execute("UPDATE passages SET terms = ? WHERE id = ?", [terms, row["id"]])
+    db["article_lsh"].create(
+        {"bucket": int, "article_id": int},
+        foreign_keys=[("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+    db["article_lsh"].create_index(["bucket"], if_not_exists=True)
+    db["article_lsh"].create_index(["article_id"], if_not_exists=True)
+    lsh = neardup.LshTable(db)
+    for row in list(db.query("SELECT id, text FROM articles")):
+        lsh.add(row["id"], neardup.signature(row["text"]))
+
+
+def migrate_engine(db: sqlite_utils.Database, path: str) -> None:
+    """Bring the engine's tables up to date (or refuse a newer database)."""
+    with transaction(db):
+        _adopt_legacy_version(db, path)
+    migrate(db, ENGINE, path)
+    applied = len(ENGINE.applied(db))
+    if int(db.execute("PRAGMA user_version").fetchone()[0]) != applied:
+        db.execute(f"PRAGMA user_version = {applied}")
+
+
+def _adopt_legacy_version(db: sqlite_utils.Database, path: str) -> None:
+    """Record the steps a pre-migrations database already has (its user_version)."""
+    if db[Migrations.migrations_table].exists():
+        return
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version == 0:
+        return
+    steps = ENGINE.pending(sqlite_utils.Database(memory=True))
+    if version > len(steps):
+        raise StoreError(
+            f"The database at {path} has schema version {version}; this newsbot knows up "
+            f"to {len(steps)}. Upgrade newsbot.",
+            path=path,
+        )
+    ENGINE.ensure_migrations_table(db)
+    for step in steps[:version]:
+        db[Migrations.migrations_table].insert(
+            {"migration_set": ENGINE.name, "name": step.name, "applied_at": "before migrations"}
+        )

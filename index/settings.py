@@ -1,0 +1,75 @@
+"""The answer knobs, as one small frozen object handed to `Engine` (as httpx's `Timeout`).
+
+Nothing reads or mutates module constants: a benchmark that sweeps the
+abstention threshold builds an `AnswerSettings(abstain_below=...)` and an
+engine with it. The defaults are the tuned values (see the README, "Answer
+quality", for how each was chosen and measured).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How `Engine.answer` ranks, quotes and abstains. Validated on construction."""
+
+    # Abstain when the best quote covers less than this share of the question's
+    # IDF weight; above it, the confidence labels' lower bounds.
+    abstain_below: float = 0.40
+    medium_confidence: float = 0.65
+    high_confidence: float = 0.80
+    # Passages whose sentences answer() scores: enough for k quotes from different
+    # articles; every one more costs time at each question.
+    answer_passages: int = 15
+    # Passages search() ranks to find k distinct articles.
+    search_passages: int = 30
+    # The headline field's weight against the passage body in BM25.
+    title_boost: float = 0.3
+    # A synonym's match is worth this share of the question word's own.
+    synonym_credit: float = 0.8
+    # A question word that no article contains at all weighs this much more:
+    # the articles cannot be about it.
+    unseen_factor: float = 2.0
+    # Parts of a quote's score beside its coverage (which is in [0, 1]).
+    passage_weight: float = 0.25
+    type_bonus: float = 0.15
+    proximity_weight: float = 0.1
+    # A two-sentence quote must add this much coverage over its better sentence.
+    pair_min_gain: float = 0.15
+    # A later quote must score this share of the best one...
+    relative_floor: float = 0.6
+    # ...and a quote from another article is preferred to a second one from the
+    # same article while it scores this share of the best.
+    diversity_floor: float = 0.8
+    # Windows kept per passage: the answer is sometimes its second-best sentence.
+    windows_per_passage: int = 2
+    # Quotes whose term sets overlap this much are merged (`also_in`).
+    duplicate_jaccard: float = 0.7
+
+    def __post_init__(self) -> None:
+        shares = (
+            "abstain_below",
+            "medium_confidence",
+            "high_confidence",
+            "synonym_credit",
+            "pair_min_gain",
+            "relative_floor",
+            "diversity_floor",
+            "duplicate_jaccard",
+        )
+        for name in shares:
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
+        if self.medium_confidence > self.high_confidence:
+            raise ValueError("medium_confidence must not exceed high_confidence")
+        for name in ("answer_passages", "search_passages", "windows_per_passage"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for f in fields(self):
+            if f.name not in shares and getattr(self, f.name) < 0:
+                raise ValueError(f"{f.name} must not be negative")
+        if self.unseen_factor < 1.0:
+            raise ValueError("unseen_factor must be at least 1")
