@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -162,8 +163,12 @@ def chat(ctx: click.Context, k: int) -> None:
         click.echo("")
 
 
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
 def _is_url(arg: str) -> bool:
-    return arg.lower().startswith(("http://", "https://"))
+    """Any scheme://: ftp://... is refused as a link, not looked for as a file."""
+    return bool(_URL_SCHEME.match(arg))
 
 
 def _read_url_list(path: Path) -> list[str]:

@@ -80,13 +80,21 @@ def fetch_drafts(
     under that URL (`known`), or the error. Feeds are replaced by their items."""
     if workers < 1:
         raise ValueError("workers must be >= 1")
-    pending = list(dict.fromkeys(normalize_url(u) for u in urls))
-    seen = set(pending)  # feeds that list each other, or themselves, end here
+    pending = list(urls)
+    seen: set[str] = set()  # feeds that list each other, or themselves, end here
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         while pending:
             batch, pending = pending, []
             todo = []
-            for url in batch:
+            for raw in batch:
+                try:
+                    url = normalize_url(raw)
+                except IngestError as exc:  # a malformed link is its own failed line
+                    yield raw, exc
+                    continue
+                if url in seen:
+                    continue
+                seen.add(url)
                 existing = known(url)
                 if existing is not None:
                     yield url, existing
@@ -101,9 +109,4 @@ def fetch_drafts(
                     continue
                 if draft is not None:
                     yield url, draft
-                # A feed's items are fetched in the next round.
-                for item in items:
-                    item_url = normalize_url(item)
-                    if item_url not in seen:
-                        seen.add(item_url)
-                        pending.append(item_url)
+                pending.extend(items)  # a feed's items are fetched in the next round

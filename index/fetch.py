@@ -86,13 +86,19 @@ class FetchPolicy:
 
 
 def normalize_url(url: str) -> str:
-    """Lower-case scheme and host, no fragment, no default port, no tracking parameters."""
-    parts = urlsplit(url.strip())
+    """Lower-case scheme and host, no fragment, no default port, no tracking parameters.
+
+    Raises BlockedURLError for a link that cannot be parsed (`http://[::1/x`, port 99999).
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise BlockedURLError(f"not a valid URL ({exc}).", origin=url) from exc
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if host and ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    port = parts.port
     netloc = host
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         netloc = f"{host}:{port}"

@@ -149,6 +149,50 @@ def test_bad_input_is_one_line_and_stores_nothing(
     assert len(json.loads(run("sources", "--json").stdout)) == 5
 
 
+def test_failure_lines_name_the_origin_once(run, tmp_path: Path) -> None:
+    empty = run("ingest", "-", stdin="")
+    assert empty.exit_code == 1
+    assert empty.stdout == "<stdin>: failed: the input is empty.\n"
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"Price: \xa35 a ticket")
+    result = run("ingest", str(bad), "ftp://example.com/x")
+    assert result.stdout.splitlines() == [
+        f"{bad}: failed: not valid UTF-8 (byte 0xa3 at offset 7); "
+        "save the file as UTF-8 and try again.",
+        "ftp://example.com/x: failed: only http and https links can be fetched.",
+    ]
+    missing = run("ingest", str(tmp_path / "nope.txt"))
+    assert missing.stdout == f"{tmp_path / 'nope.txt'}: failed: no such file.\n"
+
+
+def test_a_refused_url_is_one_line(run) -> None:
+    result = run("ingest", "--json", "http://[::1/x", "http://user:pw@example.com/a")
+    assert result.exit_code == 1
+    outcomes = json.loads(result.stdout)
+    assert [(o["origin"], o["status"]) for o in outcomes] == [
+        ("http://[::1/x", "failed"),
+        ("http://user:pw@example.com/a", "failed"),
+    ]
+    assert outcomes[1]["reason"] == "links with a user name or password are refused."
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("NEWSBOT_SEEDS", "/nonexistent/seeds", "NEWSBOT_SEEDS: /nonexistent/seeds is not a"),
+        ("NEWSBOT_ALLOW_PRIVATE_URLS", "maybe", "NEWSBOT_ALLOW_PRIVATE_URLS must be 1 or 0"),
+    ],
+)
+def test_a_bad_setting_is_one_line(
+    run, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = run("sources")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {message}")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_huge_input_is_refused(run, tmp_path: Path) -> None:
     path = tmp_path / "huge.txt"
     path.write_bytes(b"word " * (1_100_000))

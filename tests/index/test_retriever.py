@@ -75,7 +75,28 @@ def test_top5_agrees_with_rank_bm25(
     assert len(set(ours) & set(theirs)) >= min(4, len(theirs))
 
 
-def test_query_weights_and_validation(retriever: Retriever) -> None:
+def test_query_weights_scale_each_terms_contribution(
+    corpus: list[list[str]], retriever: Retriever
+) -> None:
+    terms = analyze("Danish Refugee Council Vladivostok")
+    weights = {t: (5.0 if t == "vladivostok" else 1.0) for t in terms}
+    n, avg = len(corpus), sum(map(len, corpus)) / len(corpus)
+    idf = {t: bm25.idf(n, sum(t in d for d in corpus)) for t in terms}
+    for hit in retriever.run(weights, top_k=n):
+        d = corpus[hit.passage_id]
+        expected = sum(
+            weights[t] * idf[t] * bm25.term_weight(d.count(t), len(d), avg) for t in terms
+        )
+        assert hit.score == pytest.approx(expected, rel=0.05)
+    # The heavier term lifts the passage that holds it above the one that matches
+    # three plain-weight terms.
+    plain = retriever.run(dict.fromkeys(terms, 1.0), top_k=1)[0]
+    heavy = retriever.run(weights, top_k=1)[0]
+    assert "danish" in corpus[plain.passage_id] and "vladivostok" not in corpus[plain.passage_id]
+    assert "vladivostok" in corpus[heavy.passage_id]
+
+
+def test_query_validation(retriever: Retriever) -> None:
     assert retriever.run({}, 5) == []
     with pytest.raises(ValueError):
         retriever.run({"troop": 1.0}, 0)

@@ -12,7 +12,9 @@ from newsbot.bot.slack.routing import plain_text
 from newsbot.bot.slack.services import Services, services_of
 from newsbot.index import IngestError, IngestOutcome, Status, fetch_article
 
-_URL = re.compile(r"^<?(https?://[^\s|>]+)(?:\|[^>]*)?>?$")
+# One link and nothing else, in Slack's <url|label> form or bare. Any scheme, so
+# that ftp://... is refused as a link (only http and https) rather than stored as text.
+_URL = re.compile(r"^<?([a-zA-Z][a-zA-Z0-9+.-]*://[^\s|>]+)(?:\|[^>]*)?>?$")
 ASK_USAGE = "Usage: `/ask QUESTION`"
 INGEST_USAGE = "Usage: `/ingest URL` or `/ingest` pasted text"
 NEWSBOT_USAGE = "Usage: `/newsbot sources` or `/newsbot forget ID` (admins only)."
@@ -58,10 +60,10 @@ def handle_ingest(
 
 
 def _ingest_url(services: Services, url: str) -> IngestOutcome:
-    existing = services.call(services.engine.article_id_for_url, url)
-    if existing is not None:
-        return IngestOutcome(url, Status.DUPLICATE, article_id=existing)
     try:
+        existing = services.call(services.engine.article_id_for_url, url)
+        if existing is not None:
+            return IngestOutcome(url, Status.DUPLICATE, article_id=existing)
         # The network, outside the engine lock.
         draft = fetch_article(url, policy=services.engine.fetch_policy)
     except IngestError as exc:

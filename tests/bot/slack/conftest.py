@@ -58,6 +58,14 @@ class Bot:
 
     stopping: threading.Event
 
+    def settle(self) -> None:
+        """Wait until every listener this bot started has finished (and start no more).
+
+        Every accepted request has handed its listener to bolt's executor before
+        the HTTP response, so after this, whatever newsbot was going to post, it has.
+        """
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
+
     def stop(self) -> None:
         self.stopping.set()
         self.server.close()

@@ -1,0 +1,53 @@
+"""The error hierarchy: readable messages, context as attributes, safe across processes."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from newsbot.index.errors import (
+    BlockedURLError,
+    ConfigError,
+    EncodingError,
+    IngestError,
+    NewsbotError,
+    NotFoundError,
+    StoreError,
+)
+from newsbot.index.models import IngestOutcome, Status
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        EncodingError("not valid UTF-8 (byte 0xa3 at offset 7).", origin="a.txt"),
+        BlockedURLError("only http and https links can be fetched.", origin="ftp://x/y"),
+        NotFoundError("No article #9.", article_id=9),
+        StoreError("Upgrade newsbot.", path="/tmp/x.db"),
+        ConfigError("NEWSBOT_PORT must be a port number.", variable="NEWSBOT_PORT"),
+    ],
+)
+def test_errors_survive_pickling_with_their_context(error: NewsbotError) -> None:
+    # Ingest errors come back from worker processes; the context must come too.
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error) == error.message
+    assert copy.__dict__ == error.__dict__
+
+
+def test_the_message_never_carries_the_origin() -> None:
+    error = IngestError("the input is empty.", origin="<stdin>")
+    assert str(error) == "the input is empty."
+    assert error.origin == "<stdin>"
+    outcome = IngestOutcome.failed(error)
+    assert (outcome.origin, outcome.status, outcome.reason) == (
+        "<stdin>",
+        Status.FAILED,
+        "the input is empty.",
+    )
+
+
+def test_context_is_required() -> None:
+    with pytest.raises(TypeError):
+        IngestError("no origin")  # type: ignore[call-arg]

@@ -1,0 +1,51 @@
+"""newsbot installs under its own name: nothing called index, bot or seeds at the top."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+_TOP_LEVEL_IMPORT = re.compile(r"^\s*(from|import)\s+(index|bot|seeds)\b", re.MULTILINE)
+
+
+def test_wheel_installs_only_under_newsbot(tmp_path: Path) -> None:
+    # Built from a copy: setuptools' build/ folder must not leak old files into the wheel.
+    source = tmp_path / "src"
+    ignore = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__")
+    shutil.copytree(ROOT, source, ignore=ignore)
+    offline = ["--no-deps", "--no-build-isolation", "--no-index"]
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", *offline, "-w", str(tmp_path), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = tmp_path.glob("newsbot-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/", 1)[0] for name in names}
+    assert {t for t in top if not t.endswith(".dist-info")} == {"newsbot"}
+    assert "newsbot/index/engine.py" in names
+    assert "newsbot/bot/slack/app.py" in names
+    assert "newsbot/index/data/stopwords_en.txt" in names
+    seeds = sorted(n for n in names if n.startswith("newsbot/seeds/") and n.endswith(".txt"))
+    assert len(seeds) == 5 and "newsbot/seeds/manifest.json" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "newsbot = newsbot.bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_no_code_imports_the_folders_by_their_bare_names() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("index", "bot", "tests", "benchmarks")
+        for path in (ROOT / folder).rglob("*.py")
+        if _TOP_LEVEL_IMPORT.search(path.read_text("utf-8"))
+    ]
+    assert offenders == []
