@@ -1,4 +1,4 @@
-"""`python -m bot` runs the newsbot command line."""
+"""`python -m newsbot.bot` runs the newsbot command line."""
 
 from newsbot.bot.cli import main
 

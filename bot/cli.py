@@ -57,6 +57,14 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _emit(as_json: bool, data: Callable[[], Any], text: Callable[[], str]) -> None:
+    """Print a result as JSON (`--json`) or as the terminal renderer's text."""
+    if as_json:
+        _print_json(data())
+    else:
+        click.echo(text())
+
+
 class _State:
     """Opens the engine on first use, so `--help` never touches the database."""
 
@@ -115,10 +123,7 @@ def _engine(ctx: click.Context) -> Engine:
 def ask(ctx: click.Context, question: tuple[str, ...], k: int, as_json: bool) -> None:
     """Answer QUESTION with verbatim quotes from the articles."""
     answer = _engine(ctx).answer(" ".join(question), k=k)
-    if as_json:
-        _print_json(answer.to_json())
-    else:
-        click.echo(render_text.render_answer(answer))
+    _emit(as_json, answer.to_json, lambda: render_text.render_answer(answer))
 
 
 @cli.command()
@@ -129,10 +134,7 @@ def ask(ctx: click.Context, question: tuple[str, ...], k: int, as_json: bool) ->
 def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool) -> None:
     """Rank articles for QUERY, each with its best passage."""
     results = _engine(ctx).search(" ".join(query), k=k)
-    if as_json:
-        _print_json(results.to_json())
-    else:
-        click.echo(render_text.render_search(results))
+    _emit(as_json, results.to_json, lambda: render_text.render_search(results))
 
 
 @cli.command()
@@ -263,10 +265,11 @@ def _with_progress(outcomes: IngestBatch, total: int, *, quiet: bool) -> Iterato
 def sources(ctx: click.Context, as_json: bool) -> None:
     """List the articles newsbot knows."""
     articles = _engine(ctx).sources()
-    if as_json:
-        _print_json([a.to_json() for a in articles])
-    else:
-        click.echo(render_text.render_sources(articles))
+    _emit(
+        as_json,
+        lambda: [a.to_json() for a in articles],
+        lambda: render_text.render_sources(articles),
+    )
 
 
 @cli.command()

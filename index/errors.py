@@ -26,19 +26,30 @@ from typing import Any
 
 
 class NewsbotError(Exception):
-    """Base class: anything newsbot refuses to do, with a reason a user can read."""
+    """Base class: anything newsbot refuses to do, with a reason a user can read.
 
-    def __init__(self, message: str) -> None:
+    A subclass names its context in `context_keys`; each is a required keyword
+    argument and becomes an attribute.
+    """
+
+    context_keys: tuple[str, ...] = ()
+
+    def __init__(self, message: str, **context: Any) -> None:
+        if set(context) != set(self.context_keys):
+            raise TypeError(
+                f"{type(self).__name__} takes the keyword arguments {self.context_keys}, "
+                f"not {tuple(context)}"
+            )
         super().__init__(message)
         self.message = message
-
-    def _context(self) -> dict[str, Any]:
-        return {}
+        for key, value in context.items():
+            setattr(self, key, value)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only context does not survive the default pickling, and ingest
         # errors travel back from worker processes.
-        return (partial(type(self), **self._context()), (self.message,))
+        context = {key: getattr(self, key) for key in self.context_keys}
+        return (partial(type(self), **context), (self.message,))
 
 
 class IngestError(NewsbotError):
@@ -47,12 +58,8 @@ class IngestError(NewsbotError):
     `origin` names the item as the user gave it: a path, a URL, `<stdin>`.
     """
 
-    def __init__(self, message: str, *, origin: str) -> None:
-        super().__init__(message)
-        self.origin = origin
-
-    def _context(self) -> dict[str, Any]:
-        return {"origin": self.origin}
+    context_keys = ("origin",)
+    origin: str
 
 
 class EmptyArticleError(IngestError):
@@ -90,31 +97,19 @@ class QueryError(NewsbotError):
 class NotFoundError(NewsbotError):
     """No article with that id."""
 
-    def __init__(self, message: str, *, article_id: int) -> None:
-        super().__init__(message)
-        self.article_id = article_id
-
-    def _context(self) -> dict[str, Any]:
-        return {"article_id": self.article_id}
+    context_keys = ("article_id",)
+    article_id: int
 
 
 class StoreError(NewsbotError):
     """The database or the search index is unusable (newer schema, locked, damaged)."""
 
-    def __init__(self, message: str, *, path: str) -> None:
-        super().__init__(message)
-        self.path = path
-
-    def _context(self) -> dict[str, Any]:
-        return {"path": self.path}
+    context_keys = ("path",)
+    path: str
 
 
 class ConfigError(NewsbotError):
     """A setting is missing or malformed; the message names the variable."""
 
-    def __init__(self, message: str, *, variable: str) -> None:
-        super().__init__(message)
-        self.variable = variable
-
-    def _context(self) -> dict[str, Any]:
-        return {"variable": self.variable}
+    context_keys = ("variable",)
+    variable: str

@@ -48,6 +48,10 @@ def test_the_message_never_carries_the_origin() -> None:
     )
 
 
-def test_context_is_required() -> None:
+def test_context_is_required_and_named() -> None:
+    with pytest.raises(TypeError, match="origin"):
+        IngestError("no origin")
+    with pytest.raises(TypeError, match="origin"):
+        IngestError("a typo", orign="x.txt")
     with pytest.raises(TypeError):
-        IngestError("no origin")  # type: ignore[call-arg]
+        NewsbotError("no context here", origin="x.txt")
