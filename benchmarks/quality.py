@@ -260,7 +260,7 @@ def squad_baseline(engine: Engine, questions: list[dict], spans: dict, id_of: di
     meta = {r[0]: (r[1], r[2], r[3]) for r in rows}
     corpus = [[t for line in r[4].split("\n") for t in line.split()] for r in rows]
     model = BM25Okapi(corpus)
-    stored = engine.store.get_passages(passage_ids)
+    stored = {pid: p for pid, (p, _) in engine.store.get_passages(passage_ids).items()}
     out = []
     for q in questions:
         terms = analyze(q["question"])

@@ -8,8 +8,9 @@ its settings, and apply their own migration sets through `migrate`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import sqlite_utils
@@ -39,6 +40,19 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     return db
 
 
+def select(
+    db: sqlite_utils.Database, sql: str, params: Sequence[object] = ()
+) -> Iterator[sqlite3.Row]:
+    """Rows read by column name (`row["headline"]`), the one idiom for every table.
+
+    sqlite3.Row, not sqlite-utils' query(): that one inspects the SQL and builds a
+    dict per row, which the answer path pays for at every question.
+    """
+    cursor = db.conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(sql, params)
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
@@ -55,23 +69,43 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.execute("COMMIT")
 
 
+@cache
+def step_names(migrations: Migrations) -> tuple[str, ...]:
+    """Every step of a migration set, in order: what would be pending on an empty database."""
+    empty = sqlite_utils.Database(sqlite3.connect(":memory:"), execute_plugins=False)
+    return tuple(m.name for m in migrations.pending(empty))
+
+
+def applied_step_names(db: sqlite_utils.Database, migrations: Migrations) -> list[str]:
+    """The steps of this set already applied to `db` (a plain read: no write lock)."""
+    table = Migrations.migrations_table
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    if not exists:
+        return []
+    sql = f"SELECT name FROM [{table}] WHERE migration_set = ? ORDER BY id"
+    return [row["name"] for row in select(db, sql, [migrations.name])]
+
+
 def migrate(db: sqlite_utils.Database, migrations: Migrations, path: Path | str) -> None:
     """Apply the pending steps of one migration set, under the write lock.
 
-    Two processes opening a new database at once: the second waits, then finds
-    nothing pending. A database that has steps this newsbot does not know was
-    written by a newer newsbot, and is refused rather than misread.
+    An up-to-date database is only read. Two processes opening a new database
+    at once: the second waits, then finds nothing pending. A database that has
+    steps this newsbot does not know was written by a newer newsbot, and is
+    refused rather than misread.
     """
-    # Every step of the set: what would be pending on an empty database.
-    known = {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
-    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    known = step_names(migrations)
+    applied = applied_step_names(db, migrations)
+    unknown = [name for name in applied if name not in known]
     if unknown:
         raise StoreError(
             f"The database at {path} has schema step {unknown[-1]!r} of "
             f"{migrations.name!r}, from a newer newsbot. Upgrade newsbot.",
             path=str(path),
         )
-    if not migrations.pending(db):
+    if len(applied) == len(known):
         return
     with transaction(db):
         migrations.apply(db)

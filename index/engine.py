@@ -277,13 +277,8 @@ class Engine:
 
     def _candidates(self, weighted: dict[str, float], top_k: int) -> list[Candidate]:
         hits = self.retriever.run(weighted, top_k)
-        passages = self.store.get_passages(h.passage_id for h in hits)
-        articles = self.store.get_articles(p.article_id for p in passages.values())
-        return [
-            Candidate(passages[h.passage_id], articles[passages[h.passage_id].article_id], h.score)
-            for h in hits
-            if h.passage_id in passages
-        ]
+        found = self.store.get_passages(h.passage_id for h in hits)
+        return [Candidate(*found[h.passage_id], h.score) for h in hits if h.passage_id in found]
 
     def _scorer(self, query: ParsedQuery) -> QuoteScorer:
         total, freqs = self.retriever.doc_freqs(query.terms)

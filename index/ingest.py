@@ -162,14 +162,24 @@ def _with_metadata(draft: ArticleDraft, meta: dict[str, Any]) -> ArticleDraft:
     )
 
 
-def load_manifest(directory: Path) -> dict[str, dict[str, Any]]:
-    """`manifest.json` of a directory: {file name: metadata}, or {} when absent."""
+class _BadManifest(ValueError):
+    """Why a manifest cannot be used; `load_manifest` names the file it was for."""
+
+
+def load_manifest(directory: Path, *, origin: str) -> dict[str, dict[str, Any]]:
+    """`manifest.json` of a directory: {file name: metadata}, or {} when absent.
+
+    A manifest that cannot be used fails the item `origin` it was read for.
+    """
     path = directory / MANIFEST_NAME
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
         return {}
-    return _load_manifest(path, stamp)
+    try:
+        return _load_manifest(path, stamp)
+    except _BadManifest as exc:
+        raise IngestError(f"the manifest {path} {exc}", origin=origin) from exc
 
 
 @lru_cache(maxsize=64)
@@ -178,10 +188,10 @@ def _load_manifest(path: Path, stamp: int) -> dict[str, dict[str, Any]]:
     try:
         raw = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IngestError(f"cannot read the manifest ({exc}).", origin=str(path)) from exc
+        raise _BadManifest(f"cannot be read ({exc}).") from exc
     articles = raw.get("articles") if isinstance(raw, dict) else None
     if not isinstance(articles, dict):
-        raise IngestError(f'{path}: the manifest needs an "articles" object keyed by file name.')
+        raise _BadManifest('needs an "articles" object keyed by file name.')
     return {str(name): dict(meta) for name, meta in articles.items() if isinstance(meta, dict)}
 
 
@@ -220,6 +230,5 @@ def draft_from_path(path: Path) -> ArticleDraft:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read it ({exc.strerror}).", origin=str(path)) from exc
-    return draft_from_bytes(
-        data, str(path), suffix=path.suffix, metadata=load_manifest(path.parent).get(path.name)
-    )
+    manifest = load_manifest(path.parent, origin=str(path))
+    return draft_from_bytes(data, str(path), suffix=path.suffix, metadata=manifest.get(path.name))

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 import sqlite_utils
 
+from newsbot.index.database import select
+
 
 class JournalOp(StrEnum):
     ADD = "add"
@@ -37,7 +39,7 @@ class IndexJournal:
         )
 
     def pending(self) -> list[JournalEntry]:
-        rows = self.db.query("SELECT seq, article_id, op FROM index_journal ORDER BY seq")
+        rows = select(self.db, "SELECT seq, article_id, op FROM index_journal ORDER BY seq")
         return [JournalEntry(r["seq"], r["article_id"], JournalOp(r["op"])) for r in rows]
 
     def clear(self, up_to_seq: int) -> None:

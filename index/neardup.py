@@ -18,6 +18,8 @@ import zlib
 import numpy as np
 import sqlite_utils
 
+from newsbot.index.database import select
+
 NUM_HASHES = 64
 BANDS = 16
 ROWS = NUM_HASHES // BANDS
@@ -118,7 +120,8 @@ class LshTable:
         """The most similar stored article at or above NEAR_DUPLICATE, and its similarity."""
         buckets = bands(sig)
         marks = ",".join("?" * len(buckets))
-        rows = self.db.query(
+        rows = select(
+            self.db,
             "SELECT id, minhash FROM articles WHERE id IN "
             f"(SELECT DISTINCT article_id FROM article_lsh WHERE bucket IN ({marks}))",
             buckets,

@@ -19,7 +19,7 @@ from sqlite_utils.migrations import Migrations
 
 from newsbot.index import neardup
 from newsbot.index.analysis import analyze, encode_terms
-from newsbot.index.database import migrate, transaction
+from newsbot.index.database import applied_step_names, migrate, select, step_names, transaction
 from newsbot.index.errors import StoreError
 
 ENGINE = Migrations("newsbot")
@@ -69,8 +69,9 @@ def _minhash_and_terms(db: sqlite_utils.Database) -> None:
     analyses text again. Existing rows are backfilled."""
     db["articles"].add_column("minhash", bytes)
     db["passages"].add_column("terms", str)
-    rows = db.query(
-        "SELECT p.id, a.text, p.sentences FROM passages p JOIN articles a ON a.id = p.article_id"
+    rows = select(
+        db,
+        "SELECT p.id, a.text, p.sentences FROM passages p JOIN articles a ON a.id = p.article_id",
     )
     for row in list(rows):
         terms = encode_terms([analyze(row["text"][a:b]) for a, b in json.loads(row["sentences"])])
@@ -83,28 +84,30 @@ def _minhash_and_terms(db: sqlite_utils.Database) -> None:
     db["article_lsh"].create_index(["bucket"], if_not_exists=True)
     db["article_lsh"].create_index(["article_id"], if_not_exists=True)
     lsh = neardup.LshTable(db)
-    for row in list(db.query("SELECT id, text FROM articles")):
+    for row in list(select(db, "SELECT id, text FROM articles")):
         lsh.add(row["id"], neardup.signature(row["text"]))
 
 
 def migrate_engine(db: sqlite_utils.Database, path: str) -> None:
-    """Bring the engine's tables up to date (or refuse a newer database)."""
-    with transaction(db):
-        _adopt_legacy_version(db, path)
+    """Bring the engine's tables up to date (or refuse a newer database).
+
+    On an up-to-date database this only reads: opening never takes the write lock.
+    """
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version and not applied_step_names(db, ENGINE):
+        with transaction(db):
+            _adopt_legacy_version(db, version, path)
     migrate(db, ENGINE, path)
-    applied = len(ENGINE.applied(db))
-    if int(db.execute("PRAGMA user_version").fetchone()[0]) != applied:
+    applied = len(applied_step_names(db, ENGINE))
+    if version != applied:
         db.execute(f"PRAGMA user_version = {applied}")
 
 
-def _adopt_legacy_version(db: sqlite_utils.Database, path: str) -> None:
+def _adopt_legacy_version(db: sqlite_utils.Database, version: int, path: str) -> None:
     """Record the steps a pre-migrations database already has (its user_version)."""
-    if db[Migrations.migrations_table].exists():
-        return
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if version == 0:
-        return
-    steps = ENGINE.pending(sqlite_utils.Database(memory=True))
+    if applied_step_names(db, ENGINE):
+        return  # another process adopted it while this one waited for the lock
+    steps = step_names(ENGINE)
     if version > len(steps):
         raise StoreError(
             f"The database at {path} has schema version {version}; this newsbot knows up "
@@ -112,7 +115,7 @@ def _adopt_legacy_version(db: sqlite_utils.Database, path: str) -> None:
             path=path,
         )
     ENGINE.ensure_migrations_table(db)
-    for step in steps[:version]:
+    for name in steps[:version]:
         db[Migrations.migrations_table].insert(
-            {"migration_set": ENGINE.name, "name": step.name, "applied_at": "before migrations"}
+            {"migration_set": ENGINE.name, "name": name, "applied_at": "before migrations"}
         )

@@ -12,11 +12,11 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from newsbot.index import neardup
 from newsbot.index.analysis import decode_terms, encode_terms
-from newsbot.index.database import connect, transaction
+from newsbot.index.database import connect, select, transaction
 from newsbot.index.errors import NotFoundError
 from newsbot.index.journal import IndexJournal, JournalOp
 from newsbot.index.models import Article, StoredPassage
@@ -27,11 +27,13 @@ from newsbot.index.sentences import Span
 _ARTICLE_COLUMNS = (
     "id, headline, outlet, url, published, origin, author, ingested_at, passage_count"
 )
-# The hot path's one bulk read: substr() counts characters on TEXT, as Python's
-# offsets do (1-based), so only the passage's text leaves SQLite.
+# The answer path's one read: passages with their articles' metadata. substr()
+# counts characters on TEXT, as Python's offsets do (1-based), so only the
+# passage's text leaves SQLite.
 _PASSAGE_QUERY = (
     'SELECT p.id, p.article_id, p.start, p."end", p.sentences, p.terms, '
-    'substr(a.text, p.start + 1, p."end" - p.start) AS text '
+    'substr(a.text, p.start + 1, p."end" - p.start) AS text, a.headline, a.outlet, a.url, '
+    "a.published, a.origin, a.author, a.ingested_at, a.passage_count "
     "FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
 )
 
@@ -54,6 +56,32 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _stored_passage(row: dict[str, Any]) -> StoredPassage:
+    return StoredPassage(
+        id=row["id"],
+        article_id=row["article_id"],
+        start=row["start"],
+        end=row["end"],
+        text=row["text"],
+        sentences=tuple(Span(s, e) for s, e in json.loads(row["sentences"])),
+        sentence_terms=decode_terms(row["terms"]),
+    )
+
+
+def _joined_article(row: dict[str, Any]) -> Article:
+    return Article(
+        id=row["article_id"],
+        headline=row["headline"],
+        outlet=row["outlet"],
+        url=row["url"],
+        published=row["published"],
+        origin=row["origin"],
+        author=row["author"],
+        ingested_at=row["ingested_at"],
+        passage_count=row["passage_count"],
+    )
+
+
 class Store:
     """The SQLite database, brought up to date on open. Not thread-safe: one owner."""
 
@@ -70,7 +98,7 @@ class Store:
     # -- meta -------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        rows = list(self.db.query("SELECT value FROM meta WHERE key = ?", [key]))
+        rows = list(select(self.db, "SELECT value FROM meta WHERE key = ?", [key]))
         return rows[0]["value"] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
@@ -79,7 +107,7 @@ class Store:
     # -- articles ---------------------------------------------------------------
 
     def _one_id(self, sql: str, params: list[object]) -> int | None:
-        rows = list(self.db.query(sql, params))
+        rows = list(select(self.db, sql, params))
         return int(rows[0]["id"]) if rows else None
 
     def find_by_hash(self, content_hash: str) -> int | None:
@@ -150,17 +178,17 @@ class Store:
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
-        rows = self.db.query(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", wanted
+        rows = select(
+            self.db, f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", wanted
         )
         return {row["id"]: Article(**row) for row in rows}
 
     def list_articles(self) -> list[Article]:
-        rows = self.db.query(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id")
+        rows = select(self.db, f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id")
         return [Article(**row) for row in rows]
 
     def article_text(self, article_id: int) -> str:
-        rows = list(self.db.query("SELECT text FROM articles WHERE id = ?", [article_id]))
+        rows = list(select(self.db, "SELECT text FROM articles WHERE id = ?", [article_id]))
         if not rows:
             raise NotFoundError(f"No article #{article_id}.", article_id=article_id)
         return str(rows[0]["text"])
@@ -173,24 +201,20 @@ class Store:
 
     # -- passages ---------------------------------------------------------------
 
-    def get_passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
-        """Passages by id, with their text, sentence spans and stored terms."""
+    def get_passages(self, ids: Iterable[int]) -> dict[int, tuple[StoredPassage, Article]]:
+        """Passages by id, with their text, sentence spans, stored terms, and article."""
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        rows = self.db.query(_PASSAGE_QUERY.format(marks=",".join("?" * len(wanted))), wanted)
-        return {
-            row["id"]: StoredPassage(
-                id=row["id"],
-                article_id=row["article_id"],
-                start=row["start"],
-                end=row["end"],
-                text=row["text"],
-                sentences=tuple(Span(s, e) for s, e in json.loads(row["sentences"])),
-                sentence_terms=decode_terms(row["terms"]),
-            )
-            for row in rows
-        }
+        rows = select(self.db, _PASSAGE_QUERY.format(marks=",".join("?" * len(wanted))), wanted)
+        articles: dict[int, Article] = {}  # several passages often share one article
+        found = {}
+        for row in rows:
+            article = articles.get(row["article_id"])
+            if article is None:
+                article = articles[row["article_id"]] = _joined_article(row)
+            found[row["id"]] = (_stored_passage(row), article)
+        return found
 
     def iter_index_rows(self, article_ids: Iterable[int] | None = None) -> Iterator[IndexRow]:
         """Every stored passage (or those of some articles), to (re)build the index."""
@@ -205,10 +229,10 @@ class Store:
             chunks = (ids[i : i + 500] for i in range(0, len(ids), 500))
         for chunk in chunks:
             if chunk is None:
-                rows = self.db.query(sql + " ORDER BY p.id")
+                rows = select(self.db, sql + " ORDER BY p.id")
             else:
                 marks = ",".join("?" * len(chunk))
-                rows = self.db.query(sql + f" WHERE p.article_id IN ({marks})", chunk)
+                rows = select(self.db, sql + f" WHERE p.article_id IN ({marks})", chunk)
             for row in rows:
                 yield IndexRow(
                     row["id"], row["article_id"], row["headline"], decode_terms(row["terms"])

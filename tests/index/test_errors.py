@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
 
 import pytest
 
+from newsbot.index import errors
 from newsbot.index.errors import (
     BlockedURLError,
     ConfigError,
@@ -55,3 +57,26 @@ def test_context_is_required_and_named() -> None:
         IngestError("a typo", orign="x.txt")
     with pytest.raises(TypeError):
         NewsbotError("no context here", origin="x.txt")
+
+
+def test_every_raise_in_the_code_passes_its_context() -> None:
+    """A missing origin= would only show as a TypeError on the failure path: check them all."""
+    from tests.conftest import ROOT
+
+    keys = {
+        name: cls.context_keys
+        for name, cls in vars(errors).items()
+        if isinstance(cls, type) and issubclass(cls, errors.NewsbotError) and cls.context_keys
+    }
+    missing = []
+    for folder in ("index", "bot", "benchmarks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                given = {k.arg for k in node.keywords}
+                if name in keys and not set(keys[name]) <= given:
+                    missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert "IngestError" in keys and "FetchError" in keys
+    assert missing == []

@@ -82,11 +82,22 @@ def test_manifest_metadata_wins(tmp_path: Path) -> None:
     assert draft.first_line_headline is False
 
 
-def test_broken_manifest_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("manifest", "reason"),
+    [
+        ("{not json", "cannot be read (Expecting property name"),
+        ('{"articles": []}', 'needs an "articles" object keyed by file name.'),
+    ],
+)
+def test_broken_manifest_fails_the_file_and_names_the_manifest(
+    tmp_path: Path, manifest: str, reason: str
+) -> None:
     (tmp_path / "a.txt").write_text("Body text of the article goes here.")
-    (tmp_path / "manifest.json").write_text("{not json")
-    with pytest.raises(IngestError, match="manifest"):
+    (tmp_path / "manifest.json").write_text(manifest)
+    with pytest.raises(IngestError) as info:
         draft_from_path(tmp_path / "a.txt")
+    assert info.value.origin == str(tmp_path / "a.txt")
+    assert str(info.value).startswith(f"the manifest {tmp_path / 'manifest.json'} {reason}")
 
 
 def test_directories_are_walked_for_readable_files(tmp_path: Path) -> None:

@@ -55,9 +55,10 @@ def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
     assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 2
     near = upgraded.lsh.find(neardup.signature(TEXT))
     assert near is not None and near[0] == 1 and near[1] == 1.0
-    (passage,) = upgraded.get_passages([1]).values()
+    ((passage, article),) = upgraded.get_passages([1]).values()
     assert passage.sentence_terms == (analyze(TEXT),)
     assert passage.text == TEXT
+    assert (article.id, article.headline) == (1, "Budget")
 
 
 def test_a_newer_legacy_database_is_refused(tmp_path: Path) -> None:
