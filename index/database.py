@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -42,15 +43,16 @@ def connect(path: Path | str) -> sqlite_utils.Database:
 
 def select(
     db: sqlite_utils.Database, sql: str, params: Sequence[object] = ()
-) -> Iterator[sqlite3.Row]:
+) -> Iterator[dict[str, Any]]:
     """Rows read by column name (`row["headline"]`), the one idiom for every table.
 
-    sqlite3.Row, not sqlite-utils' query(): that one inspects the SQL and builds a
-    dict per row, which the answer path pays for at every question.
+    Plain dicts built from the cursor's column names: sqlite-utils' query()
+    inspects the SQL on every call, and sqlite3.Row looks names up one by one,
+    and the answer path pays for either at every question.
     """
-    cursor = db.conn.cursor()
-    cursor.row_factory = sqlite3.Row
-    return cursor.execute(sql, params)
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description or ()]
+    return (dict(zip(names, row, strict=True)) for row in cursor)
 
 
 @contextmanager
