@@ -9,10 +9,11 @@ read by column name (sqlite-utils' `query`), one idiom for every table.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from newsbot.index import neardup
 from newsbot.index.analysis import decode_terms, encode_terms
@@ -56,7 +57,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _stored_passage(row: dict[str, Any]) -> StoredPassage:
+def _stored_passage(row: sqlite3.Row) -> StoredPassage:
     return StoredPassage(
         id=row["id"],
         article_id=row["article_id"],
@@ -68,7 +69,7 @@ def _stored_passage(row: dict[str, Any]) -> StoredPassage:
     )
 
 
-def _joined_article(row: dict[str, Any]) -> Article:
+def _joined_article(row: sqlite3.Row) -> Article:
     return Article(
         id=row["article_id"],
         headline=row["headline"],
