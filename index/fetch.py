@@ -1,26 +1,30 @@
 """Fetching articles from the web, safely.
 
 A URL typed into a chat bot must never let anyone reach the bot's own network,
-so every address a host resolves to must be globally routable, the checked
-address is the one connected to (DNS cannot change under us), redirects are
-followed by hand and checked one by one, and bodies are capped after
-decompression. `FetchPolicy.allowing_private()` lifts only the address check
+so every address a host resolves to must be globally routable (`addresses`),
+the checked address is the one connected to (DNS cannot change under us),
+redirects are followed by hand and checked one by one, and one deadline and a
+cap on decompressed bytes hold whatever the server does (`transfer`). A page's
+canonical link is believed only on the page's own registrable domain.
+`FetchPolicy.allowing_private()` lifts only the address check
 (the entry points use it for `NEWSBOT_ALLOW_PRIVATE_URLS=1`: intranet news, and
 tests on 127.0.0.1). It is dangerous on a server that can reach internal services.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import httpx
+import httpcore
+from tld import get_fld
 
+from newsbot.index import transfer
+from newsbot.index.addresses import is_public_address, resolve
 from newsbot.index.errors import (
     BlockedURLError,
     FetchError,
@@ -36,6 +40,7 @@ READ_TIMEOUT = 15.0
 TOTAL_TIMEOUT = 30.0
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; article fetcher)"
 _ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1"
+_REDIRECTS = {301, 302, 303, 307, 308}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 TEXT_TYPES = {"text/plain"}
 FEED_TYPES = {
@@ -145,32 +150,6 @@ def check_url_shape(url: str, *, origin: str | None = None) -> tuple[str, str, i
     return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
 
 
-def is_public_address(address: str) -> bool:
-    """Globally routable unicast: not loopback, private, link-local, CGNAT, multicast..."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.sixtofour or ip.teredo):
-        return False  # an IPv4 address in IPv6 clothing: refuse rather than unwrap
-    return ip.is_global and not ip.is_multicast and not ip.is_unspecified
-
-
-def resolve(host: str, port: int, *, address_allowed: Callable[[str], bool], origin: str) -> str:
-    """The address to connect to: every address of the host must be allowed."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"{host} does not resolve (DNS failure).", origin=origin) from exc
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not addresses:
-        raise FetchError(f"{host} does not resolve (DNS failure).", origin=origin)
-    for address in addresses:
-        if not address_allowed(address):
-            raise BlockedURLError(
-                f"{host} resolves to {address}, which is not a public address; refused.",
-                origin=origin,
-            )
-    return addresses[0]
-
-
 @dataclass(frozen=True)
 class FetchedPage:
     url: str  # the final URL, after redirects, normalised
@@ -178,14 +157,20 @@ class FetchedPage:
     text: str
 
 
-def _media_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+def _content_type(header: str) -> tuple[str, str | None]:
+    """Media type and charset of a Content-Type header."""
+    message = Message()
+    message["content-type"] = header
+    charset = message.get_param("charset")
+    return message.get_content_type() if header else "", (
+        charset if isinstance(charset, str) else None
+    )
 
 
-def _decode(body: bytes, response: httpx.Response, url: str) -> str:
+def _decode(body: bytes, charset: str | None, url: str) -> str:
     if b"\x00" in body[:4096]:
         raise UnsupportedInputError("the page is binary, not text.", origin=url)
-    declared = response.charset_encoding
+    declared = charset
     if declared is None:
         meta = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", body[:4096], re.IGNORECASE)
         declared = meta.group(1).decode("ascii") if meta else None
@@ -209,26 +194,27 @@ def fetch(
     *,
     policy: FetchPolicy,
     accept: frozenset[str] | set[str] = frozenset(HTML_TYPES | TEXT_TYPES),
-    transport: httpx.BaseTransport | None = None,
 ) -> FetchedPage:
-    """GET a URL with every guard on. Raises FetchError (BlockedURLError) with a reason."""
+    """GET a URL with every guard on. Raises FetchError (BlockedURLError) with a reason.
+
+    One deadline (`policy.total_timeout`) covers every redirect, connection,
+    header and body byte.
+    """
     current = normalize_url(url)
     seen: set[str] = set()
     deadline = time.monotonic() + policy.total_timeout
-    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as client:
-        for _ in range(policy.max_redirects + 1):
-            if current in seen:
-                raise FetchError(f"redirect loop at {current}.", origin=url)
-            seen.add(current)
-            scheme, host, port = check_url_shape(current, origin=url)
-            address = resolve(host, port, address_allowed=policy.address_allowed, origin=url)
-            target = _Target(current, scheme, host, port, address)
-            result = _get_pinned(client, target, accept, policy, deadline, origin=url)
-            if isinstance(result, FetchedPage):
-                return result
-            current = normalize_url(urljoin(current, result))
-        raise FetchError(f"more than {policy.max_redirects} redirects.", origin=url)
+    for _ in range(policy.max_redirects + 1):
+        if current in seen:
+            raise FetchError(f"redirect loop at {current}.", origin=url)
+        seen.add(current)
+        scheme, host, port = check_url_shape(current, origin=url)
+        address = resolve(host, port, address_allowed=policy.address_allowed, origin=url)
+        target = _Target(current, scheme, host, port, address)
+        result = _get_pinned(target, accept, policy, deadline, origin=url)
+        if isinstance(result, FetchedPage):
+            return result
+        current = normalize_url(urljoin(current, result))
+    raise FetchError(f"more than {policy.max_redirects} redirects.", origin=url)
 
 
 @dataclass(frozen=True)
@@ -256,7 +242,6 @@ class _Target:
 
 
 def _get_pinned(
-    client: httpx.Client,
     target: _Target,
     accept: frozenset[str] | set[str],
     policy: FetchPolicy,
@@ -266,48 +251,53 @@ def _get_pinned(
 ) -> FetchedPage | str:
     """One request to the checked address; a page, or the next URL of a redirect."""
     url = origin
-    headers = {"Host": target.host_header, "User-Agent": USER_AGENT, "Accept": _ACCEPT}
+    headers = {
+        "Host": target.host_header,
+        "User-Agent": USER_AGENT,
+        "Accept": _ACCEPT,
+        "Accept-Encoding": transfer.ACCEPT_ENCODING,
+    }
     try:
-        with client.stream(
-            "GET", target.pinned_url(), headers=headers, extensions={"sni_hostname": target.host}
+        with transfer.open_response(
+            target.pinned_url(),
+            headers=headers,
+            sni_hostname=target.host,
+            deadline=deadline,
+            connect_timeout=policy.connect_timeout,
+            read_timeout=policy.read_timeout,
         ) as response:
-            if response.is_redirect:
-                location = response.headers.get("location")
+            if response.status in _REDIRECTS:
+                location = response.header("location")
                 if not location:
                     raise FetchError("a redirect without a Location.", origin=url)
                 return location
-            if response.status_code >= 400:
-                raise FetchError(f"the server answered {response.status_code}.", origin=url)
-            media = _media_type(response)
+            if response.status >= 400:
+                raise FetchError(f"the server answered {response.status}.", origin=url)
+            media, charset = _content_type(response.header("content-type"))
             if media not in accept:
                 raise UnsupportedInputError(
                     f"content type {media or 'unknown'} is not an article page.", origin=url
                 )
             limit = policy.max_bytes
-            declared = response.headers.get("content-length", "")
-            if (
-                declared.isdigit()
-                and int(declared) > limit
-                and not response.headers.get("content-encoding")
-            ):
+            declared = response.header("content-length")
+            if declared.isdigit() and int(declared) > limit:
                 raise TooLargeError(
-                    f"{int(declared):,} bytes is over the {limit:,} limit.", origin=url
+                    f"{int(declared):,} bytes is over the {limit:,}-byte limit.", origin=url
                 )
+            decoder = transfer.BodyDecoder(response.header("content-encoding"), limit, origin=url)
             body = bytearray()
-            for chunk in response.iter_bytes():  # decompressed: a gzip bomb stops at the cap
-                body.extend(chunk)
-                if len(body) > limit:
-                    raise TooLargeError(f"the page is over the {limit:,}-byte limit.", origin=url)
-                if time.monotonic() > deadline:
-                    raise FetchError(f"timed out (over {policy.total_timeout:g} s).", origin=url)
-            return FetchedPage(target.url, media, _decode(bytes(body), response, url))
-    except httpx.TimeoutException as exc:
-        raise FetchError("timed out.", origin=url) from exc
-    except httpx.DecodingError as exc:
-        raise FetchError("the compressed body is corrupt.", origin=url) from exc
-    except httpx.ConnectError as exc:
+            for chunk in response.iter_raw():
+                body.extend(decoder.feed(chunk))
+            return FetchedPage(target.url, media, _decode(bytes(body), charset, url))
+    except httpcore.TimeoutException as exc:
+        raise FetchError(f"timed out (over {policy.total_timeout:g} s).", origin=url) from exc
+    except httpcore.ConnectError as exc:
         raise FetchError(f"connection failed ({_short(exc)}).", origin=url) from exc
-    except httpx.HTTPError as exc:
+    except httpcore.RemoteProtocolError as exc:
+        raise FetchError(
+            f"the server's response is malformed or too large ({_short(exc)}).", origin=url
+        ) from exc
+    except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
         raise FetchError(f"{type(exc).__name__} ({_short(exc)}).", origin=url) from exc
 
 
@@ -321,13 +311,7 @@ def draft_from_page(page: FetchedPage) -> ArticleDraft:
     if page.content_type in TEXT_TYPES:
         return ArticleDraft(text=page.text, origin=page.url, url=page.url)
     draft = html_to_draft(page.text, page.url, url=page.url)
-    canonical = draft.url
-    if canonical:
-        try:
-            check_url_shape(canonical)
-            canonical = normalize_url(canonical)
-        except BlockedURLError:
-            canonical = page.url
+    canonical = _trusted_canonical(draft.url, page.url)
     return ArticleDraft(
         text=draft.text,
         origin=page.url,
@@ -338,6 +322,32 @@ def draft_from_page(page: FetchedPage) -> ArticleDraft:
         author=draft.author,
         first_line_headline=draft.first_line_headline,
     )
+
+
+def registrable_domain(url: str) -> str | None:
+    """`bbc.co.uk` for https://www.bbc.co.uk/news (the public suffix list, offline);
+    the host itself for an IP address or a name with no public suffix."""
+    host = (urlsplit(url).hostname or "").lower()
+    if not host:
+        return None
+    return get_fld(url, fail_silently=True) or host
+
+
+def _trusted_canonical(canonical: str | None, page_url: str) -> str:
+    """The page's canonical link, if it is a fetchable URL on the page's own
+    registrable domain; otherwise the URL the page was fetched from. A page on
+    any host could otherwise claim another site's article and have the real
+    one refused as 'already indexed'."""
+    if not canonical:
+        return page_url
+    try:
+        check_url_shape(canonical)
+        canonical = normalize_url(canonical)
+    except BlockedURLError:
+        return page_url
+    if registrable_domain(canonical) != registrable_domain(page_url):
+        return page_url
+    return canonical
 
 
 def fetch_article(url: str, *, policy: FetchPolicy) -> ArticleDraft:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import time
+import tracemalloc
 
 import pytest
 
@@ -16,10 +18,11 @@ from newsbot.index.fetch import (
     fetch_article,
     is_public_address,
     normalize_url,
+    registrable_domain,
     resolve,
 )
 from newsbot.index.pipeline import prepare
-from tests.index.web_fixture import LOCAL_ONLY, WebFixture
+from tests.index.web_fixture import LOCAL_ONLY, WebFixture, bomb
 
 # -- the address guard, with private addresses NOT allowed ----------------------
 
@@ -41,10 +44,24 @@ BLOCKED_ADDRESSES = [
     "fe80::1",
     "fc00::1",
     "fd12:3456::1",
-    "::ffff:127.0.0.1",
-    "::ffff:8.8.8.8",
     "ff02::1",
+    # IPv4 inside IPv6: judged by the IPv4 address
+    "::ffff:127.0.0.1",
+    "::ffff:169.254.169.254",
+    "::127.0.0.1",
+    "::10.0.0.1",
+    "::ffff:0:127.0.0.1",
+    "::ffff:0:a9fe:a9fe",
+    # translation and tunnels, refused whatever they carry
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b::808:808",
+    "64:ff9b:1::1",
     "2002:7f00:1::1",
+    "2002:808:808::1",
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    # deprecated site-local
+    "fec0::1",
+    "feff::1",
 ]
 
 
@@ -53,9 +70,25 @@ def test_non_public_addresses_are_refused(address: str) -> None:
     assert not is_public_address(address)
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111"])
+@pytest.mark.parametrize(
+    "address",
+    ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8", "::ffff:0:808:808"],
+)
 def test_public_addresses_pass(address: str) -> None:
     assert is_public_address(address)
+
+
+@pytest.mark.parametrize("address", [a for a in BLOCKED_ADDRESSES if ":" in a])
+def test_ipv6_forms_are_refused_by_the_real_fetch(
+    address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fake_dns(host: str, port: int, **kwargs: object) -> list:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
+    with pytest.raises(BlockedURLError, match="not a public address") as info:
+        fetch("http://news.example/story", policy=FetchPolicy())
+    assert info.value.origin == "http://news.example/story"
 
 
 @pytest.mark.parametrize(
@@ -192,7 +225,6 @@ def test_redirects_are_followed_and_checked(web: WebFixture) -> None:
         ("/doc.pdf", UnsupportedInputError, "application/pdf"),
         ("/binary", UnsupportedInputError, "binary"),
         ("/huge", TooLargeError, "limit"),
-        ("/bomb", TooLargeError, "limit"),
     ],
 )
 def test_bad_responses_fail_with_a_reason(
@@ -201,6 +233,75 @@ def test_bad_responses_fail_with_a_reason(
     with pytest.raises(error, match=reason) as info:
         fetch(f"{web.base}{path}", policy=LOCAL_ONLY)
     assert "\n" not in str(info.value)
+
+
+# -- a hostile server -----------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "reason"),
+    [
+        ("/bomb/gzip", TooLargeError, "over the 5,242,880-byte limit"),
+        ("/bomb/deflate", TooLargeError, "over the 5,242,880-byte limit"),
+        ("/bomb/deflate-raw", TooLargeError, "over the 5,242,880-byte limit"),
+        ("/bomb/gzip+gzip", FetchError, r"compressed 2 times over \(gzip, gzip\)"),
+        ("/br", FetchError, "unsupported content encoding 'br'"),
+        ("/endless", TooLargeError, "over the 5,242,880-byte limit"),
+    ],
+)
+def test_bombs_and_endless_bodies_stop_at_the_cap(
+    web: WebFixture, path: str, error: type, reason: str
+) -> None:
+    for coding in ("gzip", "deflate", "deflate-raw", "gzip, gzip"):
+        bomb(coding)  # built before measuring: the fixture's memory is not the fetch's
+    tracemalloc.start()
+    try:
+        with pytest.raises(error, match=reason):
+            fetch(f"{web.base}{path}", policy=LOCAL_ONLY)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * MB, f"{path}: peak {peak / MB:.1f} MB"
+
+
+def test_a_header_trickle_is_cut_off_at_the_deadline(web: WebFixture) -> None:
+    policy = FetchPolicy(address_allowed=LOCAL_ONLY.address_allowed, total_timeout=2.0)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out \(over 2 s\)"):
+        fetch(f"{web.base}/trickle", policy=policy)
+    assert time.monotonic() - started < 2.0 + 1.5
+
+
+def test_a_flood_of_headers_is_refused(web: WebFixture) -> None:
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError, match="malformed or too large"):
+            fetch(f"{web.base}/header-flood", policy=LOCAL_ONLY)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * MB
+
+
+def test_a_canonical_link_to_another_domain_is_ignored(web: WebFixture) -> None:
+    draft = fetch_article(f"{web.base}/elsewhere", policy=LOCAL_ONLY)
+    assert draft.url == f"{web.base}/elsewhere"
+
+
+def test_registrable_domains() -> None:
+    assert registrable_domain("https://www.bbc.co.uk/news/x") == "bbc.co.uk"
+    assert registrable_domain("https://news.bbc.co.uk/") == "bbc.co.uk"
+    assert registrable_domain("https://bbc.co.uk.evil.com/") == "evil.com"
+    assert registrable_domain("http://127.0.0.1:8080/a") == "127.0.0.1"
+
+
+def test_reader_comments_and_share_bars_are_left_out(web: WebFixture) -> None:
+    draft = fetch_article(f"{web.base}/commented", policy=LOCAL_ONLY)
+    assert "Tickets cost 12 euros" in draft.text
+    for debris in ("Great news, finally", "reader123", "far too much", "Leave a Reply", "Share"):
+        assert debris not in draft.text
 
 
 def test_slow_response_times_out(web: WebFixture) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from newsbot.index.fetch import FetchPolicy
@@ -80,6 +82,39 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 </feed>"""
 
 
+COMMENTED_BODY = (
+    FERRY_BODY
+    + """<div id="comments" class="comments-area"><h3>3 thoughts on this story</h3>
+<ol class="comment-list">
+<li class="comment"><article class="comment-body"><footer class="comment-meta">
+<b class="fn">reader123</b> <time>September 7, 2025 at 9:14 am</time></footer>
+<div class="comment-content"><p>Great news, finally!!! The island needed this ferry.</p></div>
+</article></li>
+<li class="comment"><article class="comment-body"><footer class="comment-meta">
+<b class="fn">harbourwatcher</b></footer>
+<div class="comment-content"><p>Twelve euros is far too much for the people who live here.</p>
+</div></article></li></ol>
+<div id="respond"><h3>Leave a Reply</h3><form><textarea></textarea></form></div></div>
+<div class="share-bar">Share this: Facebook Twitter WhatsApp Email</div>"""
+)
+_BOMB_BYTES = 60_000_000  # decompressed size of each bomb: twelve times the 5 MB cap
+_HEADER_FLOOD = 100_000
+
+
+@functools.cache
+def bomb(coding: str) -> bytes:
+    """A small body that decompresses to _BOMB_BYTES (cached: tests build it once)."""
+    zeros = b"<html><body>" + b"0" * _BOMB_BYTES
+    if coding == "deflate":
+        return zlib.compress(zeros, 9)
+    if coding == "deflate-raw":
+        packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return packer.compress(zeros) + packer.flush()
+    if coding == "gzip, gzip":
+        return gzip.compress(gzip.compress(zeros, 9), 9)
+    return gzip.compress(zeros, 9)
+
+
 class WebFixture:
     def __init__(self) -> None:
         self.hosts_seen: list[tuple[str, str]] = []
@@ -126,6 +161,33 @@ class WebFixture:
                 # The client may give up (size cap, timeout): expected in these tests.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
+
+            def trickle(self, seconds: float) -> None:
+                """Headers one byte at a time, one every `seconds`: never a full response."""
+                line = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    for byte in line:  # bounded: 200-odd bytes, then the handler ends
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(seconds)
+
+            def endless(self) -> None:
+                """A 200 with no length that never ends (bounded here to 1 GB)."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                chunk = b"<p>" + b"endless words " * 4000 + b"</p>"
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    for _ in range(1_000_000_000 // len(chunk)):
+                        self.wfile.write(chunk)
+
+            def header_flood(self) -> None:
+                self.send_response(200)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    for i in range(_HEADER_FLOOD):
+                        self.send_header(f"X-H{i}", "v")
+                    self.end_headers()
+                    self.wfile.write(b"<html><body><p>never read</p></body></html>")
 
             def redirect(self, location: str) -> None:
                 self.send(302, b"", headers={"Location": location})
@@ -180,9 +242,23 @@ class WebFixture:
                     self.send(200, b"<html><body><p>late</p></body></html>")
                 elif path == "/huge":
                     self.send(200, b"<html><body>" + b"<p>word word word</p>" * 400_000)
-                elif path == "/bomb":
-                    bomb = gzip.compress(b"<html><body>" + b"0" * 50_000_000, 9)
-                    self.send(200, bomb, headers={"Content-Encoding": "gzip"})
+                elif path.startswith("/bomb/"):
+                    coding = path.removeprefix("/bomb/").replace("+", ", ")
+                    header = "deflate" if coding == "deflate-raw" else coding
+                    self.send(200, bomb(coding), headers={"Content-Encoding": header})
+                elif path == "/br":  # a coding newsbot never asks for, and cannot decode
+                    self.send(200, b"\x1b\x00\xf8" * 100, headers={"Content-Encoding": "br"})
+                elif path == "/trickle":
+                    self.trickle(0.5)
+                elif path == "/endless":
+                    self.endless()
+                elif path == "/header-flood":
+                    self.header_flood()
+                elif path == "/elsewhere":
+                    canonical = "https://www.bbc.co.uk/news/world-12345678"
+                    self.send(200, article_page("A copied story", WIRE_A, canonical=canonical))
+                elif path == "/commented":
+                    self.send(200, article_page("Night ferry returns", COMMENTED_BODY))
                 elif path == "/doc.pdf":
                     self.send(200, b"%PDF-1.7 fake", "application/pdf")
                 elif path == "/binary":
