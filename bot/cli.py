@@ -309,11 +309,17 @@ def serve(ctx: click.Context) -> None:
     engine = _engine(ctx)
     try:
         app, services = create_app(engine, config)
-    except (BoltError, SlackApiError, SlackClientError) as exc:
+    except (BoltError, SlackApiError) as exc:
         raise click.ClickException(f"Slack refused the bot token: {exc}".splitlines()[0]) from exc
+    except (SlackClientError, OSError) as exc:  # urllib's URLError is an OSError
+        reason = getattr(exc, "reason", None) or exc
+        raise click.ClickException(
+            f"Cannot reach Slack at {config.api_url} ({reason}). Check the network "
+            "and SLACK_API_URL.".splitlines()[0]
+        ) from exc
     if config.app_token:
         click.echo("newsbot: connecting to Slack in Socket Mode", err=True)
-        serve_socket_mode(app, config.app_token)
+        serve_socket_mode(app, services, config.app_token)
     else:
         click.echo(f"newsbot: serving on http://{config.host}:{config.port}/slack/events", err=True)
         serve_http(app, services, config.host, config.port)

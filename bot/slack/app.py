@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from newsbot.bot.slack import listeners
 from newsbot.bot.slack.config import SlackConfig
 from newsbot.bot.slack.services import CONTEXT_KEY, Services
-from newsbot.bot.slack.state import SlackState
+from newsbot.bot.slack.state import CLAIM_LEASE_SECONDS, SlackState
 from newsbot.index import Engine
 
 RATE_LIMIT_RETRIES = 3
@@ -29,8 +29,14 @@ class _DropTokenUnusedWarning(logging.Filter):
 _TOKEN_UNUSED_FILTER = _DropTokenUnusedWarning()
 
 
-def create_app(engine: Engine, config: SlackConfig) -> tuple[App, Services]:
-    """Build the app. Calls Slack's auth.test once, to learn newsbot's own user id."""
+def create_app(
+    engine: Engine, config: SlackConfig, *, claim_lease: float = CLAIM_LEASE_SECONDS
+) -> tuple[App, Services]:
+    """Build the app. Calls Slack's auth.test once, to learn newsbot's own user id.
+
+    `claim_lease`: how long a claimed event waits for its reply before another
+    delivery, or a restarted newsbot, may answer it (see state.py).
+    """
     client = WebClient(token=config.bot_token, base_url=config.api_url)
     # HTTP 429: wait for Retry-After, then try again (up to RATE_LIMIT_RETRIES times).
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
@@ -46,7 +52,8 @@ def create_app(engine: Engine, config: SlackConfig) -> tuple[App, Services]:
         # Listeners run after the acknowledgement, in bolt's worker threads.
         process_before_response=False,
     )
-    services = Services(engine=engine, config=config, state=SlackState(engine.db_path))
+    state = SlackState(engine.db_path, lease=claim_lease)
+    services = Services(engine=engine, config=config, state=state)
 
     def inject_services(context: BoltContext, next: Callable[[], Any]) -> None:
         context[CONTEXT_KEY] = services  # what every listener reads: services_of(context)

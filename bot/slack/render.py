@@ -93,15 +93,22 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, 3000)}]}
 
 
+def _escaped_clip(text: str, limit: int) -> str:
+    """Escaped, then clipped to `limit` without cutting an escape like `&amp;` in half."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    return re.sub(r"&[a-z]*$", "", escaped[: limit - 1]) + "…"
+
+
 def _fallback(answer: Answer) -> str:
+    """The message's top-level `text`: Slack parses it too, so it is escaped as well."""
     if answer.abstained:
-        return _clip(f"I could not find an answer to “{answer.question}” in my articles.", 3000)
+        question = _escaped_clip(answer.question, FALLBACK_LIMIT - 60)
+        return f"I could not find an answer to “{question}” in my articles."
     first = answer.quotes[0]
-    return _clip(
-        f"“{first.text}” — {first.article.headline}"
-        + (f" ({len(answer.quotes) - 1} more)" if len(answer.quotes) > 1 else ""),
-        FALLBACK_LIMIT,
-    )
+    more = f" ({len(answer.quotes) - 1} more)" if len(answer.quotes) > 1 else ""
+    return _escaped_clip(f"“{first.text}” — {first.article.headline}{more}", FALLBACK_LIMIT)
 
 
 def _limit_blocks(blocks: list[Block], keep_last: int) -> list[Block]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from newsbot.bot.slack.config import SlackConfig
+from newsbot.bot.slack.ingest_queue import IngestQueue
 from newsbot.bot.slack.state import SlackState
 from newsbot.index import Engine
 
@@ -29,6 +30,7 @@ class Services:
     engine: Engine
     config: SlackConfig
     state: SlackState
+    ingest_queue: IngestQueue = field(default_factory=IngestQueue)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("newsbot.slack"))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -4,6 +4,10 @@
   (`X-Slack-Retry-Num`), and one DM that mentions newsbot arrives as both
   `app_mention` and `message.im`. Each event id and each user message is
   claimed once, atomically, so it is answered once, even across a restart.
+  A claim is only a lease until the reply is posted (`finish`): a claim whose
+  owner died before replying can be taken again once the lease has run out,
+  and a restarted server answers such events itself (`unfinished`), since
+  Slack, having had its acknowledgement, will not send them again.
 - Threads newsbot answered, with the question, so a follow-up in the thread
   is answered without a new mention and with that question as context.
 Rows older than the time limit are pruned.
@@ -41,11 +45,24 @@ def _seen_and_threads(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="002_claims_finish_after_the_reply")
+def _claims_finish_after_the_reply(db: sqlite_utils.Database) -> None:
+    db["slack_seen"].add_column("done", int, not_null_default=1)  # old claims: answered
+    db["slack_seen"].add_column("body", str)  # the event, to answer it after a crash
+
+
+# A claim not finished within this time is taken to belong to a process that died.
+CLAIM_LEASE_SECONDS = 30.0
+
+
 class SlackState:
     """Its own connection to newsbot's database, so listener threads never wait on the
     engine's lock for it; its own lock, because bolt calls it from several threads."""
 
-    def __init__(self, db_path: Path | str) -> None:
+    def __init__(self, db_path: Path | str, *, lease: float = CLAIM_LEASE_SECONDS) -> None:
+        if lease < 0:
+            raise ValueError("lease must not be negative")
+        self.lease = lease
         self.db = connect(db_path)
         migrate(self.db, MIGRATIONS, db_path)
         self._lock = threading.Lock()
@@ -56,22 +73,54 @@ class SlackState:
         with self._lock:
             self.db.conn.close()
 
-    def claim(self, key: str) -> bool:
-        """True the first time `key` is claimed within the time limit; False after."""
+    def claim(self, key: str, *, body: str | None = None) -> bool:
+        """True when this caller may answer `key`: nobody claimed it within the time
+        limit, or its claim was never finished and its lease has run out.
+
+        `body` (the event's JSON) is kept until `finish`, to answer after a crash.
+        """
         now = time.time()
         with self._lock, transaction(self.db):
             self.db.execute(
                 "DELETE FROM slack_seen WHERE key = ? AND seen_at < ?",
                 [key, now - SEEN_TTL_SECONDS],
             )
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO slack_seen (key, seen_at) VALUES (?, ?)", [key, now]
-            )
-            claimed = cursor.rowcount == 1
+            row = self.db.execute(
+                "SELECT done, seen_at FROM slack_seen WHERE key = ?", [key]
+            ).fetchone()
+            if row is None:
+                self.db.execute(
+                    "INSERT INTO slack_seen (key, seen_at, done, body) VALUES (?, ?, 0, ?)",
+                    [key, now, body],
+                )
+                claimed = True
+            elif not row[0] and row[1] <= now - self.lease:
+                self.db.execute("UPDATE slack_seen SET seen_at = ? WHERE key = ?", [now, key])
+                claimed = True
+            else:
+                claimed = False
             self._claims += 1
             if self._claims % _PRUNE_EVERY == 0:
                 self._prune(now)
         return claimed
+
+    def finish(self, *keys: str) -> None:
+        """The reply for these keys is posted: they are never answered again."""
+        with self._lock, transaction(self.db):
+            self.db.conn.executemany(
+                "UPDATE slack_seen SET done = 1, body = NULL WHERE key = ?", [(k,) for k in keys]
+            )
+
+    def unfinished(self) -> list[str]:
+        """Bodies of events claimed but never answered, whose lease has run out."""
+        cutoff = time.time() - self.lease
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT body FROM slack_seen WHERE done = 0 AND body IS NOT NULL "
+                "AND seen_at <= ? AND seen_at >= ? ORDER BY seen_at",
+                [cutoff, time.time() - SEEN_TTL_SECONDS],
+            ).fetchall()
+        return [body for (body,) in rows]
 
     def _prune(self, now: float) -> None:
         self.db.execute("DELETE FROM slack_seen WHERE seen_at < ?", [now - SEEN_TTL_SECONDS])

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from newsbot.bot.slack import render
+from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
 from newsbot.bot.slack.services import Services, services_of
 from newsbot.index import IngestError, IngestOutcome, Status, fetch_article
@@ -20,6 +21,7 @@ INGEST_USAGE = "Usage: `/ingest URL` or `/ingest` pasted text"
 NEWSBOT_USAGE = "Usage: `/newsbot sources` or `/newsbot forget ID` (admins only)."
 REFUSED_INGEST = "Sorry, you are not allowed to add articles to newsbot."
 REFUSED_FORGET = "Sorry, only newsbot admins can forget articles."
+QUEUE_FULL = "Sorry, too many articles are waiting to be added right now. Try again in a minute."
 
 
 def handle_ask(
@@ -49,14 +51,28 @@ def handle_ingest(
         return
     url_match = _URL.match(raw)
     if url_match:
-        ack(response_type="ephemeral", text=f"Fetching {render.escape(url_match.group(1))}…")
-        # Slow work happens after the acknowledgement; the result goes to response_url.
-        outcome = _ingest_url(services, url_match.group(1))
+        url = url_match.group(1)
+        ack(response_type="ephemeral", text=f"Fetching {render.escape(url)}…")
+
+        def job() -> IngestOutcome:
+            return _ingest_url(services, url)
+
     else:
         ack(response_type="ephemeral", text="Adding the pasted article…")
         origin = f"slack:/ingest by {user}"
-        outcome = services.call(services.engine.ingest_bytes, raw.encode("utf-8"), origin)
-    respond(response_type="ephemeral", text=render.outcome_text(outcome))
+
+        def job() -> IngestOutcome:
+            return services.call(services.engine.ingest_bytes, raw.encode("utf-8"), origin)
+
+    # Slow work happens after the acknowledgement, on the ingest queue; the result
+    # goes to response_url.
+    queued = services.ingest_queue.submit(
+        str(user),
+        lambda: respond(response_type="ephemeral", text=render.outcome_text(job())),
+        lambda error: respond(response_type="ephemeral", text=failure_text(error)),
+    )
+    if not queued:
+        respond(response_type="ephemeral", text=QUEUE_FULL)
 
 
 def _ingest_url(services: Services, url: str) -> IngestOutcome:

@@ -24,15 +24,19 @@ from newsbot.index import NewsbotError
 log = logging.getLogger("newsbot.slack")
 
 
+def failure_text(error: Exception) -> str:
+    """What the user reads: a refusal's own reason, or a short apology for a bug."""
+    return render.escape(str(error)) if isinstance(error, NewsbotError) else GENERIC_FAILURE
+
+
 def handle_error(
     error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None
 ) -> None:
     if isinstance(error, NewsbotError):
         log.info("refused: %s", error)
-        text = render.escape(str(error))
     else:
         log.error("a Slack listener failed", exc_info=error)
-        text = GENERIC_FAILURE
+    text = failure_text(error)
     event = body.get("event") or {}
     try:
         if respond is not None and body.get("response_url"):

@@ -6,12 +6,15 @@ the I/O: claim the event once, ask the engine, post the reply.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk import WebClient
 
 from newsbot.bot.slack import render
 from newsbot.bot.slack.files import download_shared_file
+from newsbot.bot.slack.listeners.commands import QUEUE_FULL
+from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import Action, Reply, route_mention, route_message
 from newsbot.bot.slack.services import Services, services_of
 from newsbot.index import IngestError, IngestOutcome
@@ -26,10 +29,14 @@ def handle_mention(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
     services = services_of(context)
-    if not _claim_once(services, body, event):
+    keys = _claim_once(services, body, event)
+    if keys is None:
         return
-    reply = route_mention(event, _thread_question(services, event))
-    _perform(services, client, reply, event)
+    try:
+        reply = route_mention(event, _thread_question(services, event))
+        _perform(services, client, reply, event)
+    finally:  # a crash (no finally) leaves the claim open, for a restart to answer
+        services.state.finish(*keys)
 
 
 def handle_message(
@@ -41,9 +48,15 @@ def handle_message(
         bot_user_id=context.get("bot_user_id"),
         thread_question=_thread_question(services, event),
     )
-    if reply is None or not _claim_once(services, body, event):
+    if reply is None:
         return
-    _perform(services, client, reply, event)
+    keys = _claim_once(services, body, event)
+    if keys is None:
+        return
+    try:
+        _perform(services, client, reply, event)
+    finally:
+        services.state.finish(*keys)
 
 
 def _thread_question(services: Services, event: dict[str, Any]) -> str | None:
@@ -52,13 +65,24 @@ def _thread_question(services: Services, event: dict[str, Any]) -> str | None:
     return services.state.thread_question(event["channel"], event["thread_ts"])
 
 
-def _claim_once(services: Services, body: dict[str, Any], event: dict[str, Any]) -> bool:
-    """True only for the first delivery of this event and the first event for this message."""
+def _claim_once(
+    services: Services, body: dict[str, Any], event: dict[str, Any]
+) -> list[str] | None:
+    """The claimed keys, only for the first delivery of this event and the first event
+    for this message; None when another delivery has it."""
+    keys = []
     event_id = body.get("event_id")
-    if event_id and not services.state.claim(f"event:{event_id}"):
-        return False
+    if event_id:
+        key = f"event:{event_id}"
+        if not services.state.claim(key, body=json.dumps(body)):
+            return None
+        keys.append(key)
     # The same user message reaches us as app_mention and as message.im: one key for both.
-    return services.state.claim(f"message:{event.get('channel')}:{event.get('ts')}")
+    message_key = f"message:{event.get('channel')}:{event.get('ts')}"
+    if not services.state.claim(message_key):
+        services.state.finish(*keys)  # the other event answers it; nothing left to do here
+        return None
+    return [*keys, message_key]
 
 
 def _perform(services: Services, client: WebClient, reply: Reply, event: dict[str, Any]) -> None:
@@ -83,19 +107,31 @@ def _perform(services: Services, client: WebClient, reply: Reply, event: dict[st
 def _ingest_files(
     services: Services, client: WebClient, reply: Reply, event: dict[str, Any]
 ) -> None:
-    """Files shared with newsbot in a DM become articles, for users allowed to ingest."""
-    if not services.config.ingest_users.allows(event.get("user")):
+    """Files shared with newsbot in a DM become articles, for users allowed to ingest.
+
+    Downloading and adding them runs on the ingest queue, like /ingest.
+    """
+    user = str(event.get("user"))
+    if not services.config.ingest_users.allows(user):
         client.chat_postMessage(channel=reply.channel, text=REFUSED_FILES)
         return
-    lines = []
-    for file_info in event.get("files", []):
-        try:
-            shared = download_shared_file(services, client, file_info)
-        except IngestError as exc:  # one bad file does not stop the others
-            lines.append(render.outcome_text(IngestOutcome.failed(exc)))
-            continue
-        ingest = services.engine.ingest_bytes
-        outcome = services.call(ingest, shared.data, shared.origin, suffix=shared.suffix)
-        lines.append(render.outcome_text(outcome))
-    if lines:
-        client.chat_postMessage(channel=reply.channel, text="\n".join(lines))
+
+    def job() -> None:
+        lines = []
+        for file_info in event.get("files", []):
+            try:
+                shared = download_shared_file(services, client, file_info)
+            except IngestError as exc:  # one bad file does not stop the others
+                lines.append(render.outcome_text(IngestOutcome.failed(exc)))
+                continue
+            ingest = services.engine.ingest_bytes
+            outcome = services.call(ingest, shared.data, shared.origin, suffix=shared.suffix)
+            lines.append(render.outcome_text(outcome))
+        if lines:
+            client.chat_postMessage(channel=reply.channel, text="\n".join(lines))
+
+    def tell(error: Exception) -> None:
+        client.chat_postMessage(channel=reply.channel, text=failure_text(error))
+
+    if not services.ingest_queue.submit(user, job, tell):
+        client.chat_postMessage(channel=reply.channel, text=QUEUE_FULL)

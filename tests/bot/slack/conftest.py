@@ -65,6 +65,7 @@ class Bot:
         the HTTP response, so after this, whatever newsbot was going to post, it has.
         """
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        assert self.services.ingest_queue.wait_idle(timeout=60)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -131,8 +132,8 @@ class Bot:
         return self.post(body, "application/x-www-form-urlencoded")
 
 
-def start_bot(engine: Engine, fake: FakeSlack) -> Bot:
-    app, services = create_app(engine, SlackConfig.from_env())
+def start_bot(engine: Engine, fake: FakeSlack, *, claim_lease: float = 30.0) -> Bot:
+    app, services = create_app(engine, SlackConfig.from_env(), claim_lease=claim_lease)
     server = waitress.create_server(wsgi_app(app, services), host="127.0.0.1", port=0, threads=4)
     stopping = threading.Event()
 

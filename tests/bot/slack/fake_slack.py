@@ -56,6 +56,11 @@ class FakeSlack:
         with self._lock:
             return [c for c in self.calls if c["method"] == method]
 
+    def calls_except_auth(self) -> list[dict[str, Any]]:
+        """Every recorded call but auth.test (which bolt makes on its own)."""
+        with self._lock:
+            return [c for c in self.calls if c["method"] != "auth.test"]
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         with self._lock:

@@ -84,7 +84,9 @@ class Recorder:
 def services(db_path: Path) -> Iterator[Services]:
     with seeded_engine(db_path) as engine:
         state = SlackState(db_path)
-        yield Services(engine=engine, config=CONFIG, state=state)
+        services = Services(engine=engine, config=CONFIG, state=state)
+        yield services
+        services.ingest_queue.shutdown()  # before the engine closes under a running job
         state.close()
 
 
@@ -93,8 +95,10 @@ def _context(services: Services) -> dict[str, Any]:
 
 
 def _command(rec: Recorder, services: Services, handler: Any, text: str, user: str) -> None:
+    """Call a command listener as bolt would, then wait for any ingest job it queued."""
     command = {"text": text, "user_id": user, "channel_id": "C1"}
     handler(ack=rec.ack, command=command, respond=rec.respond, context=_context(services))
+    assert services.ingest_queue.wait_idle(timeout=30)
 
 
 def test_ask_without_a_question_gets_the_usage(services: Services) -> None:

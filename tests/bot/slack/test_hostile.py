@@ -1,0 +1,179 @@
+"""Slack under attack and under load: malformed requests, injected mentions, slow
+fetches, a full ingest queue, a crash between the acknowledgement and the reply."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from newsbot.bot.slack.listeners.commands import QUEUE_FULL
+from newsbot.bot.slack.server import LOG_LINE_LIMIT, RedactTokens, answer_unfinished
+from newsbot.index import Engine, FetchPolicy
+from tests.bot.slack.conftest import ADMIN, ALLOWED, Bot, blocks_text, mention, start_bot
+from tests.bot.slack.fake_slack import FakeSlack
+from tests.conftest import seeded_engine
+from tests.index.web_fixture import WebFixture
+
+INJECTIONS = ("<!channel>", "<!here>", "<@U0ADMIN>", "<https://evil.example|click me>")
+
+
+@pytest.fixture
+def web() -> Iterator[WebFixture]:
+    server = WebFixture().start()
+    yield server
+    server.stop()
+
+
+def _post_raw(bot: Bot, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(bot.url + "/slack/events", content=body, headers=headers, timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=abc"}, 401),
+        ({"X-Slack-Request-Timestamp": str(int(time.time()))}, 401),
+        ({}, 401),
+    ],
+)
+@pytest.mark.parametrize("body", [b'{"type": "event_callback"}', b"\xff\xfe\x00 not utf-8"])
+def test_unsigned_or_oddly_signed_requests_get_401(
+    bot: Bot, headers: dict[str, str], status: int, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = _post_raw(bot, body, {"Content-Type": "application/json", **headers})
+    assert response.status_code == status
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback logged
+    bot.settle()
+    assert bot.fake.calls_except_auth() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b"payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+        (b"payload=%5B1%5D", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_signed_but_malformed_bodies_get_400(bot: Bot, body: bytes, content_type: str) -> None:
+    response = bot.post(body, content_type)
+    assert response.status_code == 400
+    bot.settle()
+    assert bot.fake.calls_except_auth() == []
+
+
+def test_a_huge_body_is_refused_unread(bot: Bot) -> None:
+    response = bot.post(b"x" * (2 * 1024 * 1024), "application/json")
+    assert response.status_code == 413
+
+
+def test_mentions_in_articles_and_questions_never_reach_slack_unescaped(bot: Bot) -> None:
+    article = (
+        "Alert <!channel> about the zeppelin\n\nThe memo told <!channel> and <!here> and "
+        "<@U0ADMIN> to read <https://evil.example|click me> before the zeppelin landed in "
+        "the harbour on Friday."
+    )
+    bot.command("/ingest", article, ALLOWED)
+    assert bot.fake.wait_for("response_url")[0]["text"].startswith(
+        "Added #6: *Alert &lt;!channel&gt;"
+    )
+    bot.event(mention("When did the zeppelin land in the harbour?"), event_id="EvZ")
+    bot.event(
+        mention("&lt;!channel&gt; who won the Nobel prize?", ts="1700000200.1"), event_id="EvN"
+    )
+    bot.command("/ask", "When did the zeppelin land in the harbour?", ALLOWED)
+    bot.settle()
+    replies = [*bot.fake.of("chat.postMessage"), *bot.fake.of("response_url")]
+    assert len(replies) == 4
+    answered = next(r for r in bot.fake.of("chat.postMessage") if "zeppelin" in r["text"])
+    assert "&lt;!channel&gt;" in answered["text"] and "&lt;!channel&gt;" in blocks_text(answered)
+    for reply in replies:
+        raw = json.dumps({"text": reply.get("text"), "blocks": reply.get("blocks")})
+        for injection in INJECTIONS:
+            assert injection not in raw, (injection, reply.get("text"))
+
+
+def test_a_mention_is_answered_while_hostile_fetches_are_in_flight(
+    slack_env: None,
+    fake_slack: FakeSlack,
+    db_path: Path,
+    web: WebFixture,
+    record_property: pytest.RecordProperty,
+) -> None:
+    slow = FetchPolicy.allowing_private()
+    slow = FetchPolicy(address_allowed=slow.address_allowed, total_timeout=4.0)
+    with seeded_engine(db_path) as seeded:
+        seeded.close()
+    with Engine(db_path, fetch_policy=slow) as engine:
+        bot = start_bot(engine, fake_slack)
+        try:
+            for i in range(5):
+                user = ALLOWED if i < 3 else ADMIN
+                bot.command("/ingest", f"{web.base}/trickle?n={i}", user)
+            started = time.monotonic()
+            bot.event(mention("Where did Putin invite Zelensky for talks?"), event_id="EvFast")
+            (reply,) = fake_slack.wait_for("chat.postMessage", timeout=10)
+            latency = time.monotonic() - started
+            record_property("mention_latency_s", round(latency, 3))
+            assert "Moscow" in blocks_text(reply)
+            assert latency < 2.0, f"a mention waited {latency:.2f} s behind the fetches"
+            bot.settle()
+            outcomes = [c["text"] for c in fake_slack.of("response_url")]
+            assert len(outcomes) == 5
+            assert all("timed out (over 4 s)" in text for text in outcomes), outcomes
+        finally:
+            bot.stop()
+
+
+def test_a_full_ingest_queue_says_so(bot: Bot, web: WebFixture) -> None:
+    queue = bot.services.ingest_queue
+    for i in range(queue.per_user):
+        bot.command("/ingest", f"{web.base}/slow?n={i}", ALLOWED)
+    bot.command("/ingest", f"{web.base}/slow?n=last", ALLOWED)
+    bot.settle()
+    texts = [c["text"] for c in bot.fake.of("response_url")]
+    assert texts.count(QUEUE_FULL) == 1
+    assert len(texts) == queue.per_user + 1
+
+
+def test_an_event_claimed_by_a_crashed_server_is_answered_after_restart(
+    slack_env: None, fake_slack: FakeSlack, db_path: Path
+) -> None:
+    event = mention("Where did Putin invite Zelensky for talks?", ts="1700000900.1")
+    body = {"type": "event_callback", "event_id": "EvCrash", "event": event, "team_id": "T1"}
+    body["authorizations"] = [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]
+    with seeded_engine(db_path) as engine:
+        crashed = start_bot(engine, fake_slack, claim_lease=0.5)
+        # The crashed server claimed the event and acknowledged it, then died.
+        assert crashed.services.state.claim("event:EvCrash", body=json.dumps(body))
+        crashed.stop()
+        restarted = start_bot(engine, fake_slack, claim_lease=0.5)
+        try:
+            answer_unfinished(restarted.app, restarted.services).join(timeout=10)
+            (reply,) = fake_slack.wait_for("chat.postMessage", timeout=10)
+            assert "Moscow" in blocks_text(reply) and reply["thread_ts"] == "1700000900.1"
+            # A late redelivery of the same event is not answered again.
+            restarted.event(event, event_id="EvCrash", headers={"X-Slack-Retry-Num": "1"})
+            restarted.settle()
+            assert len(fake_slack.of("chat.postMessage")) == 1
+            assert restarted.services.state.unfinished() == []
+        finally:
+            restarted.stop()
+
+
+def test_log_lines_are_clipped_and_tokens_redacted() -> None:
+    record = logging.LogRecord(
+        "x", logging.DEBUG, __file__, 1, "body %s", ("xoxb-1-abc " + "a" * 10_000_000,), None
+    )
+    RedactTokens().filter(record)
+    message = record.getMessage()
+    assert message.startswith("body xoxb-[redacted] aaa")
+    assert len(message) < LOG_LINE_LIMIT + 100
