@@ -22,7 +22,7 @@ from newsbot.index.analysis import analyze, analyze_spans
 from newsbot.index.bulk import DEFAULT_WORKERS, fetch_drafts
 from newsbot.index.errors import IngestError, QueryError
 from newsbot.index.fetch import FetchPolicy, normalize_url
-from newsbot.index.ingest import draft_from_bytes, expand_paths
+from newsbot.index.ingest import draft_from_bytes, plan_paths
 from newsbot.index.models import (
     Answer,
     Article,
@@ -198,9 +198,9 @@ class Engine:
 
         Large batches are read and analysed by worker processes (all cores by default).
         """
-        files = list(expand_paths(paths))
+        items = plan_paths(paths)
         count = default_workers() if workers is None else workers
-        return IngestBatch(len(files), self.ingest_many(files, workers=count))
+        return IngestBatch(len(items), self.ingest_many(items, workers=count))
 
     def ingest_urls(self, urls: list[str], *, workers: int = DEFAULT_WORKERS) -> IngestBatch:
         """Fetch pages and feeds concurrently (bounded) and ingest them; one outcome per page.

@@ -247,3 +247,22 @@ def test_db_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     result = CliRunner().invoke(cli, ["sources"])
     assert result.exit_code == 0
     assert target.exists()
+
+
+def test_a_broken_manifest_is_one_failed_line(run, tmp_path: Path) -> None:
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    (good / "a.txt").write_text("Alpha story\n\nThe alpha event happened on Monday in Rome.")
+    for name in ("b.txt", "c.txt"):
+        (bad / name).write_text(f"Story {name}\n\nThe {name} event happened on Tuesday in Oslo.")
+    (bad / "manifest.json").write_text("{not json")
+    result = run("ingest", str(tmp_path))
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"{bad / 'manifest.json'}: failed: this manifest cannot be read " + (
+        "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1)); "
+        "its 2 files were not added."
+    )
+    assert lines[1].startswith(f"{good / 'a.txt'}: added #6: Alpha story")
+    assert len(lines) == 2

@@ -1,7 +1,10 @@
 import json
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsbot.index.errors import (
     BinaryInputError,
@@ -112,3 +115,95 @@ def test_directories_are_walked_for_readable_files(tmp_path: Path) -> None:
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="no such file"):
         draft_from_path(tmp_path / "nope.txt")
+
+
+def test_utf16_with_a_byte_order_mark_is_text() -> None:
+    text = "Tide tables change\n\nThe harbour published new tables on Monday, £5 a copy."
+    assert decode_text(text.encode("utf-16"), "t.txt") == text
+    with pytest.raises(BinaryInputError):  # without its mark, UTF-16 cannot be told
+        decode_text(text.encode("utf-16-be"), "t.txt")
+    assert decode_text(b"\xef\xbb\xbf" + text.encode(), "t.txt") == text  # UTF-8 BOM dropped
+    with pytest.raises(EncodingError, match="UTF-16"):
+        decode_text(b"\xff\xfe" + b"\x00\xd8", "odd.txt")  # a lone surrogate
+
+
+def test_markdown_still_reads_as_it_did() -> None:
+    markdown = (
+        "# The headline #\n\n## A **bold** sub-head\n\n> quoted *emphasis* and __strong__ "
+        "with a [link](https://x.example/a) and ![an image](i.png)\n- a list item\n"
+        "1. a numbered item with snake_case_names kept"
+    )
+    text, headline = markdown_to_text(markdown)
+    assert headline == "The headline"
+    assert text.splitlines() == [
+        "",
+        "A bold sub-head",
+        "",
+        "quoted emphasis and strong with a link and ",
+        "a list item",
+        "a numbered item with snakecasenames kept",
+    ]
+
+
+PATHOLOGICAL_LINES = {
+    "stars": "*a " * 32_000,
+    "underscores": "_x " * 32_000,
+    "brackets": "[a" * 48_000,
+    "links": "[a](b " * 16_000,
+    "images": "![a](" * 19_000,
+    "heading": "# " + " " * 96_000 + "x",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL_LINES))
+def test_markdown_takes_linear_time_on_long_lines(name: str) -> None:
+    # A generous safety bound: these took 20 to 50 s each with the old patterns.
+    started = time.monotonic()
+    text, _ = markdown_to_text("# Title\n\n" + PATHOLOGICAL_LINES[name])
+    assert time.monotonic() - started < 2.0
+    assert text.strip()
+
+
+def test_html_with_very_many_elements_is_extracted_in_bounded_time() -> None:
+    page = (
+        "<html><head><title>Harbour news</title></head><body><article><h1>Harbour news</h1>"
+        "<p>" + "The ferry <b>sailed</b> on time. " * 60_000 + "</p></article></body></html>"
+    )
+    started = time.monotonic()
+    draft = draft_from_bytes(page.encode(), "big.html", suffix=".html")
+    assert time.monotonic() - started < 30.0  # six minutes with trafilatura's main pass
+    assert draft.headline == "Harbour news"
+    assert draft.text.count("The ferry sailed on time.") == 60_000
+
+
+_MARKUP = st.sampled_from(
+    ["*", "**", "_", "__", "[", "]", "(", ")", "!", "#", ">", "-", "`", " ", "\n", "a", "b. "]
+)
+_HTML = st.sampled_from(
+    [
+        *("<p>", "</p>", "<b>", "</b>", "<a href='/x'>", "</a>", "<div>", "</div>", "&amp;"),
+        *("<", "text ", "More words. ", "\n", "<script>", "</script>", "<!--", "-->"),
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_MARKUP, min_size=1, max_size=4000))
+def test_fuzzed_markdown_never_crashes(parts: list[str]) -> None:
+    data = ("# T\n\n" + "".join(parts)).encode()
+    try:
+        draft = draft_from_bytes(data, "f.md", suffix=".md")
+    except IngestError:
+        return
+    assert isinstance(draft.text, str)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_HTML, min_size=1, max_size=3000))
+def test_fuzzed_html_never_crashes(parts: list[str]) -> None:
+    data = ("<html><body>" + "".join(parts) + "</body></html>").encode()
+    try:
+        draft = draft_from_bytes(data, "f.html", suffix=".html")
+    except IngestError:
+        return
+    assert isinstance(draft.text, str)
