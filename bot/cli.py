@@ -65,6 +65,10 @@ def _emit(as_json: bool, data: Callable[[], Any], text: Callable[[], str]) -> No
         click.echo(text())
 
 
+def _say_waiting() -> None:
+    click.echo("waiting for another newsbot ingest to finish...", err=True)
+
+
 class _State:
     """Opens the engine on first use, so `--help` never touches the database."""
 
@@ -74,7 +78,7 @@ class _State:
 
     def engine(self) -> Engine:
         if self._engine is None:
-            engine, seeded = self.settings.open_engine()
+            engine, seeded = self.settings.open_engine(on_wait=_say_waiting)
             self._engine = engine
             added = sum(o.status is Status.ADDED for o in seeded)
             if added:

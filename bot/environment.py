@@ -7,7 +7,7 @@ the engine itself never reads an environment variable.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +23,15 @@ class EngineEnvironment:
     seeds_dir: Path
     fetch_policy: FetchPolicy
 
-    def open_engine(self) -> tuple[Engine, list[IngestOutcome]]:
+    def open_engine(
+        self, *, on_wait: Callable[[], None] | None = None
+    ) -> tuple[Engine, list[IngestOutcome]]:
         """The engine as every surface starts it: opened, index repaired, seeded if new.
 
         Returns the engine and the seeding outcomes (empty after the first run).
+        `on_wait` is called when a write has to wait for another newsbot process.
         """
-        engine = Engine(self.db_path, fetch_policy=self.fetch_policy)
+        engine = Engine(self.db_path, fetch_policy=self.fetch_policy, on_wait=on_wait)
         try:
             engine.repair_index()
             return engine, engine.seed_if_empty(self.seeds_dir)

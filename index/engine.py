@@ -8,19 +8,24 @@ the same transaction), then to the index, then the journal row is cleared.
 Constructing an engine only opens the database and the index. Side effects
 are methods the caller asks for: `repair_index()` (replay an interrupted
 write, rebuild an index that disagrees) and `seed_if_empty()`.
+
+Several processes may use one database: readers never wait, and writers take
+turns on the index's writer lock, taken before each SQLite write the index
+must follow (see `journal`). A second writer waits up to `writer_wait`
+seconds, calling `on_wait` once so a surface can say why it is waiting.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsbot.index import bm25
 from newsbot.index.analysis import analyze, analyze_spans
 from newsbot.index.bulk import DEFAULT_WORKERS, fetch_drafts
-from newsbot.index.errors import IngestError, QueryError
+from newsbot.index.errors import IngestError, NotFoundError, QueryError
 from newsbot.index.fetch import FetchPolicy, normalize_url
 from newsbot.index.ingest import draft_from_bytes, plan_paths
 from newsbot.index.models import (
@@ -45,6 +50,7 @@ log = logging.getLogger(__name__)
 # During a bulk ingest the index commits this often (and at the end): each
 # commit costs an fsync, and the journal covers what is not yet committed.
 BULK_COMMIT_EVERY = 1000
+WRITER_WAIT_S = 120.0
 _SEEDED_KEY = "seeded"
 
 
@@ -77,7 +83,14 @@ class Engine:
         *,
         settings: AnswerSettings | None = None,
         fetch_policy: FetchPolicy | None = None,
+        writer_wait: float = WRITER_WAIT_S,
+        on_wait: Callable[[], None] | None = None,
     ) -> None:
+        if writer_wait < 0:
+            raise ValueError("writer_wait must not be negative")
+        self.writer_wait = writer_wait
+        self.on_wait = on_wait
+        self._own_journal: list[int] = []  # journal rows this engine wrote, not yet indexed
         self.db_path = Path(db_path)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.settings = settings or AnswerSettings()
@@ -100,10 +113,20 @@ class Engine:
     # -- consistency ------------------------------------------------------------
 
     def repair_index(self) -> int:
-        """Replay journal rows left by a crash; rebuild an index that disagrees with SQLite.
+        """Replay journal rows left by a crashed writer; rebuild an index that disagrees
+        with SQLite. Returns how many repairs were made (0 when they agree).
 
-        Returns how many repairs were made (0 when the two already agree).
+        Only reads unless something needs repair, and never waits: while another
+        process is writing, the rows and passages it has not indexed yet are its
+        own to index, so there is nothing to repair.
         """
+        self.retriever.refresh()
+        if not self.store.journal.pending() and not self._index_disagrees():
+            return 0
+        if not self.retriever.try_writer():
+            log.info("another newsbot process is writing; it keeps the index up to date")
+            return 0
+        # Under the writer lock: every journal row left is a dead writer's.
         pending = self.store.journal.pending()
         if pending:
             log.warning(
@@ -113,12 +136,29 @@ class Engine:
             for article_id in touched:
                 self.retriever.delete_article(article_id)
             self._index_articles(touched)
-            self._commit_index()
-        if self.retriever.num_docs != self.store.count_passages():
+            self.retriever.commit(release=False)
+            self.store.journal.clear(entry.seq for entry in pending)
+        repairs = len(pending)
+        if self._index_disagrees():
             log.warning("search index disagrees with the database; rebuilding it")
-            self.reindex()
-            return len(pending) + 1
-        return len(pending)
+            self._rebuild()
+            repairs += 1
+        self.retriever.commit()
+        return repairs
+
+    def _index_disagrees(self) -> bool:
+        return self.retriever.num_docs != self.store.count_passages()
+
+    def release_writer(self) -> None:
+        """Give the writer lock back when nothing is waiting to be committed."""
+        if self.retriever.writing and not self._own_journal:
+            self.retriever.rollback()
+
+    def hold_writer(self) -> None:
+        """Take the index's writer lock before a write it must follow (may wait up to
+        `writer_wait`). Ingest and forget take it themselves; a threaded caller takes
+        it first, outside its own lock, so that nothing else waits while it does."""
+        self.retriever.acquire_writer(wait=self.writer_wait, on_wait=self.on_wait)
 
     def _index_articles(self, article_ids: Iterable[int] | None) -> int:
         """Index passages from their stored terms: nothing is analysed again."""
@@ -136,13 +176,18 @@ class Engine:
 
     def reindex(self) -> int:
         """Rebuild the BM25 index from SQLite. Returns the number of passages indexed."""
-        self.retriever.rollback()
-        path = self.retriever.path
-        Retriever.destroy(path)
-        self.retriever = Retriever(path, title_boost=self.settings.title_boost)
-        count = self._index_articles(None)
+        self.hold_writer()
+        count = self._rebuild()
         self._commit_index()
         return count
+
+    def _rebuild(self) -> int:
+        """Empty the index in place and index every stored passage (writer lock held).
+
+        In place, not a new directory: a serving process keeps reading the same index.
+        """
+        self.retriever.delete_all()
+        return self._index_articles(None)
 
     def seed_if_empty(self, seeds_dir: Path) -> list[IngestOutcome]:
         """Ingest `seeds_dir` into a database that has never held an article.
@@ -192,6 +237,8 @@ class Engine:
         finally:
             if pending_index:
                 self._commit_index()
+            else:
+                self.release_writer()
 
     def ingest_paths(self, paths: list[Path], *, workers: int | None = None) -> IngestBatch:
         """Ingest files and directories (walked), one outcome per file.
@@ -236,7 +283,13 @@ class Engine:
                 return IngestOutcome(
                     item.origin, Status.NEAR_DUPLICATE, article_id=near[0], similarity=near[1]
                 )
+        self.hold_writer()
+        # Checked again under the lock: another process may have added it meanwhile.
+        existing = self.store.find_by_hash(item.content_hash)
+        if existing is not None:
+            return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
         added = self.store.add_article(item)
+        self._own_journal.append(added.journal_seq)
         self.retriever.add(
             IndexDoc(pid, added.id, passage_terms(terms), item.title_terms)
             for pid, terms in zip(added.passage_ids, item.sentence_terms, strict=True)
@@ -251,10 +304,12 @@ class Engine:
         )
 
     def _commit_index(self) -> None:
+        """Publish the index writes, release the lock, and clear this engine's own
+        journal rows (another writer's rows are its own to clear)."""
         self.retriever.commit()
-        pending = self.store.journal.pending()
-        if pending:
-            self.store.journal.clear(pending[-1].seq)
+        if self._own_journal:
+            self.store.journal.clear(self._own_journal)
+            self._own_journal.clear()
 
     def article_id_for_url(self, url: str) -> int | None:
         """The article already stored under this (normalised) URL, if any."""
@@ -262,7 +317,14 @@ class Engine:
 
     def forget(self, article_id: int) -> Article:
         """Delete an article from the database and the index."""
-        article = self.store.delete_article(article_id)
+        self.store.get_article(article_id)  # an unknown id is refused before any lock
+        self.hold_writer()
+        try:
+            article, seq = self.store.delete_article(article_id)
+        except NotFoundError:
+            self.retriever.rollback()  # deleted by another process while this one waited
+            raise
+        self._own_journal.append(seq)
         self.retriever.delete_article(article_id)
         self._commit_index()
         return article

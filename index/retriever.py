@@ -8,8 +8,8 @@ ranking uses exactly the analyzer in `index.analysis`.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,6 +22,7 @@ TITLE = "title"
 PASSAGE_ID = "passage_id"
 ARTICLE_ID = "article_id"
 _WRITER_HEAP = 64_000_000
+_LOCK_POLL_S = 0.1
 
 
 class PassageHit(NamedTuple):
@@ -73,17 +74,48 @@ class Retriever:
         self._writer: tantivy.IndexWriter | None = None
 
     # -- writing ----------------------------------------------------------------
+    #
+    # One process at a time may write: tantivy's writer lock. It is taken before
+    # the SQLite write it follows (Engine), held while writing and released at
+    # each commit, so readers never need it and another writer waits its turn.
 
-    def _get_writer(self) -> tantivy.IndexWriter:
-        if self._writer is None:
+    def acquire_writer(self, *, wait: float, on_wait: Callable[[], None] | None = None) -> None:
+        """Take the writer lock, waiting up to `wait` seconds for another process.
+
+        `on_wait` is called once, when the lock is found taken.
+        """
+        deadline = time.monotonic() + wait
+        told = False
+        while self._writer is None:
             try:
                 self._writer = self.index.writer(_WRITER_HEAP, 1)
-            except ValueError as exc:
-                raise StoreError(
-                    f"The search index at {self.path} is locked by another newsbot "
-                    f"process ({exc}). Wait for it to finish and try again.",
-                    path=str(self.path),
-                ) from exc
+            except ValueError as exc:  # tantivy: "Failed to acquire Lockfile: LockBusy"
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"The search index at {self.path} is being written by another "
+                        f"newsbot process; waited {wait:g} s for it. Try again later.",
+                        path=str(self.path),
+                    ) from exc
+                if on_wait is not None and not told:
+                    on_wait()
+                    told = True
+                time.sleep(_LOCK_POLL_S)
+
+    def try_writer(self) -> bool:
+        """Take the writer lock if no other process holds it; never waits."""
+        try:
+            self.acquire_writer(wait=0)
+        except StoreError:
+            return False
+        return True
+
+    @property
+    def writing(self) -> bool:
+        return self._writer is not None
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        self.acquire_writer(wait=0)
+        assert self._writer is not None
         return self._writer
 
     def add(self, docs: Iterable[IndexDoc]) -> int:
@@ -103,25 +135,28 @@ class Retriever:
         query = tantivy.Query.term_query(self.schema, ARTICLE_ID, article_id)
         self._get_writer().delete_documents_by_query(query)
 
-    def commit(self) -> None:
-        """Publish pending writes, then release the writer lock for other processes."""
+    def delete_all(self) -> None:
+        """Empty the index in place (to rebuild it): readers keep their directory."""
+        self._get_writer().delete_all_documents()
+
+    def commit(self, *, release: bool = True) -> None:
+        """Publish pending writes; then, unless told to keep it, release the writer lock."""
         if self._writer is None:
             return
         self._writer.commit()
-        self._writer.wait_merging_threads()
-        self._writer = None
+        if release:
+            self._writer.wait_merging_threads()
+            self._writer = None
+        self.index.reload()
+
+    def refresh(self) -> None:
+        """See what other processes have committed (a watcher does it too, with a delay)."""
         self.index.reload()
 
     def rollback(self) -> None:
         if self._writer is not None:
             self._writer.rollback()
             self._writer = None
-
-    @staticmethod
-    def destroy(path: Path | str) -> None:
-        """Remove an index directory entirely (before a rebuild)."""
-        if Path(path).exists():
-            shutil.rmtree(path)
 
     # -- reading ----------------------------------------------------------------
 

@@ -42,6 +42,7 @@ _PASSAGE_QUERY = (
 class AddedArticle(NamedTuple):
     id: int
     passage_ids: list[int]
+    journal_seq: int  # the index journal row this write added
 
 
 class IndexRow(NamedTuple):
@@ -153,17 +154,18 @@ class Store:
                 )
                 passage_ids.append(int(cursor.lastrowid or 0))
             self.lsh.add(article_id, article.signature)
-            self.journal.record(article_id, JournalOp.ADD)
-        return AddedArticle(article_id, passage_ids)
+            seq = self.journal.record(article_id, JournalOp.ADD)
+        return AddedArticle(article_id, passage_ids, seq)
 
-    def delete_article(self, article_id: int) -> Article:
+    def delete_article(self, article_id: int) -> tuple[Article, int]:
+        """Delete an article whole; returns it and the index journal row this added."""
         article = self.get_article(article_id)
         with transaction(self.db):
             self.db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
             self.lsh.delete(article_id)
             self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
-            self.journal.record(article_id, JournalOp.DELETE)
-        return article
+            seq = self.journal.record(article_id, JournalOp.DELETE)
+        return article, seq
 
     def get_article(self, article_id: int) -> Article:
         found = self.get_articles([article_id])

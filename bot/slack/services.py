@@ -33,11 +33,27 @@ class Services:
     ingest_queue: IngestQueue = field(default_factory=IngestQueue)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("newsbot.slack"))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run an engine call under the engine lock."""
         with self._lock:
             return fn(*args, **kwargs)
+
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run an engine call that writes (ingest, forget).
+
+        The index's writer lock is taken first, outside the engine lock: while a
+        CLI ingest holds it, this waits (up to the engine's `writer_wait`) and
+        answers go on meanwhile. Writes from this process take turns.
+        """
+        with self._write_lock:
+            self.engine.hold_writer()
+            with self._lock:
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    self.engine.release_writer()  # when the call wrote nothing
 
 
 def services_of(context: Mapping[str, Any]) -> Services:

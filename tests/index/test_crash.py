@@ -22,11 +22,12 @@ _VOCABULARY = (
 ).split()
 
 
-def _write_corpus(directory: Path, count: int = ARTICLES) -> None:
-    """`count` distinct articles (random word order, so no two are near-duplicates)."""
+def _write_corpus(directory: Path, count: int = ARTICLES, *, start: int = 0) -> None:
+    """`count` distinct articles (random word order, so no two are near-duplicates),
+    numbered from `start`; article n is the only one that names marker{n}tag."""
     directory.mkdir()
-    rng = random.Random(7)
-    for n in range(count):
+    rng = random.Random(7 + start)
+    for n in range(start, start + count):
         sentences = [
             " ".join(rng.choice(_VOCABULARY) for _ in range(12)).capitalize() + "."
             for _ in range(6)
@@ -91,7 +92,7 @@ def test_killed_ingests_leave_a_consistent_store(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     _write_corpus(corpus)
     db = tmp_path / "kill.db"
-    command = [sys.executable, "-m", "bot", "--db", str(db), "ingest", str(corpus)]
+    command = [sys.executable, "-m", "newsbot.bot", "--db", str(db), "ingest", str(corpus)]
     _kill_then_finish(
         command,
         _no_seeds_env(tmp_path),
@@ -145,7 +146,16 @@ def test_killed_url_ingests_leave_a_consistent_store(tmp_path: Path) -> None:
             "\n".join(f"http://127.0.0.1:{port}/p/{n:04d}" for n in range(URL_ARTICLES))
         )
         db = tmp_path / "urls.db"
-        command = [sys.executable, "-m", "bot", "--db", str(db), "ingest", "--urls", str(url_list)]
+        command = [
+            sys.executable,
+            "-m",
+            "newsbot.bot",
+            "--db",
+            str(db),
+            "ingest",
+            "--urls",
+            str(url_list),
+        ]
         env = _no_seeds_env(tmp_path, NEWSBOT_ALLOW_PRIVATE_URLS="1")
         _kill_then_finish(
             command, env, db, kills=3, seed=99, window=(1.0, 2.0), expected=URL_ARTICLES

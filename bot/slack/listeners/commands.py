@@ -62,7 +62,7 @@ def handle_ingest(
         origin = f"slack:/ingest by {user}"
 
         def job() -> IngestOutcome:
-            return services.call(services.engine.ingest_bytes, raw.encode("utf-8"), origin)
+            return services.write(services.engine.ingest_bytes, raw.encode("utf-8"), origin)
 
     # Slow work happens after the acknowledgement, on the ingest queue; the result
     # goes to response_url.
@@ -84,7 +84,7 @@ def _ingest_url(services: Services, url: str) -> IngestOutcome:
         draft = fetch_article(url, policy=services.engine.fetch_policy)
     except IngestError as exc:
         return IngestOutcome.failed(exc)
-    return services.call(services.engine.ingest, draft)
+    return services.write(services.engine.ingest, draft)
 
 
 def handle_newsbot(
@@ -105,7 +105,7 @@ def handle_newsbot(
                 ack(response_type="ephemeral", text=NEWSBOT_USAGE)
                 return
             ack()
-            article = services.call(services.engine.forget, int(raw_id.lstrip("#")))
+            article = services.write(services.engine.forget, int(raw_id.lstrip("#")))
             text = f"Forgot #{article.id}: {render.escape(article.headline)}"
             respond(response_type="ephemeral", text=text)
         case _:

@@ -125,7 +125,7 @@ def _ingest_files(
                 lines.append(render.outcome_text(IngestOutcome.failed(exc)))
                 continue
             ingest = services.engine.ingest_bytes
-            outcome = services.call(ingest, shared.data, shared.origin, suffix=shared.suffix)
+            outcome = services.write(ingest, shared.data, shared.origin, suffix=shared.suffix)
             lines.append(render.outcome_text(outcome))
         if lines:
             client.chat_postMessage(channel=reply.channel, text="\n".join(lines))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ from newsbot.index import Engine, FetchPolicy
 from tests.bot.slack.conftest import ADMIN, ALLOWED, Bot, blocks_text, mention, start_bot
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import seeded_engine
+from tests.index.test_crash import _no_seeds_env, _write_corpus
 from tests.index.web_fixture import WebFixture
 
 INJECTIONS = ("<!channel>", "<!here>", "<@U0ADMIN>", "<https://evil.example|click me>")
@@ -177,3 +180,53 @@ def test_log_lines_are_clipped_and_tokens_redacted() -> None:
     message = record.getMessage()
     assert message.startswith("body xoxb-[redacted] aaa")
     assert len(message) < LOG_LINE_LIMIT + 100
+
+
+def test_serve_answers_ingests_and_sees_a_cli_ingest_that_runs_beside_it(
+    bot: Bot, tmp_path: Path, record_property: pytest.RecordProperty
+) -> None:
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, 1500)
+    db = bot.services.engine.db_path
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "newsbot.bot", "--db", str(db), "ingest", str(corpus)],
+        env=_no_seeds_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(0.5)  # the CLI holds the index's writer lock from here on
+        text = (
+            "Lighthouse keeper retires\n\nThe last lighthouse keeper on the island retired on "
+            "Friday after 40 years, the harbour council said."
+        )
+        bot.command("/ingest", text, ALLOWED)
+        latencies = []
+        for i in range(5):
+            started = time.monotonic()
+            bot.event(
+                mention("Where did Putin invite Zelensky for talks?", ts=f"17.{i}"),
+                event_id=f"E{i}",
+            )
+            replies = bot.fake.wait_for("chat.postMessage", i + 1, timeout=10)
+            latencies.append(time.monotonic() - started)
+            assert "Moscow" in blocks_text(replies[i])
+        record_property("mention_latency_during_cli_ingest_s", round(max(latencies), 3))
+        assert max(latencies) < 2.0, latencies
+        assert ingest.wait(timeout=300) == 0, ingest.stderr.read() if ingest.stderr else ""
+        (added,) = bot.fake.wait_for("response_url", timeout=60)
+        assert added["text"].startswith("Added #") and "Lighthouse keeper retires" in added["text"]
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+    # The server sees what the CLI added, without a restart (tantivy's reader
+    # follows commits; the deadline is generous).
+    engine = bot.services.engine
+    deadline = time.monotonic() + 10
+    while not bot.services.call(engine.search, "marker1499tag", 1).hits:
+        assert time.monotonic() < deadline, "the server never saw the CLI's articles"
+        time.sleep(0.2)
+    found = bot.services.call(engine.answer, "When did the last lighthouse keeper retire?")
+    assert "40 years" in found.quotes[0].text
+    assert bot.services.call(engine.count_articles) == 5 + 1500 + 1
