@@ -311,6 +311,10 @@ def serve(ctx: click.Context) -> None:
     logging.getLogger("newsbot").setLevel(logging.INFO)
     install_log_redaction()
     engine = _engine(ctx)
+    # slack_sdk logs each failed attempt itself; at start-up the one line below says it.
+    sdk_logger = logging.getLogger("slack_sdk")
+    level = sdk_logger.level
+    sdk_logger.setLevel(logging.CRITICAL)
     try:
         app, services = create_app(engine, config)
     except (BoltError, SlackApiError) as exc:
@@ -321,6 +325,8 @@ def serve(ctx: click.Context) -> None:
             f"Cannot reach Slack at {config.api_url} ({reason}). Check the network "
             "and SLACK_API_URL.".splitlines()[0]
         ) from exc
+    finally:
+        sdk_logger.setLevel(level)
     if config.app_token:
         click.echo("newsbot: connecting to Slack in Socket Mode", err=True)
         serve_socket_mode(app, services, config.app_token)

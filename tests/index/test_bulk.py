@@ -79,6 +79,14 @@ def test_feeds_are_expanded_into_their_items(local_engine: Engine, web: WebFixtu
     ]
 
 
+def test_a_bad_link_in_a_feed_is_one_failed_line(local_engine: Engine, web: WebFixture) -> None:
+    outcomes = list(local_engine.ingest_urls([f"{web.base}/feed-with-bad-links.rss"]))
+    lines = sorted(render_outcome(o).removeprefix(web.base) for o in outcomes)
+    assert lines[0].startswith("/article/ferry: added #")
+    assert lines[1].startswith("/wire/a: added #")
+    assert lines[2] == "http://[::1/x: failed: not a valid URL (Invalid IPv6 URL)."
+
+
 def test_feed_parsing() -> None:
     base = "http://x"
     assert feed_links(RSS.format(base=base), base) == [

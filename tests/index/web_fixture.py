@@ -211,6 +211,13 @@ class WebFixture:
                     self.send(200, article_page("New tunnel opens to trains in spring", WIRE_B))
                 elif path == "/feed.rss":
                     self.send(200, RSS.format(base=base).encode(), "application/rss+xml")
+                elif path == "/feed-with-bad-links.rss":
+                    items = "".join(
+                        f"<item><link>{link}</link></item>"
+                        for link in (f"{base}/article/ferry", "http://[::1/x", f"{base}/wire/a")
+                    )
+                    feed = f"<rss><channel><title>T</title>{items}</channel></rss>"
+                    self.send(200, feed.encode(), "application/rss+xml")
                 elif path == "/feed.atom":
                     self.send(200, ATOM.format(base=base).encode(), "application/atom+xml")
                 elif path == "/plain.txt":

@@ -1,4 +1,6 @@
 import logging
+import socket
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -63,3 +65,19 @@ def test_tokens_never_reach_a_log_line() -> None:
     )
     RedactTokens().filter(record)
     assert record.getMessage() == "token xoxb-[redacted] and xapp-[redacted]"
+
+
+def test_serve_with_an_unreachable_slack_api_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once closed
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{port}/api/")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "serve"])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    (line,) = [line for line in lines if line.strip() and not line.startswith("First run:")]
+    assert line.startswith(f"Error: Cannot reach Slack at http://127.0.0.1:{port}/api/ (")
