@@ -11,12 +11,28 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from newsbot.index import Engine
 from tests.index.test_crash import _no_seeds_env, _write_corpus
 
 
 def _newsbot(db: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "newsbot.bot", "--db", str(db), *args]
+
+
+def _start_ingests(db: Path, env: dict[str, str], *corpora: Path) -> list[subprocess.Popen]:
+    """One `newsbot ingest` process per corpus, all at once; stderr kept for the asserts."""
+    return [
+        subprocess.Popen(
+            _newsbot(db, "ingest", str(corpus)),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for corpus in corpora
+    ]
 
 
 def _check_every_article(db: Path, expected: set[int]) -> None:
@@ -36,7 +52,9 @@ def _check_every_article(db: Path, expected: set[int]) -> None:
             assert hits and hits[0].article.id == article_id, n
 
 
-def test_reads_go_on_during_a_2000_article_ingest(tmp_path: Path) -> None:
+def test_reads_go_on_during_a_2000_article_ingest(
+    tmp_path: Path, record_property: pytest.RecordProperty
+) -> None:
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, 2000)
     db = tmp_path / "read.db"
@@ -44,13 +62,7 @@ def test_reads_go_on_during_a_2000_article_ingest(tmp_path: Path) -> None:
     seeded = tmp_path / "first"
     _write_corpus(seeded, 1, start=5000)  # something to read from the start
     subprocess.run(_newsbot(db, "ingest", str(seeded)), env=env, check=True, capture_output=True)
-    ingest = subprocess.Popen(
-        _newsbot(db, "ingest", str(corpus)),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    (ingest,) = _start_ingests(db, env, corpus)
     reads = []
     commands = [
         ("ask", "--json", "Which vessel docked on Monday?"),
@@ -64,6 +76,7 @@ def test_reads_go_on_during_a_2000_article_ingest(tmp_path: Path) -> None:
         )
     assert ingest.wait(timeout=300) == 0, ingest.stderr.read() if ingest.stderr else ""
     assert len(reads) >= 3, "the ingest ended before any read could run beside it"
+    record_property("reads_during_ingest", len(reads))
     for read in reads:
         assert read.returncode == 0, read.stderr
         json.loads(read.stdout)
@@ -78,16 +91,7 @@ def test_two_ingests_at_once_both_finish(tmp_path: Path) -> None:
     _write_corpus(second, 700, start=1000)
     db = tmp_path / "two.db"
     env = _no_seeds_env(tmp_path)
-    procs = [
-        subprocess.Popen(
-            _newsbot(db, "ingest", str(corpus)),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for corpus in (first, second)
-    ]
+    procs = _start_ingests(db, env, first, second)
     results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
     assert [code for code, _ in results] == [0, 0], results
     assert all("locked" not in err for _, err in results)
@@ -108,21 +112,13 @@ def test_concurrent_writers_killed_at_random_points_lose_nothing(tmp_path: Path)
     rng = random.Random(2026)
     kills = 0
     for _ in range(12):
-        procs = [
-            subprocess.Popen(
-                _newsbot(db, "ingest", str(corpus)),
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for corpus in (first, second)
-        ]
+        procs = _start_ingests(db, env, first, second)
         for proc in procs:
             time.sleep(rng.uniform(0.2, 1.2))
             proc.kill()
             kills += 1
         for proc in procs:
-            proc.wait()
+            proc.communicate()
         with Engine(db) as engine:  # what the next process to open it sees
             engine.repair_index()
             assert engine.store.journal.pending() == []
