@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from newsbot.index import neardup
 from newsbot.index.analysis import decode_terms, encode_terms
@@ -57,30 +58,20 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _stored_passage(row: tuple[Any, ...], at: dict[str, int]) -> StoredPassage:
-    return StoredPassage(
-        id=row[at["id"]],
-        article_id=row[at["article_id"]],
-        start=row[at["start"]],
-        end=row[at["end"]],
-        text=row[at["text"]],
-        sentences=tuple(Span(s, e) for s, e in json.loads(row[at["sentences"]])),
-        sentence_terms=decode_terms(row[at["terms"]]),
-    )
-
-
-def _joined_article(row: tuple[Any, ...], at: dict[str, int]) -> Article:
-    return Article(
-        id=row[at["article_id"]],
-        headline=row[at["headline"]],
-        outlet=row[at["outlet"]],
-        url=row[at["url"]],
-        published=row[at["published"]],
-        origin=row[at["origin"]],
-        author=row[at["author"]],
-        ingested_at=row[at["ingested_at"]],
-        passage_count=row[at["passage_count"]],
-    )
+# The columns each object is built from, by name; the positions are looked up
+# once per query (see get_passages). Article's fields are in this order.
+_PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "sentences", "terms")
+_ARTICLE_FIELDS = (
+    "article_id",
+    "headline",
+    "outlet",
+    "url",
+    "published",
+    "origin",
+    "author",
+    "ingested_at",
+    "passage_count",
+)
 
 
 class Store:
@@ -215,14 +206,18 @@ class Store:
             _PASSAGE_QUERY.format(marks=",".join("?" * len(wanted))), wanted
         )
         at = {column[0]: i for i, column in enumerate(cursor.description)}
+        passage_columns = itemgetter(*(at[name] for name in _PASSAGE_FIELDS))
+        article_columns = itemgetter(*(at[name] for name in _ARTICLE_FIELDS))
         articles: dict[int, Article] = {}  # several passages often share one article
         found = {}
         for row in cursor:
-            article_id = row[at["article_id"]]
+            pid, article_id, start, end, text, sentences, terms = passage_columns(row)
             article = articles.get(article_id)
             if article is None:
-                article = articles[article_id] = _joined_article(row, at)
-            found[row[at["id"]]] = (_stored_passage(row, at), article)
+                article = articles[article_id] = Article(*article_columns(row))
+            spans = tuple(Span(a, b) for a, b in json.loads(sentences))
+            passage = StoredPassage(pid, article_id, start, end, text, spans, decode_terms(terms))
+            found[pid] = (passage, article)
         return found
 
     def iter_index_rows(self, article_ids: Iterable[int] | None = None) -> Iterator[IndexRow]:
