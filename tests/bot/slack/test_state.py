@@ -1,0 +1,45 @@
+"""The Slack state: claims that are leases until the reply is posted, and its migrations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from newsbot.bot.slack.state import MIGRATIONS, SlackState
+
+
+def test_a_claim_is_a_lease_until_it_is_finished(tmp_path: Path) -> None:
+    state = SlackState(tmp_path / "s.db", lease=0.3)
+    body = json.dumps({"event_id": "Ev1"})
+    assert state.claim("event:Ev1", body=body)
+    assert not state.claim("event:Ev1")  # another delivery, while the first is at work
+    assert state.unfinished() == []  # the lease has not run out yet
+    time.sleep(0.35)
+    assert state.unfinished() == [body]  # its owner died: a restart may answer it
+    assert state.claim("event:Ev1")  # and a late delivery may take it over
+    state.finish("event:Ev1")
+    time.sleep(0.35)
+    assert not state.claim("event:Ev1")  # answered: never again
+    assert state.unfinished() == []
+    state.close()
+
+
+def test_a_database_from_before_the_migrations_keeps_its_claims(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)  # the tables as the first Slack release made them
+    conn.execute("CREATE TABLE slack_seen (key TEXT PRIMARY KEY, seen_at FLOAT)")
+    conn.execute(
+        "CREATE TABLE slack_threads (channel TEXT, thread_ts TEXT, question TEXT, "
+        "answered_at FLOAT, PRIMARY KEY (channel, thread_ts))"
+    )
+    conn.execute("INSERT INTO slack_seen VALUES ('event:Old', ?)", [time.time() - 3600])
+    conn.commit()
+    conn.close()
+    state = SlackState(path, lease=0.0)
+    applied = [m.name for m in MIGRATIONS.applied(state.db)]
+    assert applied == ["001_seen_and_threads", "002_claims_finish_after_the_reply"]
+    assert not state.claim("event:Old")  # claimed before the upgrade: taken as answered
+    assert state.unfinished() == []
+    state.close()
