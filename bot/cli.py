@@ -145,7 +145,11 @@ def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool) ->
 @k_option(3, 20, "How many quotes at most.")
 @click.pass_context
 def chat(ctx: click.Context, k: int) -> None:
-    """Ask questions one after another. Ctrl-D or Ctrl-C to leave."""
+    """Ask questions one after another. Ctrl-D or Ctrl-C to leave.
+
+    Each question is read with the one before it as context, as in a Slack
+    thread: "Who is Ukraine's foreign minister?" then "and what did he say?".
+    """
     engine = _engine(ctx)
     # readline gives input() line editing and history; not on every platform.
     with contextlib.suppress(ImportError):
@@ -153,6 +157,7 @@ def chat(ctx: click.Context, k: int) -> None:
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(f"newsbot: {engine.count_articles()} articles. Ask a question; Ctrl-D to leave.")
+    previous: str | None = None
     while True:
         try:
             line = input("? " if interactive else "")
@@ -163,7 +168,8 @@ def chat(ctx: click.Context, k: int) -> None:
         if not line.strip():
             continue
         try:
-            click.echo(render_text.render_answer(engine.answer(line, k=k)))
+            click.echo(render_text.render_answer(engine.answer(line, k=k, context=previous)))
+            previous = line
         except NewsbotError as exc:  # one bad question does not end the conversation
             click.echo(f"Error: {exc}", err=True)
         click.echo("")

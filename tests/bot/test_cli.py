@@ -235,6 +235,18 @@ def test_chat_answers_then_exits_on_eof(run) -> None:
     assert "Moscow" in result.stdout
 
 
+def test_chat_reads_a_follow_up_with_the_question_before_it(run) -> None:
+    result = run("chat", stdin="Who is Ukraine's foreign minister?\nand what did he say?\n")
+    assert result.exit_code == 0
+    first, follow_up = result.stdout.split("Q: ")[1:]
+    assert "Andrii Sybiha" in first
+    # Without the first question, "what did he say?" was answered with a Kremlin
+    # spokesman's words at high confidence.
+    assert follow_up.startswith("and what did he say?")
+    quote = follow_up.split("│ “", 1)[1]
+    assert quote.startswith("Ukraine’s foreign minister, Andrii Sybiha, urged readiness")
+
+
 def test_empty_question_is_a_usage_error(run) -> None:
     result = run("ask", "   ")
     assert result.exit_code == 1
