@@ -244,29 +244,31 @@ def ingest(
         batches.append(engine.ingest_paths(files))
     if urls:
         batches.append(engine.ingest_urls(urls, workers=workers))
-    total = sum(batch.total for batch in batches)
-    for batch in batches:
-        outcomes.extend(_with_progress(batch, total, quiet=as_json))
+    outcomes.extend(_with_progress(batches, quiet=as_json))
     if as_json:
         _print_json([o.to_json() for o in outcomes])
     if any(o.status is Status.FAILED for o in outcomes):
         ctx.exit(1)
 
 
-def _with_progress(outcomes: IngestBatch, total: int, *, quiet: bool) -> Iterator[IngestOutcome]:
-    """Echo one line per outcome; with many items on a terminal, a progress bar on stderr."""
-    if total < PROGRESS_MIN_ITEMS or not sys.stderr.isatty():
-        for outcome in outcomes:
-            if not quiet:
-                click.echo(render_text.render_outcome(outcome))
-            yield outcome
-        return
-    with click.progressbar(length=total, label="Ingesting", file=sys.stderr) as bar:
-        for outcome in outcomes:
-            if not quiet:
-                click.echo(render_text.render_outcome(outcome))
-            bar.update(1)
-            yield outcome
+def _with_progress(batches: list[IngestBatch], *, quiet: bool) -> Iterator[IngestOutcome]:
+    """Echo one line per outcome; with many items on a terminal, one progress bar on
+    stderr across every batch."""
+    total = sum(batch.total for batch in batches)
+    show_bar = total >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
+    bar_or_nothing = (
+        click.progressbar(length=total, label="Ingesting", file=sys.stderr)
+        if show_bar
+        else contextlib.nullcontext()
+    )
+    with bar_or_nothing as bar:
+        for batch in batches:
+            for outcome in batch:
+                if not quiet:
+                    click.echo(render_text.render_outcome(outcome))
+                if bar is not None:
+                    bar.update(1)
+                yield outcome
 
 
 @cli.command()

@@ -43,10 +43,11 @@ def connect(path: Path | str) -> sqlite_utils.Database:
 def select(
     db: sqlite_utils.Database, sql: str, params: Sequence[object] = ()
 ) -> Iterator[sqlite3.Row]:
-    """Rows read by column name (`row["headline"]`), the one idiom for every table.
+    """Rows read by column name (`row["headline"]`), for every table.
 
-    sqlite3.Row, resolved in C: sqlite-utils' query() inspects the SQL and builds
-    a dict per row on every call, and the answer path pays for that at every question.
+    sqlite3.Row rather than sqlite-utils' query(), which inspects the SQL and
+    builds a dict per row. The one read every question makes (Store.get_passages)
+    goes further and resolves each name once per query.
     """
     cursor = db.conn.cursor()
     cursor.row_factory = sqlite3.Row

@@ -38,7 +38,14 @@ from newsbot.index.models import (
     SearchResults,
     Status,
 )
-from newsbot.index.pipeline import Item, Prepared, default_workers, passage_terms, prepare_many
+from newsbot.index.pipeline import (
+    Item,
+    Prepared,
+    PreparedArticle,
+    default_workers,
+    passage_terms,
+    prepare_many,
+)
 from newsbot.index.query import ParsedQuery, parse_query
 from newsbot.index.quotes import Candidate, QuoteScorer, select_quotes
 from newsbot.index.retriever import IndexDoc, Retriever
@@ -272,22 +279,14 @@ class Engine:
             return item
         if isinstance(item, IngestError):
             return IngestOutcome.failed(item)
-        existing = self.store.find_by_hash(item.content_hash)
-        if existing is None and item.url:
-            existing = self.store.find_by_url(item.url)
-        if existing is not None:
-            return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
-        if item.signature is not None:
-            near = self.store.lsh.find(item.signature)
-            if near is not None:
-                return IngestOutcome(
-                    item.origin, Status.NEAR_DUPLICATE, article_id=near[0], similarity=near[1]
-                )
+        known = self._already_stored(item)
+        if known is not None:
+            return known
         self.hold_writer()
         # Checked again under the lock: another process may have added it meanwhile.
-        existing = self.store.find_by_hash(item.content_hash)
-        if existing is not None:
-            return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
+        known = self._already_stored(item)
+        if known is not None:
+            return known
         added = self.store.add_article(item)
         self._own_journal.append(added.journal_seq)
         self.retriever.add(
@@ -302,6 +301,21 @@ class Engine:
             outlet=item.outlet,
             passage_count=len(item.passages),
         )
+
+    def _already_stored(self, item: PreparedArticle) -> IngestOutcome | None:
+        """The outcome for an article stored already (same text or URL) or nearly so."""
+        existing = self.store.find_by_hash(item.content_hash)
+        if existing is None and item.url:
+            existing = self.store.find_by_url(item.url)
+        if existing is not None:
+            return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
+        if item.signature is not None:
+            near = self.store.lsh.find(item.signature)
+            if near is not None:
+                return IngestOutcome(
+                    item.origin, Status.NEAR_DUPLICATE, article_id=near[0], similarity=near[1]
+                )
+        return None
 
     def _commit_index(self) -> None:
         """Publish the index writes, release the lock, and clear this engine's own

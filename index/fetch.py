@@ -158,19 +158,18 @@ class FetchedPage:
 
 
 def _content_type(header: str) -> tuple[str, str | None]:
-    """Media type and charset of a Content-Type header."""
+    """Media type and charset of a Content-Type header ("" and None when there is none)."""
+    if not header:
+        return "", None
     message = Message()
     message["content-type"] = header
     charset = message.get_param("charset")
-    return message.get_content_type() if header else "", (
-        charset if isinstance(charset, str) else None
-    )
+    return message.get_content_type(), charset if isinstance(charset, str) else None
 
 
-def _decode(body: bytes, charset: str | None, url: str) -> str:
+def _decode(body: bytes, declared: str | None, url: str) -> str:
     if b"\x00" in body[:4096]:
         raise UnsupportedInputError("the page is binary, not text.", origin=url)
-    declared = charset
     if declared is None:
         meta = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", body[:4096], re.IGNORECASE)
         declared = meta.group(1).decode("ascii") if meta else None

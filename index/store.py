@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
@@ -25,17 +26,17 @@ from newsbot.index.pipeline import PreparedArticle
 from newsbot.index.schema import migrate_engine
 from newsbot.index.sentences import Span
 
-_ARTICLE_COLUMNS = (
-    "id, headline, outlet, url, published, origin, author, ingested_at, passage_count"
-)
+# Article's fields are its columns: one list for every query that builds one.
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+_ARTICLE_COLUMNS = ", ".join(_ARTICLE_FIELDS)
 # The answer path's one read: passages with their articles' metadata. substr()
 # counts characters on TEXT, as Python's offsets do (1-based), so only the
 # passage's text leaves SQLite.
 _PASSAGE_QUERY = (
     'SELECT p.id, p.article_id, p.start, p."end", p.sentences, p.terms, '
-    'substr(a.text, p.start + 1, p."end" - p.start) AS text, a.headline, a.outlet, a.url, '
-    "a.published, a.origin, a.author, a.ingested_at, a.passage_count "
-    "FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
+    'substr(a.text, p.start + 1, p."end" - p.start) AS text, '
+    + ", ".join(f"a.{name} AS article_{name}" for name in _ARTICLE_FIELDS)
+    + " FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
 )
 
 
@@ -58,20 +59,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-# The columns each object is built from, by name; the positions are looked up
-# once per query (see get_passages). Article's fields are in this order.
+# The passage columns get_passages builds from, by name (positions looked up once).
 _PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "sentences", "terms")
-_ARTICLE_FIELDS = (
-    "article_id",
-    "headline",
-    "outlet",
-    "url",
-    "published",
-    "origin",
-    "author",
-    "ingested_at",
-    "passage_count",
-)
 
 
 class Store:
@@ -207,7 +196,7 @@ class Store:
         )
         at = {column[0]: i for i, column in enumerate(cursor.description)}
         passage_columns = itemgetter(*(at[name] for name in _PASSAGE_FIELDS))
-        article_columns = itemgetter(*(at[name] for name in _ARTICLE_FIELDS))
+        article_columns = itemgetter(*(at[f"article_{name}"] for name in _ARTICLE_FIELDS))
         articles: dict[int, Article] = {}  # several passages often share one article
         found = {}
         for row in cursor:
@@ -227,17 +216,16 @@ class Store:
             "FROM passages p JOIN articles a ON a.id = p.article_id"
         )
         if article_ids is None:
-            chunks: Iterable[list[int] | None] = [None]
+            queries = [(sql + " ORDER BY p.id", [])]
         else:
             ids = sorted(set(article_ids))
-            chunks = (ids[i : i + 500] for i in range(0, len(ids), 500))
-        for chunk in chunks:
-            if chunk is None:
-                rows = select(self.db, sql + " ORDER BY p.id")
-            else:
-                marks = ",".join("?" * len(chunk))
-                rows = select(self.db, sql + f" WHERE p.article_id IN ({marks})", chunk)
-            for row in rows:
+            chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)]
+            queries = [
+                (sql + f" WHERE p.article_id IN ({','.join('?' * len(chunk))})", chunk)
+                for chunk in chunks
+            ]
+        for query, params in queries:
+            for row in select(self.db, query, params):
                 yield IndexRow(
                     row["id"], row["article_id"], row["headline"], decode_terms(row["terms"])
                 )

@@ -110,16 +110,17 @@ class BodyDecoder:
         self.limit = limit
         self.origin = origin
         self.size = 0
+        # gzip now; deflate at its first bytes, which say how it is wrapped.
         self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS) if coding in _GZIP else None
-        self._deflate_started = False
 
     def feed(self, chunk: bytes) -> bytes:
         """The decoded bytes of one chunk; TooLargeError as soon as the cap is passed."""
         if self.coding is None:
             out = chunk
+        elif not chunk:
+            out = b""
         else:
-            if self.coding == "deflate" and not self._deflate_started:
-                self._deflate_started = True
+            if self._zlib is None:
                 # "deflate" is zlib-wrapped by the standard, raw in much of the wild:
                 # a zlib header names method 8 and is a multiple of 31.
                 wrapped = (
@@ -128,7 +129,6 @@ class BodyDecoder:
                     and ((chunk[0] << 8) | chunk[1]) % 31 == 0
                 )
                 self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-            assert self._zlib is not None
             try:
                 # At most one byte past the cap, whatever the compression ratio.
                 out = self._zlib.decompress(chunk, self.limit - self.size + 1)

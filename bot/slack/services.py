@@ -9,7 +9,6 @@ Answers take milliseconds; the lock is never held across a network fetch.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +30,6 @@ class Services:
     config: SlackConfig
     state: SlackState
     ingest_queue: IngestQueue = field(default_factory=IngestQueue)
-    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("newsbot.slack"))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -29,14 +29,8 @@ def handle_mention(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
     services = services_of(context)
-    keys = _claim_once(services, body, event)
-    if keys is None:
-        return
-    try:
-        reply = route_mention(event, _thread_question(services, event))
-        _perform(services, client, reply, event)
-    finally:  # a crash (no finally) leaves the claim open, for a restart to answer
-        services.state.finish(*keys)
+    reply = route_mention(event, _thread_question(services, event))
+    _reply_once(services, client, body, event, reply)
 
 
 def handle_message(
@@ -48,14 +42,24 @@ def handle_message(
         bot_user_id=context.get("bot_user_id"),
         thread_question=_thread_question(services, event),
     )
-    if reply is None:
-        return
+    if reply is not None:
+        _reply_once(services, client, body, event, reply)
+
+
+def _reply_once(
+    services: Services,
+    client: WebClient,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    reply: Reply,
+) -> None:
+    """Perform `reply` unless another delivery of the event (or message) has it."""
     keys = _claim_once(services, body, event)
     if keys is None:
         return
     try:
         _perform(services, client, reply, event)
-    finally:
+    finally:  # a crash (no finally) leaves the claim open, for a restart to answer
         services.state.finish(*keys)
 
 
