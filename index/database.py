@@ -8,6 +8,7 @@ its settings, and apply their own migration sets through `migrate`.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -32,12 +33,31 @@ def connect(path: Path | str) -> sqlite_utils.Database:
             str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
         db = sqlite_utils.Database(conn, execute_plugins=False)
-        db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
     except sqlite3.Error as exc:
         raise StoreError(f"Cannot open the database at {path}: {exc}.", path=str(path)) from exc
     return db
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a database to WAL (it stays so: later opens only read the mode).
+
+    The switch needs the file to itself. While another process is mid-write,
+    SQLite refuses at once, without its busy wait (waiting could deadlock), so
+    two processes opening a new database together would fail: wait here instead.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def select(

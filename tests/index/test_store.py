@@ -1,4 +1,5 @@
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,18 @@ def test_a_failed_article_write_leaves_nothing(tmp_path: Path) -> None:
     assert store.count_passages() == 1
     assert len(store.journal.pending()) == 1
     assert store.db["article_lsh"].count == neardup.BANDS
+
+
+def test_opening_waits_for_a_writer_on_a_new_database(tmp_path: Path) -> None:
+    """Two processes opening a new database at once: switching it to WAL needs a
+    moment alone with the file, so the second one waits instead of failing."""
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")  # a writer mid-transaction: a RESERVED lock
+    holder.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.5, lambda: holder.execute("COMMIT")).start()
+    store = Store(path)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+    holder.close()
