@@ -303,44 +303,60 @@ def reindex(ctx: click.Context) -> None:
 @cli.command()
 @click.pass_context
 def serve(ctx: click.Context) -> None:
-    """Run newsbot in Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP.
+    """Run newsbot in Slack, Discord, or both: whatever the environment configures.
 
-    HTTP mode serves Events API, slash commands and interactivity at
-    /slack/events, and /healthz, on NEWSBOT_HOST:NEWSBOT_PORT (0.0.0.0:3000).
+    Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP at /slack/events.
+    Discord: the interactions endpoint at /discord/interactions if
+    DISCORD_PUBLIC_KEY is set, the gateway (@mentions, DMs) if DISCORD_BOT_TOKEN
+    is. HTTP listens on NEWSBOT_HOST:NEWSBOT_PORT (0.0.0.0:3000), with /healthz.
     """
-    from slack_bolt.error import BoltError
-    from slack_sdk.errors import SlackApiError, SlackClientError
+    from newsbot.bot.logs import install_log_redaction
+    from newsbot.bot.serve import ServePlan
+    from newsbot.bot.serve import serve as run
 
-    from newsbot.bot.slack.app import create_app
-    from newsbot.bot.slack.config import SlackConfig
-    from newsbot.bot.slack.server import install_log_redaction, serve_http, serve_socket_mode
-
-    config = SlackConfig.from_env()
+    plan = ServePlan.from_env()
     logging.getLogger("newsbot").setLevel(logging.INFO)
     install_log_redaction()
-    engine = _engine(ctx)
-    # slack_sdk logs each failed attempt itself; at start-up the one line below says it.
-    sdk_logger = logging.getLogger("slack_sdk")
-    level = sdk_logger.level
-    sdk_logger.setLevel(logging.CRITICAL)
+    run(_engine(ctx), plan)
+
+
+@cli.group()
+def discord() -> None:
+    """Discord set-up."""
+
+
+@discord.command()
+@click.option("--guild", help="Register in this server only (instant) instead of globally.")
+def register(guild: str | None) -> None:
+    """Bulk-overwrite the application's commands with newsbot's, and list them."""
+    import httpx
+
+    from newsbot.bot.discord.commands import COMMANDS
+    from newsbot.bot.discord.config import DiscordConfig
+    from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
+
+    config = DiscordConfig.from_env()
+    if guild is not None and not (guild.isdigit() and 15 <= len(guild) <= 21):
+        raise click.BadParameter(f"{guild!r} is not a Discord server id.", param_hint="--guild")
+    api = DiscordAPI(config.api_url, bot_token=config.require_token())
     try:
-        app, services = create_app(engine, config)
-    except (BoltError, SlackApiError) as exc:
-        raise click.ClickException(f"Slack refused the bot token: {exc}".splitlines()[0]) from exc
-    except (SlackClientError, OSError) as exc:  # urllib's URLError is an OSError
-        reason = getattr(exc, "reason", None) or exc
+        registered = api.overwrite_commands(config.application_id, COMMANDS, guild_id=guild)
+    except DiscordAPIError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except httpx.HTTPError as exc:
         raise click.ClickException(
-            f"Cannot reach Slack at {config.api_url} ({reason}). Check the network "
-            "and SLACK_API_URL.".splitlines()[0]
+            f"Cannot reach Discord at {config.api_url} ({type(exc).__name__}). "
+            "Check the network and DISCORD_API_URL."
         ) from exc
     finally:
-        sdk_logger.setLevel(level)
-    if config.app_token:
-        click.echo("newsbot: connecting to Slack in Socket Mode", err=True)
-        serve_socket_mode(app, services, config.app_token)
-    else:
-        click.echo(f"newsbot: serving on http://{config.host}:{config.port}/slack/events", err=True)
-        serve_http(app, services, config.host, config.port)
+        api.close()
+    where = f"server {guild}" if guild else "every server (global commands)"
+    kinds = {1: "slash", 3: "message"}
+    click.echo(f"Registered {len(registered)} commands for {where}:")
+    for command in registered:
+        name = command.get("name", "?")
+        shown = f"/{name}" if command.get("type", 1) == 1 else name
+        click.echo(f"  {shown} ({kinds.get(command.get('type', 1), 'other')} command)")
 
 
 def main() -> None:

@@ -10,11 +10,11 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack import listeners
 from newsbot.bot.slack.config import SlackConfig
 from newsbot.bot.slack.services import CONTEXT_KEY, Services
-from newsbot.bot.slack.state import CLAIM_LEASE_SECONDS, SlackState
-from newsbot.index import Engine
+from newsbot.index import ConfigError
 
 RATE_LIMIT_RETRIES = 3
 
@@ -29,14 +29,8 @@ class _DropTokenUnusedWarning(logging.Filter):
 _TOKEN_UNUSED_FILTER = _DropTokenUnusedWarning()
 
 
-def create_app(
-    engine: Engine, config: SlackConfig, *, claim_lease: float = CLAIM_LEASE_SECONDS
-) -> tuple[App, Services]:
-    """Build the app. Calls Slack's auth.test once, to learn newsbot's own user id.
-
-    `claim_lease`: how long a claimed event waits for its reply before another
-    delivery, or a restarted newsbot, may answer it (see state.py).
-    """
+def create_app(runtime: Runtime, config: SlackConfig) -> tuple[App, Services]:
+    """Build the app. Calls Slack's auth.test once, to learn newsbot's own user id."""
     client = WebClient(token=config.bot_token, base_url=config.api_url)
     # HTTP 429: wait for Retry-After, then try again (up to RATE_LIMIT_RETRIES times).
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
@@ -52,8 +46,7 @@ def create_app(
         # Listeners run after the acknowledgement, in bolt's worker threads.
         process_before_response=False,
     )
-    state = SlackState(engine.db_path, lease=claim_lease)
-    services = Services(engine=engine, config=config, state=state)
+    services = Services(runtime=runtime, config=config)
 
     def inject_services(context: BoltContext, next: Callable[[], Any]) -> None:
         context[CONTEXT_KEY] = services  # what every listener reads: services_of(context)
@@ -62,3 +55,29 @@ def create_app(
     app.use(inject_services)
     listeners.register(app)
     return app, services
+
+
+def connect_slack(runtime: Runtime, config: SlackConfig) -> tuple[App, Services]:
+    """`create_app` for `newsbot serve`: a refused token or an unreachable Slack
+    is one ConfigError line naming the variable to check."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    # slack_sdk logs each failed attempt itself; at start-up the one line below says it.
+    sdk_logger = logging.getLogger("slack_sdk")
+    level = sdk_logger.level
+    sdk_logger.setLevel(logging.CRITICAL)
+    try:
+        return create_app(runtime, config)
+    except (BoltError, SlackApiError) as exc:
+        message = f"Slack refused the bot token: {exc}".splitlines()[0]
+        raise ConfigError(message, variable="SLACK_BOT_TOKEN") from exc
+    except (SlackClientError, OSError) as exc:  # urllib's URLError is an OSError
+        reason = str(getattr(exc, "reason", None) or exc).splitlines()[0]
+        raise ConfigError(
+            f"Cannot reach Slack at {config.api_url} ({reason}). Check the network "
+            "and SLACK_API_URL.",
+            variable="SLACK_API_URL",
+        ) from exc
+    finally:
+        sdk_logger.setLevel(level)

@@ -14,8 +14,6 @@ from urllib.parse import urlparse
 from newsbot.index import ConfigError
 
 DEFAULT_API_URL = "https://slack.com/api/"
-DEFAULT_HOST = "0.0.0.0"
-DEFAULT_PORT = 3000
 
 
 @dataclass(frozen=True)
@@ -48,8 +46,6 @@ class SlackConfig:
     signing_secret: str | None
     app_token: str | None
     api_url: str
-    host: str
-    port: int
     ingest_users: Allowlist
     admins: Allowlist
 
@@ -96,19 +92,11 @@ class SlackConfig:
             )
         if not api_url.endswith("/"):
             api_url += "/"
-        port_raw = get("NEWSBOT_PORT") or str(DEFAULT_PORT)
-        if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
-            raise ConfigError(
-                f"NEWSBOT_PORT must be a port number (1-65535), not {port_raw!r}.",
-                variable="NEWSBOT_PORT",
-            )
         return cls(
             bot_token=bot_token,
             signing_secret=signing_secret,
             app_token=app_token,
             api_url=api_url,
-            host=get("NEWSBOT_HOST") or DEFAULT_HOST,
-            port=int(port_raw),
             ingest_users=Allowlist.parse("NEWSBOT_INGEST_USERS", get("NEWSBOT_INGEST_USERS")),
             admins=Allowlist.parse("NEWSBOT_ADMINS", get("NEWSBOT_ADMINS")),
         )

@@ -1,11 +1,9 @@
-"""Running the app: Socket Mode, or HTTP behind waitress (a production WSGI server)."""
+"""Running the app: its endpoint for the HTTP server, or Socket Mode."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -16,35 +14,11 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from newsbot.bot.http_server import WSGIApp, read_body, respond_json
 from newsbot.bot.slack.services import Services
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-_TOKEN = re.compile(r"\b(xox[abeoprs]|xapp)-[A-Za-z0-9-]+")
-
-
-MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are kilobytes; anything larger is not Slack
-LOG_LINE_LIMIT = 2000
-
-
-class RedactTokens(logging.Filter):
-    """Never let a Slack token reach a log line, whoever logs it; and never a whole
-    request body either (bolt logs bodies at debug level): lines are clipped."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = _TOKEN.sub(r"\1-[redacted]", message)
-        if len(clean) > LOG_LINE_LIMIT:
-            clean = f"{clean[:LOG_LINE_LIMIT]}… [{len(clean) - LOG_LINE_LIMIT:,} more characters]"
-        if clean != message:
-            record.msg = clean
-            record.args = ()
-        return True
-
-
-def install_log_redaction() -> None:
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactTokens())
+SLACK_CLAIM_PREFIX = "event:"  # the keys under which Slack events are claimed, with bodies
 
 
 def answer_unfinished(app: App, services: Services) -> threading.Thread:
@@ -54,7 +28,7 @@ def answer_unfinished(app: App, services: Services) -> threading.Thread:
 
     def run() -> None:
         time.sleep(services.state.lease)
-        for raw in services.state.unfinished():
+        for raw in services.state.unfinished(prefix=SLACK_CLAIM_PREFIX):
             try:
                 app.dispatch(BoltRequest(body=json.loads(raw), mode="socket_mode"))
             except (ValueError, TypeError):
@@ -65,21 +39,9 @@ def answer_unfinished(app: App, services: Services) -> threading.Thread:
     return thread
 
 
-def shutdown(app: App, services: Services) -> None:
-    """Let running listeners and ingest jobs finish, then close the Slack state."""
+def shutdown(app: App) -> None:
+    """Let running listeners finish (the runtime, shared, is closed by its owner)."""
     app.listener_runner.listener_executor.shutdown(wait=True)
-    services.ingest_queue.shutdown()
-    services.state.close()
-
-
-def _respond(
-    start_response: Callable[..., Any], status: str, body: dict[str, Any]
-) -> Iterable[bytes]:
-    data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
-    return [data]
 
 
 def _well_formed(body: bytes, content_type: str) -> bool:
@@ -115,11 +77,9 @@ def checked_request(
     a missing, malformed, stale or wrong signature, 400 for a signed body that is
     not a Slack payload. The body read here is handed on to bolt.
     """
-    length = environ.get("CONTENT_LENGTH") or "0"
-    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+    body = read_body(environ)
+    if body is None:
         return "413 Payload Too Large", "request body too large"
-    body = environ["wsgi.input"].read(int(length))
-    environ["wsgi.input"] = io.BytesIO(body)
     if verifier is not None and not _signed(verifier, environ, body):
         return "401 Unauthorized", "invalid request"
     if not _well_formed(body, environ.get("CONTENT_TYPE", "")):
@@ -127,38 +87,28 @@ def checked_request(
     return None
 
 
-def wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
-    """Slack's endpoint at /slack/events, and /healthz for load balancers."""
+def wsgi_app(app: App, services: Services) -> WSGIApp:
+    """Slack's endpoint, /slack/events: checked here, then handed to bolt."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     secret = services.config.signing_secret
     verifier = SignatureVerifier(secret) if secret and not services.config.socket_mode else None
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            articles = services.call(services.engine.count_articles)
-            return _respond(start_response, "200 OK", {"ok": True, "articles": articles})
-        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+        if environ.get("REQUEST_METHOD") == "POST":
             refused = checked_request(environ, verifier)
             if refused is not None:
                 status, reason = refused
-                return _respond(start_response, status, {"ok": False, "error": reason})
+                return respond_json(start_response, status, {"ok": False, "error": reason})
         return slack(environ, start_response)
 
     return application
 
 
-def serve_http(app: App, services: Services, host: str, port: int) -> None:
-    import waitress
-
-    logging.getLogger("newsbot").info(
-        "serving Slack events on http://%s:%d%s", host, port, EVENTS_PATH
-    )
-    answer_unfinished(app, services)
-    waitress.serve(wsgi_app(app, services), host=host, port=port, threads=8, ident="newsbot")
-
-
-def serve_socket_mode(app: App, services: Services, app_token: str) -> None:
+def start_socket_mode(app: App, services: Services, app_token: str) -> Any:
+    """Connect over Socket Mode (in the background); returns the handler."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     answer_unfinished(app, services)
-    SocketModeHandler(app, app_token).start()
+    handler = SocketModeHandler(app, app_token)
+    handler.connect()
+    return handler

@@ -1,22 +1,21 @@
-"""What every Slack listener needs: the engine, the settings and the Slack state.
+"""What every Slack listener needs: the shared runtime and the Slack settings.
 
 The app's middleware puts one `Services` into each request's context
-(`context["newsbot"]`); listeners read it with `services_of(context)`. The
-engine's SQLite connection is not safe to share between bolt's worker
-threads, so every engine call goes through `Services.call`, under one lock.
-Answers take milliseconds; the lock is never held across a network fetch.
+(`context["newsbot"]`); listeners read it with `services_of(context)`. Engine
+calls go through the runtime's lock (`call`, `write`), shared with any other
+surface served by the same process.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from newsbot.bot.chat_state import ChatState
+from newsbot.bot.ingest_queue import IngestQueue
+from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.config import SlackConfig
-from newsbot.bot.slack.ingest_queue import IngestQueue
-from newsbot.bot.slack.state import SlackState
 from newsbot.index import Engine
 
 T = TypeVar("T")
@@ -24,34 +23,28 @@ CONTEXT_KEY = "newsbot"
 GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged."
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    engine: Engine
+    runtime: Runtime
     config: SlackConfig
-    state: SlackState
-    ingest_queue: IngestQueue = field(default_factory=IngestQueue)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def engine(self) -> Engine:
+        return self.runtime.engine
+
+    @property
+    def state(self) -> ChatState:
+        return self.runtime.state
+
+    @property
+    def ingest_queue(self) -> IngestQueue:
+        return self.runtime.ingest_queue
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run an engine call under the engine lock."""
-        with self._lock:
-            return fn(*args, **kwargs)
+        return self.runtime.call(fn, *args, **kwargs)
 
     def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run an engine call that writes (ingest, forget).
-
-        The index's writer lock is taken first, outside the engine lock: while a
-        CLI ingest holds it, this waits (up to the engine's `writer_wait`) and
-        answers go on meanwhile. Writes from this process take turns.
-        """
-        with self._write_lock:
-            self.engine.hold_writer()
-            with self._lock:
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    self.engine.release_writer()  # when the call wrote nothing
+        return self.runtime.write(fn, *args, **kwargs)
 
 
 def services_of(context: Mapping[str, Any]) -> Services:

@@ -10,8 +10,8 @@ from slack_bolt import Ack, Respond
 from newsbot.bot.slack import render
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
-from newsbot.bot.slack.services import Services, services_of
-from newsbot.index import IngestError, IngestOutcome, Status, fetch_article
+from newsbot.bot.slack.services import services_of
+from newsbot.index import IngestOutcome
 
 # One link and nothing else, in Slack's <url|label> form or bare. Any scheme, so
 # that ftp://... is refused as a link (only http and https) rather than stored as text.
@@ -55,7 +55,7 @@ def handle_ingest(
         ack(response_type="ephemeral", text=f"Fetching {render.escape(url)}…")
 
         def job() -> IngestOutcome:
-            return _ingest_url(services, url)
+            return services.runtime.ingest_url(url)
 
     else:
         ack(response_type="ephemeral", text="Adding the pasted article…")
@@ -73,18 +73,6 @@ def handle_ingest(
     )
     if not queued:
         respond(response_type="ephemeral", text=QUEUE_FULL)
-
-
-def _ingest_url(services: Services, url: str) -> IngestOutcome:
-    try:
-        existing = services.call(services.engine.article_id_for_url, url)
-        if existing is not None:
-            return IngestOutcome(url, Status.DUPLICATE, article_id=existing)
-        # The network, outside the engine lock.
-        draft = fetch_article(url, policy=services.engine.fetch_policy)
-    except IngestError as exc:
-        return IngestOutcome.failed(exc)
-    return services.write(services.engine.ingest, draft)
 
 
 def handle_newsbot(

@@ -18,9 +18,11 @@ from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 
 from newsbot.bot.environment import engine_environment
+from newsbot.bot.http_server import http_app
+from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.app import create_app
 from newsbot.bot.slack.config import SlackConfig
-from newsbot.bot.slack.server import shutdown, wsgi_app
+from newsbot.bot.slack.server import EVENTS_PATH, shutdown, wsgi_app
 from newsbot.bot.slack.services import Services
 from newsbot.index.engine import Engine
 from tests.bot.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
@@ -70,7 +72,8 @@ class Bot:
     def stop(self) -> None:
         self.stopping.set()
         self.server.close()
-        shutdown(self.app, self.services)
+        shutdown(self.app)
+        self.services.runtime.close()
 
     def post(
         self,
@@ -133,8 +136,10 @@ class Bot:
 
 
 def start_bot(engine: Engine, fake: FakeSlack, *, claim_lease: float = 30.0) -> Bot:
-    app, services = create_app(engine, SlackConfig.from_env(), claim_lease=claim_lease)
-    server = waitress.create_server(wsgi_app(app, services), host="127.0.0.1", port=0, threads=4)
+    runtime = Runtime.open(engine, claim_lease=claim_lease)
+    app, services = create_app(runtime, SlackConfig.from_env())
+    routes = {EVENTS_PATH: wsgi_app(app, services)}
+    server = waitress.create_server(http_app(routes, runtime), host="127.0.0.1", port=0, threads=4)
     stopping = threading.Event()
 
     def run() -> None:

@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from newsbot.bot.logs import LOG_LINE_LIMIT, RedactTokens
 from newsbot.bot.slack.listeners.commands import QUEUE_FULL
-from newsbot.bot.slack.server import LOG_LINE_LIMIT, RedactTokens, answer_unfinished
+from newsbot.bot.slack.server import answer_unfinished
 from newsbot.index import Engine, FetchPolicy
 from tests.bot.slack.conftest import ADMIN, ALLOWED, Bot, blocks_text, mention, start_bot
 from tests.bot.slack.fake_slack import FakeSlack
@@ -167,7 +168,7 @@ def test_an_event_claimed_by_a_crashed_server_is_answered_after_restart(
             restarted.event(event, event_id="EvCrash", headers={"X-Slack-Retry-Num": "1"})
             restarted.settle()
             assert len(fake_slack.of("chat.postMessage")) == 1
-            assert restarted.services.state.unfinished() == []
+            assert restarted.services.state.unfinished(prefix="event:") == []
         finally:
             restarted.stop()
 

@@ -19,6 +19,8 @@ import pytest
 from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from newsbot.bot.chat_state import ChatState
+from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.app import create_app
 from newsbot.bot.slack.config import SlackConfig
 from newsbot.bot.slack.listeners.commands import (
@@ -34,7 +36,6 @@ from newsbot.bot.slack.listeners.errors import handle_error
 from newsbot.bot.slack.listeners.events import HELP, handle_mention, handle_message
 from newsbot.bot.slack.server import shutdown
 from newsbot.bot.slack.services import CONTEXT_KEY, GENERIC_FAILURE, Services
-from newsbot.bot.slack.state import SlackState
 from newsbot.index import Engine, NotFoundError
 from tests.bot.slack.conftest import ADMIN, ALLOWED, OTHER, SIGNING_SECRET, blocks_text
 from tests.bot.slack.fake_slack import FakeSlack
@@ -83,11 +84,9 @@ class Recorder:
 @pytest.fixture
 def services(db_path: Path) -> Iterator[Services]:
     with seeded_engine(db_path) as engine:
-        state = SlackState(db_path)
-        services = Services(engine=engine, config=CONFIG, state=state)
-        yield services
-        services.ingest_queue.shutdown()  # before the engine closes under a running job
-        state.close()
+        runtime = Runtime(engine=engine, state=ChatState(db_path))
+        yield Services(runtime=runtime, config=CONFIG)
+        runtime.close()  # before the engine closes under a running ingest job
 
 
 def _context(services: Services) -> dict[str, Any]:
@@ -241,7 +240,7 @@ def test_dispatch_wires_the_middleware_and_listeners(
 ) -> None:
     """bolt's own dispatch, in-process: a signed /ask with no question gets the usage."""
     with Engine(db_path) as engine:
-        app, services = create_app(engine, SlackConfig.from_env())
+        app, services = create_app(Runtime.open(engine), SlackConfig.from_env())
         form = {"command": "/ask", "text": "", "user_id": "U1", "team_id": "T1"}
         form["response_url"] = f"{fake_slack.url}/response/ask"
         body = urlencode(form)
@@ -253,7 +252,8 @@ def test_dispatch_wires_the_middleware_and_listeners(
             "x-slack-signature": [signature],
         }
         response = app.dispatch(BoltRequest(body=body, headers=headers))
-        shutdown(app, services)
+        shutdown(app)
+        services.runtime.close()
     assert response.status == 200
     assert json.loads(response.body) == {"response_type": "ephemeral", "text": ASK_USAGE}
     assert fake_slack.of("response_url") == []

@@ -1,19 +1,23 @@
-"""What the Slack surface must remember across restarts, kept in newsbot's database.
+"""What the chat surfaces must remember across restarts, kept in newsbot's database.
 
 - Seen keys: Slack delivers an event again when it does not hear back in time
   (`X-Slack-Retry-Num`), and one DM that mentions newsbot arrives as both
-  `app_mention` and `message.im`. Each event id and each user message is
-  claimed once, atomically, so it is answered once, even across a restart.
+  `app_mention` and `message.im`; Discord's gateway replays events after a
+  resume or reconnect. Each event id and each user message is claimed once
+  (keys carry the platform: `event:…`, `discord:message:…`), atomically, so it
+  is answered once, even across a restart.
   A claim is only a lease until the reply is posted (`finish`): a claim whose
   owner died before replying can be taken again once the lease has run out,
   and a restarted server answers such events itself (`unfinished`), since
   Slack, having had its acknowledgement, will not send them again.
 - Threads newsbot answered, with the question, so a follow-up in the thread
-  is answered without a new mention and with that question as context.
+  is answered with that question as context.
 Rows older than the time limit are pruned.
 
 The tables live in newsbot's database, created and changed by their own
-migration set (`MIGRATIONS`), through the same mechanism as the engine's.
+migration set (`MIGRATIONS`), through the same mechanism as the engine's. The
+set and its tables keep the `slack` names they were first created with:
+renaming them would make every existing database run them again.
 """
 
 from __future__ import annotations
@@ -55,9 +59,9 @@ def _claims_finish_after_the_reply(db: sqlite_utils.Database) -> None:
 CLAIM_LEASE_SECONDS = 30.0
 
 
-class SlackState:
+class ChatState:
     """Its own connection to newsbot's database, so listener threads never wait on the
-    engine's lock for it; its own lock, because bolt calls it from several threads."""
+    engine's lock for it; its own lock, because listeners call it from several threads."""
 
     def __init__(self, db_path: Path | str, *, lease: float = CLAIM_LEASE_SECONDS) -> None:
         if lease < 0:
@@ -111,14 +115,15 @@ class SlackState:
                 "UPDATE slack_seen SET done = 1, body = NULL WHERE key = ?", [(k,) for k in keys]
             )
 
-    def unfinished(self) -> list[str]:
-        """Bodies of events claimed but never answered, whose lease has run out."""
+    def unfinished(self, *, prefix: str) -> list[str]:
+        """Bodies of events whose key starts with `prefix` (one platform's), claimed
+        but never answered, whose lease has run out."""
         cutoff = time.time() - self.lease
         with self._lock:
             rows = self.db.execute(
                 "SELECT body FROM slack_seen WHERE done = 0 AND body IS NOT NULL "
-                "AND seen_at <= ? AND seen_at >= ? ORDER BY seen_at",
-                [cutoff, time.time() - SEEN_TTL_SECONDS],
+                "AND substr(key, 1, ?) = ? AND seen_at <= ? AND seen_at >= ? ORDER BY seen_at",
+                [len(prefix), prefix, cutoff, time.time() - SEEN_TTL_SECONDS],
             ).fetchall()
         return [body for (body,) in rows]
 

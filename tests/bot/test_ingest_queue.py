@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from newsbot.bot.slack.ingest_queue import IngestQueue
+from newsbot.bot.ingest_queue import IngestQueue
 
 
 def test_bounds_in_all_and_per_user_and_errors_reach_the_user() -> None:

@@ -7,22 +7,22 @@ import sqlite3
 import time
 from pathlib import Path
 
-from newsbot.bot.slack.state import MIGRATIONS, SlackState
+from newsbot.bot.chat_state import MIGRATIONS, ChatState
 
 
 def test_a_claim_is_a_lease_until_it_is_finished(tmp_path: Path) -> None:
-    state = SlackState(tmp_path / "s.db", lease=0.3)
+    state = ChatState(tmp_path / "s.db", lease=0.3)
     body = json.dumps({"event_id": "Ev1"})
     assert state.claim("event:Ev1", body=body)
     assert not state.claim("event:Ev1")  # another delivery, while the first is at work
-    assert state.unfinished() == []  # the lease has not run out yet
+    assert state.unfinished(prefix="event:") == []  # the lease has not run out yet
     time.sleep(0.35)
-    assert state.unfinished() == [body]  # its owner died: a restart may answer it
+    assert state.unfinished(prefix="event:") == [body]  # its owner died: a restart may answer it
     assert state.claim("event:Ev1")  # and a late delivery may take it over
     state.finish("event:Ev1")
     time.sleep(0.35)
     assert not state.claim("event:Ev1")  # answered: never again
-    assert state.unfinished() == []
+    assert state.unfinished(prefix="event:") == []
     state.close()
 
 
@@ -37,9 +37,9 @@ def test_a_database_from_before_the_migrations_keeps_its_claims(tmp_path: Path) 
     conn.execute("INSERT INTO slack_seen VALUES ('event:Old', ?)", [time.time() - 3600])
     conn.commit()
     conn.close()
-    state = SlackState(path, lease=0.0)
+    state = ChatState(path, lease=0.0)
     applied = [m.name for m in MIGRATIONS.applied(state.db)]
     assert applied == ["001_seen_and_threads", "002_claims_finish_after_the_reply"]
     assert not state.claim("event:Old")  # claimed before the upgrade: taken as answered
-    assert state.unfinished() == []
+    assert state.unfinished(prefix="event:") == []
     state.close()

@@ -1,4 +1,4 @@
-"""The work queue for adding articles from Slack: slow fetches wait here, answers never do.
+"""The work queue for adding articles from chat: slow fetches wait here, answers never do.
 
 Fetching a URL can take up to the fetch deadline (30 s) against a slow or
 hostile server. Run in bolt's listener threads, five such fetches once
@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-log = logging.getLogger("newsbot.slack")
+log = logging.getLogger("newsbot.bot")
 
 WORKERS = 2
 MAX_WAITING = 16

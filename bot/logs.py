@@ -1,0 +1,45 @@
+"""Log hygiene for the servers: no token reaches a log line, whoever logs it.
+
+Slack tokens (`xoxb-…`, `xapp-…`), Discord bot tokens and the interaction
+tokens in Discord's webhook URLs (which httpx logs with every request) are
+replaced by `[redacted]`; whole request bodies (bolt logs them at debug level)
+are clipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+LOG_LINE_LIMIT = 2000
+
+_SLACK_TOKEN = re.compile(r"\b(xox[abeoprs]|xapp)-[A-Za-z0-9-]+")
+# A Discord bot token: base64 user id, timestamp and HMAC, dot-separated.
+_DISCORD_TOKEN = re.compile(r"\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}")
+# Interaction tokens ride in URL paths: /webhooks/APP/TOKEN, /interactions/ID/TOKEN.
+_INTERACTION_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.-]+")
+_BEARER = re.compile(r"(\b(?:Bot|Bearer) )[A-Za-z0-9_.-]{16,}")
+
+
+def redact(message: str) -> str:
+    clean = _SLACK_TOKEN.sub(r"\1-[redacted]", message)
+    clean = _INTERACTION_TOKEN.sub(r"\1[redacted]", clean)
+    clean = _BEARER.sub(r"\1[redacted]", clean)
+    return _DISCORD_TOKEN.sub("[redacted]", clean)
+
+
+class RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if len(clean) > LOG_LINE_LIMIT:
+            clean = f"{clean[:LOG_LINE_LIMIT]}… [{len(clean) - LOG_LINE_LIMIT:,} more characters]"
+        if clean != message:
+            record.msg = clean
+            record.args = ()
+        return True
+
+
+def install_log_redaction() -> None:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactTokens())

@@ -1,0 +1,74 @@
+"""What every chat surface in one process shares: the engine, the state, the ingest queue.
+
+`newsbot serve` may run Slack and Discord side by side; they answer from one
+`Engine`, whose SQLite connection is not safe to share between threads, so
+every engine call goes through `Runtime.call`, under one lock. Answers take
+milliseconds; the lock is never held across a network fetch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from newsbot.bot.chat_state import CLAIM_LEASE_SECONDS, ChatState
+from newsbot.bot.ingest_queue import IngestQueue
+from newsbot.index import Engine, IngestError, IngestOutcome, Status, fetch_article
+
+T = TypeVar("T")
+
+
+@dataclass
+class Runtime:
+    engine: Engine
+    state: ChatState
+    ingest_queue: IngestQueue = field(default_factory=IngestQueue)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, engine: Engine, *, claim_lease: float = CLAIM_LEASE_SECONDS) -> Runtime:
+        """`claim_lease`: how long a claimed event waits for its reply before another
+        delivery, or a restarted newsbot, may answer it (see chat_state.py)."""
+        return cls(engine=engine, state=ChatState(engine.db_path, lease=claim_lease))
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run an engine call under the engine lock."""
+        with self._lock:
+            return fn(*args, **kwargs)
+
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run an engine call that writes (ingest, forget).
+
+        The index's writer lock is taken first, outside the engine lock: while a
+        CLI ingest holds it, this waits (up to the engine's `writer_wait`) and
+        answers go on meanwhile. Writes from this process take turns.
+        """
+        with self._write_lock:
+            self.engine.hold_writer()
+            with self._lock:
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    self.engine.release_writer()  # when the call wrote nothing
+
+    def ingest_url(self, url: str) -> IngestOutcome:
+        """Fetch and add one article: a URL already stored is not fetched again.
+
+        The fetch happens outside the engine lock; its failure is the outcome.
+        """
+        try:
+            existing = self.call(self.engine.article_id_for_url, url)
+            if existing is not None:
+                return IngestOutcome(url, Status.DUPLICATE, article_id=existing)
+            draft = fetch_article(url, policy=self.engine.fetch_policy)
+        except IngestError as exc:
+            return IngestOutcome.failed(exc)
+        return self.write(self.engine.ingest, draft)
+
+    def close(self) -> None:
+        """Let queued ingest jobs finish, then close the state (not the engine)."""
+        self.ingest_queue.shutdown()
+        self.state.close()
