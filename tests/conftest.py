@@ -16,9 +16,9 @@ SEEDS = ROOT / "seeds"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No NEWSBOT_/SLACK_ variable leaks in from the developer's shell or .env."""
+    """No NEWSBOT_/SLACK_/DISCORD_ variable leaks in from the developer's shell or .env."""
     for name in list(os.environ):
-        if name.startswith(("NEWSBOT_", "SLACK_")):
+        if name.startswith(("NEWSBOT_", "SLACK_", "DISCORD_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
 

@@ -1,0 +1,1 @@
+"""The Discord surface: interactions over HTTP, @mentions and DMs over the gateway."""

@@ -1,0 +1,65 @@
+"""newsbot's application commands, as registered with Discord (`newsbot discord register`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ASK = "ask"
+INGEST = "ingest"
+NEWSBOT = "newsbot"
+ASK_MESSAGE = "Ask newsbot"
+ADD_MESSAGE = "Add to newsbot"
+
+_STRING, _INTEGER, _SUBCOMMAND, _ATTACHMENT = 3, 4, 1, 11
+_SLASH, _MESSAGE = 1, 3
+
+COMMANDS: list[dict[str, Any]] = [
+    {
+        "name": ASK,
+        "type": _SLASH,
+        "description": "Ask a question; newsbot answers with quotes from its articles.",
+        "options": [
+            {
+                "type": _STRING,
+                "name": "question",
+                "description": "Your question, in plain words",
+                "required": True,
+                "max_length": 1000,
+            }
+        ],
+    },
+    {
+        "name": INGEST,
+        "type": _SLASH,
+        "description": "Add an article: a link, pasted text or a .txt/.md/.html file.",
+        "options": [
+            {"type": _STRING, "name": "url", "description": "The article's link"},
+            {"type": _STRING, "name": "text", "description": "The article's text, pasted"},
+            {"type": _ATTACHMENT, "name": "file", "description": "A .txt, .md or .html file"},
+        ],
+    },
+    {
+        "name": NEWSBOT,
+        "type": _SLASH,
+        "description": "newsbot's articles.",
+        "options": [
+            {"type": _SUBCOMMAND, "name": "sources", "description": "List the articles"},
+            {
+                "type": _SUBCOMMAND,
+                "name": "forget",
+                "description": "Forget an article (newsbot admins only)",
+                "options": [
+                    {
+                        "type": _INTEGER,
+                        "name": "id",
+                        "description": "The article's number, as in /newsbot sources",
+                        "required": True,
+                        "min_value": 1,
+                    }
+                ],
+            },
+        ],
+    },
+    {"name": ASK_MESSAGE, "type": _MESSAGE},
+    {"name": ADD_MESSAGE, "type": _MESSAGE},
+]

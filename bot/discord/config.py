@@ -1,0 +1,158 @@
+"""Discord settings from the environment, checked once at start-up.
+
+Anything missing or malformed stops start-up with a ConfigError whose one-line
+message names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from newsbot.index import ConfigError
+
+DEFAULT_API_URL = "https://discord.com/api/v10"
+# Any of these set means the operator wants Discord served.
+DISCORD_VARIABLES = ("DISCORD_APPLICATION_ID", "DISCORD_PUBLIC_KEY", "DISCORD_BOT_TOKEN")
+
+_SNOWFLAKE = re.compile(r"^\d{15,21}$")
+_PUBLIC_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def _snowflakes(name: str, raw: str | None) -> list[str]:
+    items = [item.strip() for item in (raw or "").split(",") if item.strip()]
+    for item in items:
+        if not _SNOWFLAKE.match(item):
+            raise ConfigError(
+                f"{name}: {item!r} is not a Discord id (a number like 80351110224678912).",
+                variable=name,
+            )
+    return items
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who may do something: listed users, holders of listed roles, or everyone (`*`).
+
+    Nothing listed means nobody. Discord's own permissions (Administrator,
+    Manage Server) grant nothing here: one newsbot database serves every
+    server the bot is in, so a server's admin is not newsbot's admin.
+    """
+
+    users: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+    everyone: bool = False
+
+    @classmethod
+    def parse(
+        cls, users_name: str, users_raw: str | None, roles_name: str, roles_raw: str | None
+    ) -> Grant:
+        if (users_raw or "").strip() == "*":
+            return cls(everyone=True)
+        return cls(
+            users=frozenset(_snowflakes(users_name, users_raw)),
+            roles=frozenset(_snowflakes(roles_name, roles_raw)),
+        )
+
+    def allows(self, user_id: str | None, role_ids: Iterable[str] = ()) -> bool:
+        if self.everyone:
+            return True
+        if user_id is not None and user_id in self.users:
+            return True
+        return not self.roles.isdisjoint(role_ids)
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    application_id: str
+    public_key: str | None  # the interactions endpoint needs it
+    bot_token: str | None  # the gateway and command registration need it
+    api_url: str
+    ingesters: Grant
+    admins: Grant
+
+    @property
+    def serves_interactions(self) -> bool:
+        return self.public_key is not None
+
+    @property
+    def serves_gateway(self) -> bool:
+        return self.bot_token is not None
+
+    @staticmethod
+    def wanted(env: Mapping[str, str] | None = None) -> bool:
+        """Whether any Discord setting is present."""
+        env = os.environ if env is None else env
+        return any(env.get(name, "").strip() for name in DISCORD_VARIABLES)
+
+    def require_token(self) -> str:
+        if self.bot_token is None:
+            raise ConfigError(
+                "DISCORD_BOT_TOKEN is not set (Developer Portal -> Bot -> Token).",
+                variable="DISCORD_BOT_TOKEN",
+            )
+        return self.bot_token
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DiscordConfig:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        application_id = get("DISCORD_APPLICATION_ID")
+        if application_id is None or not _SNOWFLAKE.match(application_id):
+            problem = "is not set" if application_id is None else "is not a Discord id"
+            raise ConfigError(
+                f"DISCORD_APPLICATION_ID {problem} (Developer Portal -> General Information "
+                "-> Application ID).",
+                variable="DISCORD_APPLICATION_ID",
+            )
+        public_key = get("DISCORD_PUBLIC_KEY")
+        if public_key is not None and not _PUBLIC_KEY.match(public_key):
+            raise ConfigError(
+                "DISCORD_PUBLIC_KEY must be the 64 hexadecimal characters of the "
+                "application's public key.",
+                variable="DISCORD_PUBLIC_KEY",
+            )
+        bot_token = get("DISCORD_BOT_TOKEN")
+        if bot_token is not None and (any(c.isspace() for c in bot_token) or "." not in bot_token):
+            raise ConfigError(
+                "DISCORD_BOT_TOKEN is not a bot token (Developer Portal -> Bot -> Token).",
+                variable="DISCORD_BOT_TOKEN",
+            )
+        if public_key is None and bot_token is None:
+            raise ConfigError(
+                "Discord needs DISCORD_PUBLIC_KEY (the interactions endpoint) or "
+                "DISCORD_BOT_TOKEN (the gateway), or both.",
+                variable="DISCORD_PUBLIC_KEY",
+            )
+        api_url = (get("DISCORD_API_URL") or DEFAULT_API_URL).rstrip("/")
+        parsed = urlparse(api_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(
+                f"DISCORD_API_URL must be an http(s) URL, not {api_url!r}.",
+                variable="DISCORD_API_URL",
+            )
+        return cls(
+            application_id=application_id,
+            public_key=public_key.lower() if public_key else None,
+            bot_token=bot_token,
+            api_url=api_url,
+            ingesters=Grant.parse(
+                "NEWSBOT_DISCORD_INGEST_USERS",
+                get("NEWSBOT_DISCORD_INGEST_USERS"),
+                "NEWSBOT_DISCORD_INGEST_ROLES",
+                get("NEWSBOT_DISCORD_INGEST_ROLES"),
+            ),
+            admins=Grant.parse(
+                "NEWSBOT_DISCORD_ADMINS",
+                get("NEWSBOT_DISCORD_ADMINS"),
+                "NEWSBOT_DISCORD_ADMIN_ROLES",
+                get("NEWSBOT_DISCORD_ADMIN_ROLES"),
+            ),
+        )

@@ -1,0 +1,241 @@
+"""Discord's gateway: @mentions answered in a thread on the message, and DMs.
+
+hikari keeps the websocket (heartbeats, resume, reconnect); it is given the
+configured API URL (`rest_url`), and asks that API for the gateway's URL, so
+tests run it against local fakes. newsbot reads raw payloads
+(`ShardPayloadEvent`), the same JSON the interactions endpoint receives, with
+hikari's cache off: the few fields it needs are read by `route_message`.
+Replies go through newsbot's own REST client, as over HTTP.
+
+A message is claimed in the shared chat state before it is answered, so a
+replay after a resume or reconnect (or a second newsbot) answers it once; a
+claim whose owner died is answered by the next newsbot to connect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import hikari
+
+from newsbot.bot.discord import render
+from newsbot.bot.discord.config import DiscordConfig
+from newsbot.bot.discord.interactions import GENERIC_FAILURE, Interactions, failure_text
+from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
+from newsbot.bot.runtime import Runtime
+from newsbot.bot.work_pool import WorkPool
+from newsbot.index import NewsbotError
+
+log = logging.getLogger("newsbot.discord")
+
+INTENTS = hikari.Intents.GUILD_MESSAGES | hikari.Intents.DM_MESSAGES
+HELP = "Ask me a question about the articles I know, e.g. “How many countries pledged troops?”"
+CLAIM_PREFIX = "discord:message:"
+THREAD_MARK = "discord"  # the chat state's thread key, beside Slack's thread_ts
+_USER_MESSAGE_TYPES = (0, 19)  # a plain message, a reply
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A message newsbot should answer: where, and the question (empty: say how)."""
+
+    message_id: str
+    channel_id: str
+    question: str
+    in_guild: bool
+
+
+def route_message(payload: Mapping[str, Any], bot_user_id: str | None) -> Mention | None:
+    """Whether to answer a MESSAGE_CREATE: DMs, and guild messages that mention newsbot.
+
+    Messages from bots (newsbot included), webhooks and the system are never answered.
+    """
+    author = payload.get("author") or {}
+    if author.get("bot") or author.get("system") or payload.get("webhook_id"):
+        return None
+    if bot_user_id is None or author.get("id") == bot_user_id:
+        return None
+    if payload.get("type", 0) not in _USER_MESSAGE_TYPES:
+        return None
+    in_guild = bool(payload.get("guild_id"))
+    if in_guild and not any(u.get("id") == bot_user_id for u in payload.get("mentions") or []):
+        return None
+    content = str(payload.get("content") or "")
+    question = re.sub(rf"<@!?{re.escape(bot_user_id)}>", " ", content).strip()
+    return Mention(str(payload["id"]), str(payload["channel_id"]), question, in_guild)
+
+
+class Gateway:
+    def __init__(
+        self,
+        runtime: Runtime,
+        config: DiscordConfig,
+        api: DiscordAPI,
+        interactions: Interactions,
+        *,
+        workers: int = 4,
+    ) -> None:
+        self.runtime = runtime
+        self.config = config
+        self.api = api
+        self.interactions = interactions
+        self.bot_user_id: str | None = None
+        self.ready = threading.Event()
+        self._pool = WorkPool(workers, "gateway")
+        self._unfinished: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bot: hikari.GatewayBot | None = None
+        self._stopping: asyncio.Event | None = None
+        self._closing = threading.Event()
+        self.received: Counter[str] = Counter()  # dispatch events by name, for operators and tests
+
+    # The websocket, in its own thread and event loop.
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="discord-gateway", daemon=True)
+        thread.start()
+        return thread
+
+    def run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        bot = hikari.GatewayBot(
+            self.config.require_token(),
+            intents=INTENTS,
+            rest_url=self.config.api_url,
+            banner=None,
+            logs=None,  # newsbot's logging stays as the entry point set it
+            cache_settings=hikari.impl.CacheSettings(components=hikari.api.CacheComponents.NONE),
+            auto_chunk_members=False,
+            suppress_optimization_warning=True,
+        )
+        self._bot = bot
+        bot.subscribe(hikari.ShardPayloadEvent, self._on_payload)
+        await bot.start(check_for_updates=False)
+        try:
+            await self._stopping.wait()
+        finally:
+            await bot.close()
+
+    def stop(self) -> None:
+        """Close the websocket, then let answers in progress finish."""
+        self._closing.set()
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._unfinished is not None:
+            self._unfinished.join()
+        self._pool.shutdown()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every event received so far has been handled."""
+        return self._pool.wait_idle(timeout)
+
+    async def _on_payload(self, event: hikari.ShardPayloadEvent) -> None:
+        payload = dict(event.payload)
+        self.received[event.name] += 1
+        match event.name:
+            case "READY":
+                self.bot_user_id = str(payload["user"]["id"])
+                self.ready.set()
+                if self._unfinished is None:  # once: a new session's READY comes again
+                    self._unfinished = threading.Thread(
+                        target=self._answer_unfinished, name="discord-unfinished", daemon=True
+                    )
+                    self._unfinished.start()
+            case "MESSAGE_CREATE":
+                self._pool.submit(self.on_message, payload)
+            case "INTERACTION_CREATE":  # when no interactions endpoint URL is set
+                self._pool.submit(self.on_interaction, payload)
+
+    # The work, in worker threads: the engine and REST calls block.
+
+    def on_interaction(self, payload: Mapping[str, Any]) -> None:
+        reply = self.interactions.handle(payload)
+        try:
+            self.api.respond(str(payload["id"]), str(payload["token"]), reply.response)
+        except DiscordAPIError:
+            log.exception("Discord refused the response to an interaction")
+            return
+        self.interactions.after(reply)
+
+    def on_message(self, payload: Mapping[str, Any]) -> None:
+        """Answer a message once, whatever replays of it the gateway sends."""
+        mention = route_message(payload, self.bot_user_id)
+        if mention is None:
+            return
+        key = CLAIM_PREFIX + mention.message_id
+        if not self.runtime.state.claim(key, body=json.dumps(payload)):
+            return
+        try:
+            self._answer(mention)
+        except Exception as exc:
+            if isinstance(exc, NewsbotError):
+                log.info("refused: %s", exc)
+            else:
+                log.exception("answering a Discord message failed")
+            self._tell(
+                mention, failure_text(exc) if isinstance(exc, NewsbotError) else GENERIC_FAILURE
+            )
+        finally:  # a crash (no finally) leaves the claim open, for a restart to answer
+            self.runtime.state.finish(key)
+
+    def _answer(self, mention: Mention) -> None:
+        context = self.runtime.state.thread_question(mention.channel_id, THREAD_MARK)
+        if not mention.question:
+            self._reply(mention, render.message(HELP))
+            return
+        answer = self.runtime.call(self.runtime.engine.answer, mention.question, context=context)
+        channel = self._reply(mention, render.answer_message(answer))
+        self.runtime.state.remember_thread(channel, THREAD_MARK, mention.question)
+
+    def _reply(self, mention: Mention, body: dict[str, Any]) -> str:
+        """Post `body` in a new thread on the message (in a guild), else as a reply.
+
+        Returns the channel it went to. A message already in a thread cannot
+        start one (Discord refuses): the reply then goes in that thread.
+        """
+        if mention.in_guild:
+            name = mention.question or "newsbot"
+            try:
+                thread = self.api.start_thread(mention.channel_id, mention.message_id, name)
+            except DiscordAPIError as exc:
+                if exc.status != 400:
+                    raise
+            else:
+                channel = str(thread["id"])
+                self.api.create_message(channel, body)
+                return channel
+        reference = {"message_id": mention.message_id, "fail_if_not_exists": False}
+        self.api.create_message(mention.channel_id, {**body, "message_reference": reference})
+        return mention.channel_id
+
+    def _tell(self, mention: Mention, text: str) -> None:
+        try:
+            reference = {"message_id": mention.message_id, "fail_if_not_exists": False}
+            self.api.create_message(
+                mention.channel_id, {**render.message(text), "message_reference": reference}
+            )
+        except DiscordAPIError:
+            log.exception("could not tell the user about the failure")
+
+    def _answer_unfinished(self) -> None:
+        """Once the claim lease has run out, answer the messages a crashed newsbot
+        claimed but never answered (the gateway will not send them again)."""
+        if self._closing.wait(self.runtime.state.lease):
+            return
+        for raw in self.runtime.state.unfinished(prefix=CLAIM_PREFIX):
+            try:
+                self.on_message(json.loads(raw))
+            except (ValueError, TypeError, KeyError):
+                log.warning("an unfinished Discord message is unreadable")

@@ -1,0 +1,315 @@
+"""Discord interactions: slash commands, message commands and the share button.
+
+`Interactions.handle` turns one interaction (from the HTTP endpoint or the
+gateway: the payload is the same) into a `Reply`: the first response, which
+Discord must have within 3 seconds, and the work to do once it is sent.
+Answers take milliseconds and are sent at once; when one is slow (the engine
+busy with a write) the response is deferred and the answer edited in later.
+Ingest is always deferred: fetching runs on the shared ingest queue and the
+outcome replaces the "thinking" message, well within the token's 15 minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from newsbot.bot.discord import commands, render
+from newsbot.bot.discord.config import DiscordConfig
+from newsbot.bot.discord.rest import DiscordAPI
+from newsbot.bot.discord.shares import Shares
+from newsbot.bot.runtime import Runtime
+from newsbot.bot.work_pool import WorkPool
+from newsbot.index import Answer, IngestError, IngestOutcome, NewsbotError
+
+log = logging.getLogger("newsbot.discord")
+T = TypeVar("T")
+
+PING, APPLICATION_COMMAND, MESSAGE_COMPONENT = 1, 2, 3
+PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 1, 4, 5
+SLASH, MESSAGE_COMMAND = 1, 3
+
+ANSWER_DEADLINE = 2.0  # seconds to answer at once before deferring (Discord allows 3)
+GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged."
+REFUSED_INGEST = "Sorry, you are not allowed to add articles to newsbot."
+REFUSED_FORGET = "Sorry, only newsbot admins can forget articles."
+QUEUE_FULL = "Sorry, too many articles are waiting to be added right now. Try again in a minute."
+INGEST_USAGE = "Give `/ingest` one of: a `url`, pasted `text`, or a `file` (.txt, .md, .html)."
+NO_QUESTION = "That message has no text to ask about."
+NOTHING_TO_ADD = "That message has no link or .txt/.md/.html attachment to add."
+SHARE_EXPIRED = "That answer is too old to share; ask again with /ask."
+UNKNOWN = "Sorry, newsbot does not know that command. Run `newsbot discord register` again?"
+
+_LINK = re.compile(r"https?://[^\s<>]+")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The first response to an interaction, and what to do once it is sent."""
+
+    response: dict[str, Any]
+    later: Callable[[], None] | None = None
+
+
+def pong() -> Reply:
+    return Reply({"type": PONG})
+
+
+def say(text: str, *, ephemeral: bool = True) -> Reply:
+    return Reply({"type": CHANNEL_MESSAGE, "data": render.message(text, ephemeral=ephemeral)})
+
+
+def failure_text(error: BaseException) -> str:
+    """What the user reads: a refusal's own reason, or a short apology for a bug."""
+    return (
+        render.escaped_clip(str(error), 1900)
+        if isinstance(error, NewsbotError)
+        else (GENERIC_FAILURE)
+    )
+
+
+def _user(payload: Mapping[str, Any]) -> dict[str, Any]:
+    member = payload.get("member") or {}
+    return member.get("user") or payload.get("user") or {}
+
+
+def _roles(payload: Mapping[str, Any]) -> list[str]:
+    return [str(role) for role in (payload.get("member") or {}).get("roles", [])]
+
+
+def _options(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {o["name"]: o.get("value") for o in data.get("options", []) if "name" in o}
+
+
+class Interactions:
+    def __init__(
+        self,
+        runtime: Runtime,
+        config: DiscordConfig,
+        api: DiscordAPI,
+        shares: Shares,
+        *,
+        answer_deadline: float = ANSWER_DEADLINE,
+        workers: int = 4,
+    ) -> None:
+        if answer_deadline <= 0:
+            raise ValueError("answer_deadline must be positive")
+        self.runtime = runtime
+        self.config = config
+        self.api = api
+        self.shares = shares
+        self.answer_deadline = answer_deadline
+        self._pool = WorkPool(workers, "discord")
+
+    def close(self) -> None:
+        """Let answers in progress finish."""
+        self._pool.shutdown()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no answer or later work is running; False if `timeout` passed first."""
+        return self._pool.wait_idle(timeout)
+
+    def after(self, reply: Reply) -> None:
+        """Run the reply's later work, off the caller's thread, errors logged."""
+        if reply.later is not None:
+            self._pool.submit(self._logged, reply.later)
+
+    @staticmethod
+    def _logged(work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("work after a Discord interaction failed")
+
+    def handle(self, payload: Mapping[str, Any]) -> Reply:
+        """The reply to one interaction. Never raises: a failure is an apology."""
+        try:
+            return self._route(payload)
+        except NewsbotError as exc:
+            log.info("refused: %s", exc)
+            return say(failure_text(exc))
+        except Exception:
+            log.exception("a Discord interaction failed")
+            return say(GENERIC_FAILURE)
+
+    def _route(self, payload: Mapping[str, Any]) -> Reply:
+        kind = payload.get("type")
+        data = payload.get("data") or {}
+        if kind == PING:
+            return pong()
+        if kind == MESSAGE_COMPONENT:
+            return self._share(payload, str(data.get("custom_id", "")))
+        if kind != APPLICATION_COMMAND:
+            return say(UNKNOWN)
+        name, options = data.get("name"), _options(data)
+        if data.get("type", SLASH) == MESSAGE_COMMAND:
+            target = (
+                (data.get("resolved") or {}).get("messages", {}).get(str(data.get("target_id")), {})
+            )
+            if name == commands.ASK_MESSAGE:
+                question = str(target.get("content") or "").strip()
+                return self._ask(payload, question) if question else say(NO_QUESTION)
+            if name == commands.ADD_MESSAGE:
+                return self._add_message(payload, target)
+            return say(UNKNOWN)
+        if name == commands.ASK:
+            return self._ask(payload, str(options.get("question") or "").strip())
+        if name == commands.INGEST:
+            return self._ingest(payload, options, data)
+        if name == commands.NEWSBOT:
+            return self._newsbot(payload, data)
+        return say(UNKNOWN)
+
+    # /ask and "Ask newsbot"
+
+    def _ask(self, payload: Mapping[str, Any], question: str) -> Reply:
+        if not question:
+            return say("Usage: `/ask question:` your question.")
+        share_id = self.shares.put(question)
+
+        def rendered(answer: Answer) -> dict[str, Any]:
+            sharing = None if answer.abstained else share_id
+            return render.answer_message(answer, share_id=sharing, ephemeral=True)
+
+        return self._answer_soon(payload, question, rendered, ephemeral=True)
+
+    def _answer_soon(
+        self,
+        payload: Mapping[str, Any],
+        question: str,
+        rendered: Callable[[Answer], dict[str, Any]],
+        *,
+        ephemeral: bool,
+    ) -> Reply:
+        """The answer at once if it comes within the deadline, else deferred and edited in."""
+        future = self._pool.submit(self.runtime.call, self.runtime.engine.answer, question)
+        try:
+            answer = future.result(timeout=self.answer_deadline)
+        except FutureTimeout:
+            token = str(payload["token"])
+
+            def edit() -> None:
+                try:
+                    body = rendered(future.result())
+                except Exception as exc:
+                    log.exception("a deferred Discord answer failed")
+                    body = render.message(failure_text(exc))
+                self.api.edit_original(self.config.application_id, token, body)
+
+            deferred = {"type": DEFERRED_CHANNEL_MESSAGE}
+            if ephemeral:
+                deferred["data"] = {"flags": render.EPHEMERAL}
+            return Reply(deferred, edit)
+        return Reply({"type": CHANNEL_MESSAGE, "data": rendered(answer)})
+
+    def _share(self, payload: Mapping[str, Any], custom_id: str) -> Reply:
+        if not custom_id.startswith(render.SHARE_PREFIX):
+            return say(UNKNOWN)
+        question = self.shares.get(custom_id.removeprefix(render.SHARE_PREFIX))
+        if question is None:
+            return say(SHARE_EXPIRED)
+        user = _user(payload).get("id")
+        preface = f"Shared by <@{user}> via /ask" if user else None
+
+        def rendered(answer: Answer) -> dict[str, Any]:
+            return render.answer_message(answer, preface=preface)
+
+        return self._answer_soon(payload, question, rendered, ephemeral=False)
+
+    # /ingest and "Add to newsbot"
+
+    def _may_ingest(self, payload: Mapping[str, Any]) -> bool:
+        return self.config.ingesters.allows(_user(payload).get("id"), _roles(payload))
+
+    def _ingest(
+        self, payload: Mapping[str, Any], options: Mapping[str, Any], data: Mapping[str, Any]
+    ) -> Reply:
+        if not self._may_ingest(payload):
+            return say(REFUSED_INGEST)
+        given = [name for name in ("url", "text", "file") if options.get(name)]
+        if len(given) != 1:
+            return say(INGEST_USAGE)
+        user = str(_user(payload).get("id"))
+        match given[0]:
+            case "url":
+                url = str(options["url"]).strip()
+                return self._deferred_ingest(payload, lambda: self.runtime.ingest_url(url))
+            case "text":
+                raw = str(options["text"]).encode("utf-8")
+                origin = f"discord:/ingest by {user}"
+                return self._deferred_ingest(payload, lambda: self._ingest_bytes(raw, origin))
+            case _:
+                attachments = (data.get("resolved") or {}).get("attachments", {})
+                attachment = attachments.get(str(options["file"]))
+                if attachment is None:
+                    return say(INGEST_USAGE)
+                return self._deferred_ingest(payload, lambda: self._ingest_file(attachment))
+
+    def _add_message(self, payload: Mapping[str, Any], target: Mapping[str, Any]) -> Reply:
+        if not self._may_ingest(payload):
+            return say(REFUSED_INGEST)
+        attachments = list(target.get("attachments") or [])
+        link = _LINK.search(str(target.get("content") or ""))
+        if attachments:
+            first = attachments[0]
+            return self._deferred_ingest(payload, lambda: self._ingest_file(first))
+        if link:
+            url = link.group(0)
+            return self._deferred_ingest(payload, lambda: self.runtime.ingest_url(url))
+        return say(NOTHING_TO_ADD)
+
+    def _ingest_bytes(self, raw: bytes, origin: str, suffix: str = "") -> IngestOutcome:
+        return self.runtime.write(self.runtime.engine.ingest_bytes, raw, origin, suffix=suffix)
+
+    def _ingest_file(self, attachment: Mapping[str, Any]) -> IngestOutcome:
+        try:
+            shared = self.api.download_attachment(attachment)
+        except IngestError as exc:
+            return IngestOutcome.failed(exc)
+        return self._ingest_bytes(shared.data, shared.origin, shared.suffix)
+
+    def _deferred_ingest(
+        self, payload: Mapping[str, Any], work: Callable[[], IngestOutcome]
+    ) -> Reply:
+        """Acknowledge now ("newsbot is thinking…"), ingest on the queue, edit in the outcome."""
+        token = str(payload["token"])
+        user = str(_user(payload).get("id"))
+
+        def edit(text: str) -> None:
+            self.api.edit_original(self.config.application_id, token, render.message(text))
+
+        def queue() -> None:
+            queued = self.runtime.ingest_queue.submit(
+                user,
+                lambda: edit(render.outcome_text(work())),
+                lambda error: edit(failure_text(error)),
+            )
+            if not queued:
+                edit(QUEUE_FULL)
+
+        deferred = {"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": render.EPHEMERAL}}
+        return Reply(deferred, queue)
+
+    # /newsbot sources | forget
+
+    def _newsbot(self, payload: Mapping[str, Any], data: Mapping[str, Any]) -> Reply:
+        (sub,) = data.get("options") or [{}]
+        match sub.get("name"):
+            case "sources":
+                articles = self.runtime.call(self.runtime.engine.sources)
+                return Reply({"type": CHANNEL_MESSAGE, "data": render.sources_message(articles)})
+            case "forget":
+                if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
+                    return say(REFUSED_FORGET)
+                article_id = _options(sub).get("id")
+                if not isinstance(article_id, int) or article_id < 1:
+                    return say("Usage: `/newsbot forget id:` an article number.")
+                article = self.runtime.write(self.runtime.engine.forget, article_id)
+                headline = render.escaped_clip(article.headline, 1500)
+                return say(f"Forgot #{article.id}: {headline}")
+            case _:
+                return say(UNKNOWN)

@@ -1,0 +1,88 @@
+"""`newsbot serve`: whatever is configured, Slack, Discord or both, in one process.
+
+Both surfaces share one `Runtime` (the engine behind one lock, the chat state,
+the ingest queue). Webhooks (Slack's HTTP mode, Discord's interactions) share
+one HTTP server; Socket Mode and the Discord gateway run beside it, or alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from newsbot.bot.discord.config import DiscordConfig
+from newsbot.bot.http_server import ServerConfig, WSGIApp, http_app, serve_http
+from newsbot.bot.runtime import Runtime
+from newsbot.bot.slack.config import SlackConfig
+from newsbot.index import ConfigError, Engine
+
+log = logging.getLogger("newsbot")
+
+
+@dataclass(frozen=True)
+class ServePlan:
+    server: ServerConfig
+    slack: SlackConfig | None
+    discord: DiscordConfig | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServePlan:
+        """Slack when SLACK_BOT_TOKEN is set, Discord when any DISCORD_* id, key or
+        token is; each checked in full. Neither is a ConfigError."""
+        env = os.environ if env is None else env
+        slack = SlackConfig.from_env(env) if env.get("SLACK_BOT_TOKEN", "").strip() else None
+        discord = DiscordConfig.from_env(env) if DiscordConfig.wanted(env) else None
+        if slack is None and discord is None:
+            raise ConfigError(
+                "Nothing to serve: set SLACK_BOT_TOKEN (Slack) or DISCORD_APPLICATION_ID "
+                "with DISCORD_PUBLIC_KEY or DISCORD_BOT_TOKEN (Discord); see .env.example.",
+                variable="SLACK_BOT_TOKEN",
+            )
+        return cls(server=ServerConfig.from_env(env), slack=slack, discord=discord)
+
+
+def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = None) -> None:
+    """Run until interrupted (or `stop` is set, when there is no HTTP server)."""
+    from newsbot.bot.discord.app import DiscordApp
+    from newsbot.bot.slack.app import connect_slack
+    from newsbot.bot.slack.server import (
+        EVENTS_PATH,
+        answer_unfinished,
+        shutdown,
+        start_socket_mode,
+        wsgi_app,
+    )
+
+    runtime = Runtime.open(engine)
+    routes: dict[str, WSGIApp] = {}
+    slack_app = discord_app = None
+    try:
+        if plan.slack is not None:
+            slack_app, services = connect_slack(runtime, plan.slack)
+            if plan.slack.app_token:
+                log.info("Slack: connecting in Socket Mode")
+                start_socket_mode(slack_app, services, plan.slack.app_token)
+            else:
+                routes[EVENTS_PATH] = wsgi_app(slack_app, services)
+                answer_unfinished(slack_app, services)
+        if plan.discord is not None:
+            discord_app = DiscordApp(runtime, plan.discord)
+            routes.update(discord_app.routes())
+            if discord_app.gateway is not None:
+                log.info("Discord: connecting to the gateway via %s", plan.discord.api_url)
+            discord_app.start()
+        if routes:
+            where = f"http://{plan.server.host}:{plan.server.port}"
+            log.info("serving %s on %s", ", ".join(sorted(routes)), where)
+            serve_http(http_app(routes, runtime), plan.server)
+        else:
+            (stop or threading.Event()).wait()
+    finally:
+        if slack_app is not None:
+            shutdown(slack_app)
+        if discord_app is not None:
+            discord_app.close()
+        runtime.close()

@@ -1,0 +1,203 @@
+"""The Discord renderer against every limit, with hostile article text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from newsbot.bot.discord import render
+from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
+from newsbot.index.models import Confidence
+
+
+def article(article_id: int, headline: str = "Ferry returns", **kwargs: Any) -> Article:
+    fields: dict[str, Any] = {
+        "id": article_id,
+        "headline": headline,
+        "outlet": "Island Times",
+        "url": f"https://news.example/{article_id}",
+        "published": "2026-11-20",
+        "origin": f"https://news.example/{article_id}",
+    }
+    fields.update(kwargs)
+    return Article(**fields)
+
+
+def quote(text: str, source: Article, highlights: tuple[tuple[int, int], ...] = ()) -> Quote:
+    return Quote(
+        text=text,
+        start=0,
+        end=len(text),
+        score=1.0,
+        matched_terms=(),
+        article=source,
+        highlights=highlights,
+    )
+
+
+def answer(*quotes: Quote, question: str = "What happened?") -> Answer:
+    return Answer(question, quotes, Confidence.HIGH, 0.9)
+
+
+def within_limits(message: dict[str, Any]) -> None:
+    """Discord's documented limits for one message."""
+    assert len(message["content"]) <= 2000
+    assert message["allowed_mentions"] == {"parse": []}
+    embeds = message.get("embeds", [])
+    assert len(embeds) <= 10
+    total = 0
+    for embed in embeds:
+        assert len(embed.get("title", "")) <= 256
+        assert len(embed.get("description", "")) <= 4096
+        assert len(embed.get("fields", [])) <= 25
+        for field in embed.get("fields", []):
+            assert len(field["name"]) <= 256 and len(field["value"]) <= 1024
+        footer = embed.get("footer", {}).get("text", "")
+        assert len(footer) <= 2048
+        total += len(embed.get("title", "")) + len(embed.get("description", "")) + len(footer)
+        total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    assert total <= 6000
+    urls = [e["url"] for e in embeds if "url" in e]
+    assert len(urls) == len(set(urls))  # Discord shows only the first embed of a URL
+
+
+HOSTILE = (
+    "@everyone @here <@123456789012345678> <@&987654321098765432> <#111111111111111111> "
+    "**bold** __under__ ~~strike~~ ||spoiler|| `code` ```block``` [link](https://evil.example) "
+    "# heading\n- item\n1. first\n> quoted <:emoji:123456789012345678>"
+)
+
+
+def test_hostile_text_renders_as_the_characters_it_is() -> None:
+    source = article(1, headline=HOSTILE)
+    message = render.answer_message(answer(quote(HOSTILE, source)), preface=None)
+    within_limits(message)
+    (embed,) = message["embeds"]
+    description = embed["description"]
+    for raw in ("@everyone", "<@123", "*bold*", "|spoiler|", "`code", "[link", "\n> - item"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), description), raw
+    assert "\\@everyone" in description and "\\<\\@123456789012345678\\>" in description
+    assert "\\*\\*bold\\*\\*" in description and "\n> 1\\. first" in description
+    assert "\n> \\- item" in description
+    # Every character of the quote is still there once the escapes are dropped.
+    unescaped = description.replace("\n> ", "\n").removeprefix("> ").replace("\\", "")
+    assert unescaped == HOSTILE.replace("\\", "")
+
+
+def test_matched_words_are_bold_and_the_rest_escaped() -> None:
+    text = "The *ferry* returns on Monday."
+    message = render.answer_message(answer(quote(text, article(1), ((4, 11), (23, 29)))))
+    assert message["embeds"][0]["description"] == "> The **\\*ferry\\*** returns on **Monday**."
+
+
+def test_a_ten_thousand_character_sentence_is_cut_between_escapes() -> None:
+    word = "a_b*" * 2500  # one enormous "word", full of characters to escape
+    message = render.answer_message(answer(quote(word, article(1))))
+    within_limits(message)
+    description = message["embeds"][0]["description"]
+    assert description.endswith("…")
+    body = description.removesuffix("…")
+    trailing = len(body) - len(body.rstrip("\\"))
+    assert trailing % 2 == 0  # no half escape before the ellipsis
+
+
+def test_many_long_quotes_from_many_articles_fit_every_limit() -> None:
+    long = "Word " * 3000
+    quotes = [
+        quote(long, article(i, headline="H" * 400, outlet="O" * 3000, url=f"https://x.example/{i}"))
+        for i in range(1, 15)
+    ]
+    message = render.answer_message(answer(*quotes, question="Q" * 5000), share_id="s" * 20)
+    within_limits(message)
+    assert len(message["embeds"]) == 10
+    assert "4 more articles not shown" in message["content"]
+    assert message["components"][0]["components"][0]["custom_id"] == "share:" + "s" * 20
+
+
+def test_quotes_from_one_article_share_its_embed() -> None:
+    source, other = article(1), article(2)
+    message = render.answer_message(
+        answer(quote("First.", source), quote("Second.", other), quote("Third.", source))
+    )
+    within_limits(message)
+    assert [e["url"] for e in message["embeds"]] == [source.url, other.url]
+    assert message["embeds"][0]["description"] == "> First.\n\n> Third."
+    assert message["embeds"][0]["footer"] == {"text": "Island Times · 2026-11-20"}
+
+
+def test_also_in_is_a_field_with_links() -> None:
+    copy = article(3, headline="Ferry back [wire]")
+    q = Quote("Same.", 0, 5, 1.0, (), article(1), also_in=(copy,))
+    (embed,) = render.answer_message(answer(q))["embeds"]
+    assert embed["fields"] == [
+        {
+            "name": "Also in",
+            "value": (
+                "[Ferry back \\[wire\\]](<https://news.example/3>) · Island Times · 2026-11-20"
+            ),
+            "inline": False,
+        }
+    ]
+
+
+def test_an_abstention_lists_the_closest_headlines() -> None:
+    closest = (article(4, headline="Tide tables change", url=None), article(5))
+    message = render.answer_message(
+        Answer("Who won?", (), Confidence.NONE, 0.1, closest=closest), ephemeral=True
+    )
+    within_limits(message)
+    assert message["flags"] == render.EPHEMERAL
+    assert message["content"] == (
+        "**Q:** Who won?\n"
+        "I could not find an answer to that in my articles.\n"
+        "Closest articles:\n"
+        "• Tide tables change · Island Times · 2026-11-20\n"
+        "• [Ferry returns](<https://news.example/5>) · Island Times · 2026-11-20"
+    )
+    assert message["embeds"] == []
+
+
+def test_a_share_id_longer_than_a_custom_id_is_a_bug() -> None:
+    with pytest.raises(ValueError, match="100"):
+        render.answer_message(answer(quote("x", article(1))), share_id="s" * 100)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "text"),
+    [
+        (
+            IngestOutcome(
+                "u",
+                Status.ADDED,
+                article_id=6,
+                headline="A *big* day",
+                outlet="BBC",
+                passage_count=3,
+            ),
+            "Added #6: **A \\*big\\* day** · BBC (3 passages)",
+        ),
+        (IngestOutcome("u", Status.DUPLICATE, article_id=2), "Already indexed as #2."),
+        (
+            IngestOutcome("paste", Status.NEAR_DUPLICATE, article_id=2, similarity=0.93),
+            "Not added: paste is a near-duplicate of #2 (93% the same text).",
+        ),
+        (
+            IngestOutcome("https://x.example/@everyone", Status.FAILED, reason="HTTP 404."),
+            "Could not add https://x.example/\\@everyone: HTTP 404.",
+        ),
+    ],
+)
+def test_outcomes(outcome: IngestOutcome, text: str) -> None:
+    assert render.outcome_text(outcome) == text
+
+
+def test_sources_are_cut_to_one_embed_with_a_count() -> None:
+    articles = [article(i, headline="Long headline " * 10) for i in range(1, 200)]
+    message = render.sources_message(articles)
+    within_limits(message)
+    description = message["embeds"][0]["description"]
+    assert description.startswith("#1 [Long headline")
+    assert description.splitlines()[-1].endswith("more (`newsbot sources` lists them all).")
+    assert render.sources_message([])["content"] == "No articles yet."

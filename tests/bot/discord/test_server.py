@@ -1,0 +1,359 @@
+"""The interactions endpoint over real HTTP: signatures first, then each command,
+with what newsbot sent recorded by the fake Discord API."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from newsbot.bot.discord import commands, render
+from newsbot.bot.discord.interactions import (
+    INGEST_USAGE,
+    NOTHING_TO_ADD,
+    QUEUE_FULL,
+    REFUSED_FORGET,
+    REFUSED_INGEST,
+    SHARE_EXPIRED,
+)
+from newsbot.bot.ingest_queue import IngestQueue
+from tests.bot.discord.conftest import (
+    ADMIN,
+    EDITOR_ROLE,
+    INGESTER,
+    OTHER,
+    DiscordBot,
+    interaction,
+    option,
+    sign,
+    slash,
+    start_discord,
+)
+from tests.bot.discord.fake_discord import APPLICATION_ID, FakeDiscord
+from tests.conftest import seeded_engine
+from tests.index.web_fixture import WebFixture
+
+TROOPS = "How many countries pledged to send troops?"
+LIGHTHOUSE = (
+    "Lighthouse keepers return to Skerry Point\n\n"
+    "The harbour trust said on Tuesday that two keepers will live at the Skerry Point "
+    "lighthouse again from April, for the first time since 1987. The trust's chair, "
+    "Ailsa Munro, said the keepers would also run a small weather station."
+)
+
+
+# Signatures: checked before anything else.
+
+
+def test_ping_gets_pong(discord_bot: DiscordBot) -> None:
+    response = discord_bot.post({"type": 1, "id": "1", "token": "t"})
+    assert response.status_code == 200
+    assert response.json() == {"type": 1}
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({"X-Signature-Ed25519": "00" * 64}, "wrong signature"),
+        ({"X-Signature-Ed25519": "not hex"}, "signature is not hex"),
+        ({"X-Signature-Ed25519": "abcd"}, "signature too short"),
+        ({"X-Signature-Ed25519": ""}, "signature missing"),
+        ({"X-Signature-Timestamp": ""}, "timestamp missing"),
+        ({"X-Signature-Timestamp": "yesterday"}, "timestamp not a number"),
+    ],
+)
+def test_bad_or_missing_signatures_get_401_and_do_nothing(
+    discord_bot: DiscordBot, headers: dict[str, str], why: str
+) -> None:
+    payload = slash("ask", [option("question", TROOPS)])
+    response = discord_bot.post(payload, headers=headers)
+    assert response.status_code == 401, why
+    discord_bot.settle()
+    assert discord_bot.fake.calls == []
+
+
+def test_a_stale_signature_is_a_replay(discord_bot: DiscordBot) -> None:
+    body = json.dumps({"type": 1}).encode()
+    stale = str(int(time.time()) - 3600)
+    response = discord_bot.post(body, timestamp=stale, signature=sign(body, stale))
+    assert response.status_code == 401
+
+
+def test_a_body_signed_by_another_key_is_refused(discord_bot: DiscordBot) -> None:
+    from nacl.signing import SigningKey
+
+    body = json.dumps({"type": 1}).encode()
+    ts = str(int(time.time()))
+    response = discord_bot.post(body, signature=sign(body, ts, SigningKey(b"\x07" * 32)))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"type": "ping"}', b"\xff\xfe"])
+def test_signed_but_malformed_bodies_get_400(discord_bot: DiscordBot, body: bytes) -> None:
+    response = discord_bot.post(body)
+    assert response.status_code == 400
+    assert discord_bot.fake.calls == []
+
+
+def test_other_paths_and_methods(discord_bot: DiscordBot) -> None:
+    import httpx
+
+    assert httpx.get(discord_bot.url + "/discord/interactions").status_code == 405
+    assert httpx.get(discord_bot.url + "/nowhere").status_code == 404
+    health = httpx.get(discord_bot.url + "/healthz").json()
+    assert health == {"ok": True, "articles": 5}
+
+
+# /ask and the share button.
+
+
+def test_ask_answers_privately_with_quotes_and_a_share_button(discord_bot: DiscordBot) -> None:
+    response = discord_bot.post(slash("ask", [option("question", TROOPS)]))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["type"] == 4
+    data = body["data"]
+    assert data["flags"] == render.EPHEMERAL
+    assert data["allowed_mentions"] == {"parse": []}
+    assert data["content"].startswith(f"**Q:** {TROOPS}")
+    assert "Confidence: **high**" in data["content"]
+    descriptions = "\n".join(e["description"] for e in data["embeds"])
+    assert descriptions.startswith(
+        "> French President Emmanuel Macron said after a meeting in Paris that 26 of "
+        "Ukraine\u2019s **allies** have formally **committed** to deploying **troops**"
+    )
+    (row,) = data["components"]
+    (button,) = row["components"]
+    assert button["label"] == "Share in channel"
+    assert button["custom_id"].startswith(render.SHARE_PREFIX)
+    assert len(button["custom_id"]) <= 100
+    discord_bot.settle()
+    assert discord_bot.fake.calls == []  # answered in the HTTP response itself
+
+
+def test_share_posts_the_answer_in_the_channel(discord_bot: DiscordBot) -> None:
+    long_question = (
+        "How many of Ukraine's allies have formally committed to deploying troops to "
+        "Ukraine once a ceasefire is agreed, according to the coalition of the willing?"
+    )
+    first = discord_bot.post(slash("ask", [option("question", long_question)])).json()
+    custom_id = first["data"]["components"][0]["components"][0]["custom_id"]
+    assert len(custom_id) <= 100 < len(long_question)  # the question stayed server-side
+    click = interaction(3, {"custom_id": custom_id, "component_type": 2}, user=OTHER)
+    shared = discord_bot.post(click).json()
+    assert shared["type"] == 4
+    assert "flags" not in shared["data"]  # everyone sees it
+    content = shared["data"]["content"]
+    assert content.startswith(f"Shared by <@{OTHER}> via /ask\n**Q:** How many of Ukraine")
+    assert shared["data"]["allowed_mentions"] == {"parse": []}
+    assert shared["data"]["embeds"]
+
+
+def test_an_unknown_share_is_explained(discord_bot: DiscordBot) -> None:
+    click = interaction(3, {"custom_id": "share:nope", "component_type": 2})
+    data = discord_bot.post(click).json()["data"]
+    assert data["content"] == SHARE_EXPIRED and data["flags"] == render.EPHEMERAL
+
+
+def test_ask_without_an_answer_says_so_with_the_closest_headlines(
+    discord_bot: DiscordBot,
+) -> None:
+    question = "What is the boiling point of liquid nitrogen on Mars?"
+    data = discord_bot.post(slash("ask", [option("question", question)])).json()["data"]
+    assert render.NOT_FOUND in data["content"]
+    assert data["embeds"] == [] and "components" not in data
+
+
+def test_a_slow_answer_is_deferred_then_edited_in(
+    discord_env: None, fake_discord: FakeDiscord, db_path: Path
+) -> None:
+    with seeded_engine(db_path) as engine:
+        bot = start_discord(engine, fake_discord, answer_deadline=0.2)
+        try:
+            hold = threading.Event()
+            # Another surface's write holds the engine lock for a while.
+            writer = threading.Thread(target=bot.runtime.call, args=(hold.wait, 5))
+            writer.start()
+            time.sleep(0.05)
+            started = time.monotonic()
+            payload = slash("ask", [option("question", TROOPS)])
+            response = bot.post(payload)
+            assert time.monotonic() - started < 3  # Discord's limit for the first response
+            assert response.json() == {"type": 5, "data": {"flags": render.EPHEMERAL}}
+            hold.set()
+            writer.join()
+            (edit,) = fake_discord.wait_for("edit_original")
+            assert (
+                edit["path"] == f"/webhooks/{APPLICATION_ID}/{payload['token']}/messages/@original"
+            )
+            assert edit["auth"] is None  # the interaction token authorises it, not the bot's
+            assert edit["json"]["content"].startswith(f"**Q:** {TROOPS}")
+            assert edit["json"]["allowed_mentions"] == {"parse": []}
+        finally:
+            bot.stop()
+
+
+# /ingest and "Add to newsbot".
+
+
+def test_ingest_a_url_defers_then_edits_in_the_outcome(
+    discord_bot: DiscordBot, web: WebFixture
+) -> None:
+    payload = slash("ingest", [option("url", f"{web.base}/article/ferry")], user=INGESTER)
+    assert discord_bot.post(payload).json() == {"type": 5, "data": {"flags": 64}}
+    (edit,) = discord_bot.fake.wait_for("edit_original")
+    assert edit["json"]["content"].startswith("Added #6: **Night ferry returns to Eilean Mor**")
+    again = slash("ingest", [option("url", f"{web.base}/article/ferry")], user=INGESTER)
+    discord_bot.post(again)
+    edits = discord_bot.fake.wait_for("edit_original", 2)
+    assert edits[1]["json"]["content"] == "Already indexed as #6."
+
+
+def test_ingest_pasted_text_by_role(discord_bot: DiscordBot) -> None:
+    payload = slash("ingest", [option("text", LIGHTHOUSE)], user=OTHER, roles=[EDITOR_ROLE])
+    discord_bot.post(payload)
+    (edit,) = discord_bot.fake.wait_for("edit_original")
+    assert edit["json"]["content"] == (
+        "Added #6: **Lighthouse keepers return to Skerry Point** (1 passages)"
+    )
+    asked = discord_bot.post(slash("ask", [option("question", "Who chairs the harbour trust?")]))
+    assert "Ailsa Munro" in json.dumps(asked.json())
+
+
+def test_ingest_an_attachment(discord_bot: DiscordBot) -> None:
+    discord_bot.fake.attachments["keepers.md"] = LIGHTHOUSE.encode()
+    attachment = {
+        "id": "55",
+        "filename": "keepers.md",
+        "size": len(LIGHTHOUSE),
+        "url": f"{discord_bot.fake.url}/attachments/keepers.md",
+        "content_type": "text/markdown",
+    }
+    payload = slash(
+        "ingest",
+        [option("file", "55", kind=11)],
+        user=INGESTER,
+        resolved={"attachments": {"55": attachment}},
+    )
+    discord_bot.post(payload)
+    (edit,) = discord_bot.fake.wait_for("edit_original")
+    assert edit["json"]["content"].startswith("Added #6: **Lighthouse keepers return")
+    (download,) = discord_bot.fake.of("attachment")
+    assert download["auth"] is None  # no token goes to a file host
+
+
+def test_ingest_refuses_attachments_from_elsewhere_and_unreadable_kinds(
+    discord_bot: DiscordBot, web: WebFixture
+) -> None:
+    elsewhere = {"id": "1", "filename": "a.txt", "size": 10, "url": f"{web.base}/plain.txt"}
+    pdf = {"id": "2", "filename": "a.pdf", "size": 10, "url": "https://cdn.discordapp.com/a.pdf"}
+    for attachment in (elsewhere, pdf):
+        payload = slash(
+            "ingest",
+            [option("file", attachment["id"], kind=11)],
+            user=INGESTER,
+            resolved={"attachments": {attachment["id"]: attachment}},
+        )
+        discord_bot.post(payload)
+    edits = discord_bot.fake.wait_for("edit_original", 2)
+    texts = sorted(e["json"]["content"] for e in edits)
+    assert texts == [
+        "Could not add discord-file:a.pdf: only plain text, Markdown and HTML files can be added.",
+        "Could not add discord-file:a.txt: the attachment's link is not a Discord file link.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "user", "expected"),
+    [
+        ([option("text", LIGHTHOUSE)], OTHER, REFUSED_INGEST),
+        ([], INGESTER, INGEST_USAGE),
+        ([option("text", "a"), option("url", "https://x.example/")], INGESTER, INGEST_USAGE),
+    ],
+)
+def test_ingest_refusals_and_usage_are_immediate(
+    discord_bot: DiscordBot, options: list[dict[str, str]], user: str, expected: str
+) -> None:
+    data = discord_bot.post(slash("ingest", options, user=user)).json()["data"]
+    assert data["content"] == expected and data["flags"] == render.EPHEMERAL
+    discord_bot.settle()
+    assert discord_bot.fake.calls == []
+    assert discord_bot.runtime.engine.count_articles() == 5
+
+
+def test_ingest_when_the_queue_is_full(discord_bot: DiscordBot) -> None:
+    discord_bot.runtime.ingest_queue.shutdown()
+    discord_bot.runtime.ingest_queue = IngestQueue(max_waiting=1)
+    gate = threading.Event()
+    assert discord_bot.runtime.ingest_queue.submit("someone", gate.wait, lambda e: None)
+    discord_bot.post(slash("ingest", [option("text", LIGHTHOUSE)], user=INGESTER))
+    (edit,) = discord_bot.fake.wait_for("edit_original")
+    assert edit["json"]["content"] == QUEUE_FULL
+    gate.set()
+
+
+def test_message_commands(discord_bot: DiscordBot, web: WebFixture) -> None:
+    target = {"id": "42", "content": TROOPS, "attachments": [], "author": {"id": OTHER}}
+    data = {
+        "name": commands.ASK_MESSAGE,
+        "type": 3,
+        "target_id": "42",
+        "resolved": {"messages": {"42": target}},
+    }
+    asked = discord_bot.post(interaction(2, data)).json()["data"]
+    assert asked["content"].startswith(f"**Q:** {TROOPS}") and asked["embeds"]
+
+    linked = {"id": "43", "content": f"worth a read {web.base}/wire/a today", "attachments": []}
+    add = {
+        "name": commands.ADD_MESSAGE,
+        "type": 3,
+        "target_id": "43",
+        "resolved": {"messages": {"43": linked}},
+    }
+    assert discord_bot.post(interaction(2, add, user=INGESTER)).json()["type"] == 5
+    (edit,) = discord_bot.fake.wait_for("edit_original")
+    assert edit["json"]["content"].startswith("Added #6: **Rail tunnel to open in March**")
+
+    empty = {**add, "target_id": "44", "resolved": {"messages": {"44": {"content": "nice"}}}}
+    refused = discord_bot.post(interaction(2, empty, user=INGESTER)).json()["data"]
+    assert refused["content"] == NOTHING_TO_ADD
+
+
+# /newsbot sources | forget
+
+
+def test_sources_and_forget(discord_bot: DiscordBot) -> None:
+    sources = discord_bot.post(slash("newsbot", [{"name": "sources", "type": 1}])).json()
+    (embed,) = sources["data"]["embeds"]
+    assert embed["title"] == "5 articles"
+    assert embed["description"].startswith("#1 ")
+    forget = {"name": "forget", "type": 1, "options": [option("id", 2, kind=4)]}
+    refused = discord_bot.post(slash("newsbot", [forget], user=OTHER)).json()["data"]
+    assert refused["content"] == REFUSED_FORGET
+    assert discord_bot.runtime.engine.count_articles() == 5
+    done = discord_bot.post(slash("newsbot", [forget], user=ADMIN)).json()["data"]
+    assert done["content"].startswith("Forgot #2: ")
+    assert discord_bot.runtime.engine.count_articles() == 4
+    missing = discord_bot.post(slash("newsbot", [forget], user=ADMIN)).json()["data"]
+    # The engine's own reason, its markdown escaped.
+    assert missing["content"] == "No article \\#2. Run \\`newsbot sources\\` to list them."
+
+
+def test_an_unknown_command_is_answered_not_crashed(discord_bot: DiscordBot) -> None:
+    data = discord_bot.post(slash("weather")).json()["data"]
+    assert "does not know that command" in data["content"]
+
+
+def test_a_bug_is_an_apology_and_a_logged_traceback(
+    discord_bot: DiscordBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(discord_bot.runtime.engine, "sources", broken)
+    data = discord_bot.post(slash("newsbot", [{"name": "sources", "type": 1}])).json()["data"]
+    assert data["content"] == "Sorry, something went wrong on my side. It has been logged."
+    assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)

@@ -1,0 +1,216 @@
+"""`newsbot serve` and `newsbot discord register`, as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from slack_sdk.signature import SignatureVerifier
+
+from newsbot.bot.cli import cli
+from newsbot.bot.discord.commands import COMMANDS
+from tests.bot.discord.conftest import PUBLIC_KEY, option, sign, slash
+from tests.bot.discord.fake_discord import (
+    APPLICATION_ID,
+    BOT_TOKEN,
+    BOT_USER_ID,
+    FakeDiscord,
+    user_message,
+)
+from tests.bot.slack.fake_slack import BOT_TOKEN as SLACK_TOKEN
+from tests.bot.slack.fake_slack import BOT_USER, FakeSlack
+from tests.conftest import ROOT
+
+TROOPS = "How many countries pledged to send troops?"
+SLACK_SECRET = "serve-test-secret"
+
+
+@pytest.fixture
+def fake_discord() -> Iterator[FakeDiscord]:
+    fake = FakeDiscord().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_register_overwrites_the_commands_and_lists_them(
+    fake_discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", APPLICATION_ID)
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("DISCORD_API_URL", fake_discord.api_url)
+    result = CliRunner().invoke(cli, ["discord", "register", "--guild", "600000000000000001"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Registered 5 commands for server 600000000000000001:\n"
+        "  /ask (slash command)\n"
+        "  /ingest (slash command)\n"
+        "  /newsbot (slash command)\n"
+        "  Ask newsbot (message command)\n"
+        "  Add to newsbot (message command)\n"
+    )
+    (call,) = fake_discord.of("overwrite_guild_commands")
+    assert call["path"] == f"/applications/{APPLICATION_ID}/guilds/600000000000000001/commands"
+    assert call["auth"] == f"Bot {BOT_TOKEN}"
+    assert call["json"] == COMMANDS
+    result = CliRunner().invoke(cli, ["discord", "register"])
+    assert "for every server (global commands)" in result.output
+    assert fake_discord.of("overwrite_global_commands")[0]["json"] == COMMANDS
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DISCORD_PUBLIC_KEY": PUBLIC_KEY}, "DISCORD_BOT_TOKEN is not set"),
+        (
+            {"DISCORD_BOT_TOKEN": BOT_TOKEN, "DISCORD_API_URL": "http://127.0.0.1:9/api/v10"},
+            "Cannot reach Discord at http://127.0.0.1:9/api/v10",
+        ),
+    ],
+)
+def test_register_failures_are_one_line(
+    env: dict[str, str], expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", APPLICATION_ID)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["discord", "register"])
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert expected in line
+
+
+def test_serve_with_a_bad_discord_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", APPLICATION_ID)
+    monkeypatch.setenv("DISCORD_PUBLIC_KEY", "not-a-key")
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: DISCORD_PUBLIC_KEY must be the 64 hexadecimal characters of the "
+        "application's public key."
+    ]
+
+
+def test_serve_runs_slack_and_discord_in_one_process(
+    fake_discord: FakeDiscord, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "NEWSBOT_DB": str(tmp_path / "serve.db"),
+        "NEWSBOT_HOST": "127.0.0.1",
+        "NEWSBOT_PORT": str(port),
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DISCORD_APPLICATION_ID": APPLICATION_ID,
+        "DISCORD_PUBLIC_KEY": PUBLIC_KEY,
+        "DISCORD_BOT_TOKEN": BOT_TOKEN,
+        "DISCORD_API_URL": fake_discord.api_url,
+    }
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsbot.bot", "serve"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                if httpx.get(base + "/healthz", timeout=1).json()["articles"] == 5:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "newsbot serve did not start"
+            time.sleep(0.2)
+
+        # Discord over HTTP: a signed /ask.
+        body = json.dumps(slash("ask", [option("question", TROOPS)])).encode()
+        ts = str(int(time.time()))
+        headers = {"X-Signature-Ed25519": sign(body, ts), "X-Signature-Timestamp": ts}
+        answer = httpx.post(base + "/discord/interactions", content=body, headers=headers)
+        assert answer.status_code == 200
+        assert answer.json()["data"]["content"].startswith(f"**Q:** {TROOPS}")
+
+        # Slack over HTTP: a signed @mention, answered through the fake Web API.
+        event = {
+            "type": "event_callback",
+            "event_id": "EvServe",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event": {
+                "type": "app_mention",
+                "user": "UOTHER",
+                "text": f"<@{BOT_USER}> {TROOPS}",
+                "ts": "1700000000.000100",
+                "channel": "C1",
+            },
+        }
+        slack_body = json.dumps(event)
+        slack_sig = SignatureVerifier(SLACK_SECRET).generate_signature(
+            timestamp=ts, body=slack_body
+        )
+        slack = httpx.post(
+            base + "/slack/events",
+            content=slack_body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": slack_sig,
+            },
+        )
+        assert slack.status_code == 200
+        (posted,) = fake_slack.wait_for("chat.postMessage")
+        assert "26 of Ukraine" in json.dumps(posted, ensure_ascii=False)
+
+        # Discord's gateway: an @mention answered in a thread.
+        fake_discord.wait_for_op(2, timeout=30)  # IDENTIFY
+        deadline = time.monotonic() + 30
+        while not fake_discord.dispatched["READY"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        mention = user_message(f"<@{BOT_USER_ID}> {TROOPS}", message_id="810000000000000001")
+        fake_discord.dispatch("MESSAGE_CREATE", mention)
+        fake_discord.wait_for("start_thread", timeout=30)
+        (reply,) = fake_discord.wait_for("create_message", timeout=30)
+        assert reply["json"]["content"].startswith(f"**Q:** {TROOPS}")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert "serving /discord/interactions, /slack/events on http://127.0.0.1" in output
+    assert BOT_TOKEN not in output and SLACK_TOKEN not in output
