@@ -32,8 +32,11 @@ def test_wheel_installs_only_under_newsbot(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/", 1)[0] for name in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"newsbot"}
-    assert "newsbot/index/engine.py" in names
-    assert "newsbot/bot/slack/app.py" in names
+    # Every source file of the tree is in the wheel: no package left off the list.
+    for folder, package in (("index", "newsbot/index"), ("bot", "newsbot/bot")):
+        for path in (ROOT / folder).rglob("*.py"):
+            relative = path.relative_to(ROOT / folder).as_posix()
+            assert f"{package}/{relative}" in names, relative
     assert "newsbot/index/data/stopwords_en.txt" in names
     seeds = sorted(n for n in names if n.startswith("newsbot/seeds/") and n.endswith(".txt"))
     assert len(seeds) == 5 and "newsbot/seeds/manifest.json" in names

@@ -19,12 +19,14 @@ from slack_sdk.signature import SignatureVerifier
 
 from newsbot.bot.cli import cli
 from newsbot.bot.discord.commands import COMMANDS
-from tests.bot.discord.conftest import PUBLIC_KEY, option, sign, slash
+from tests.bot.discord.conftest import option, slash
 from tests.bot.discord.fake_discord import (
     APPLICATION_ID,
     BOT_TOKEN,
     BOT_USER_ID,
+    PUBLIC_KEY,
     FakeDiscord,
+    sign,
     user_message,
 )
 from tests.bot.slack.fake_slack import BOT_TOKEN as SLACK_TOKEN

@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 import waitress
-from nacl.signing import SigningKey
 
 from newsbot.bot.discord.app import DiscordApp
 from newsbot.bot.discord.config import DiscordConfig
@@ -24,11 +23,14 @@ from newsbot.bot.environment import engine_environment
 from newsbot.bot.http_server import http_app
 from newsbot.bot.runtime import Runtime
 from newsbot.index import Engine
-from tests.bot.discord.fake_discord import APPLICATION_ID, FakeDiscord
+from tests.bot.discord.fake_discord import (
+    APPLICATION_ID,
+    PUBLIC_KEY,
+    FakeDiscord,
+    sign,
+)
 from tests.index.web_fixture import WebFixture
 
-SIGNING_KEY = SigningKey(bytes(range(32)))  # fixed: the tests are reproducible
-PUBLIC_KEY = SIGNING_KEY.verify_key.encode().hex()
 INGESTER = "100000000000000001"
 ADMIN = "100000000000000002"
 OTHER = "100000000000000003"
@@ -37,10 +39,6 @@ GUILD = "600000000000000001"
 CHANNEL = "700000000000000001"
 
 _ids = itertools.count(900000000000000000)
-
-
-def sign(body: bytes, timestamp: str, key: SigningKey = SIGNING_KEY) -> str:
-    return key.sign(timestamp.encode() + body).signature.hex()
 
 
 @pytest.fixture

@@ -26,12 +26,21 @@ from collections import Counter
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from nacl.signing import SigningKey
 
 APPLICATION_ID = "112233445566778899"
 BOT_USER_ID = "998877665544332211"
 # Discord's token shape: base64 of the bot's user id, a timestamp part, an HMAC part.
 BOT_TOKEN = base64.b64encode(BOT_USER_ID.encode()).decode().rstrip("=") + ".GxYz12." + "a" * 38
 SESSION_ID = "fake-session-1"
+# Discord signs interactions with the application's key; the fake's is fixed.
+SIGNING_KEY = SigningKey(bytes(range(32)))
+PUBLIC_KEY = SIGNING_KEY.verify_key.encode().hex()
+
+
+def sign(body: bytes, timestamp: str, key: SigningKey = SIGNING_KEY) -> str:
+    """X-Signature-Ed25519 for a body sent at `timestamp`, as Discord computes it."""
+    return key.sign(timestamp.encode() + body).signature.hex()
 
 
 class FakeDiscord:
@@ -318,3 +327,51 @@ def user_message(
     if guild_id:
         payload["guild_id"] = guild_id
     return payload
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the fake by hand, to try `newsbot serve` and `newsbot discord register`:
+
+    python -m tests.bot.discord.fake_discord serve            # prints the settings, then calls
+    python -m tests.bot.discord.fake_discord sign body.json   # curl headers for a signed body
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m tests.bot.discord.fake_discord")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve")
+    signing = commands.add_parser("sign")
+    signing.add_argument("body", type=argparse.FileType("rb"))
+    args = parser.parse_args(argv)
+    if args.command == "sign":
+        timestamp = str(int(time.time()))
+        signature = sign(args.body.read(), timestamp)
+        sys.stdout.write(f"X-Signature-Timestamp: {timestamp}\nX-Signature-Ed25519: {signature}\n")
+        return
+    fake = FakeDiscord().start()
+    sys.stdout.write(
+        f"fake Discord on {fake.url}\n"
+        f"DISCORD_APPLICATION_ID={APPLICATION_ID}\nDISCORD_PUBLIC_KEY={PUBLIC_KEY}\n"
+        f"DISCORD_BOT_TOKEN={BOT_TOKEN}\nDISCORD_API_URL={fake.api_url}\n"
+    )
+    sys.stdout.flush()
+    shown = 0
+    try:
+        while True:
+            time.sleep(0.2)
+            with fake._lock:
+                new = fake.calls[shown:]
+                shown = len(fake.calls)
+            for call in new:
+                call = {k: v for k, v in call.items() if k != "at"}
+                sys.stdout.write(
+                    "RECORDED " + json.dumps(call, indent=1, ensure_ascii=False) + "\n"
+                )
+                sys.stdout.flush()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

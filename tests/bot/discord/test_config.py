@@ -9,8 +9,7 @@ import pytest
 from newsbot.bot.discord.config import DEFAULT_API_URL, DiscordConfig, Grant
 from newsbot.bot.logs import RedactTokens
 from newsbot.index import ConfigError
-from tests.bot.discord.conftest import PUBLIC_KEY
-from tests.bot.discord.fake_discord import APPLICATION_ID, BOT_TOKEN
+from tests.bot.discord.fake_discord import APPLICATION_ID, BOT_TOKEN, PUBLIC_KEY
 
 GOOD = {"DISCORD_APPLICATION_ID": APPLICATION_ID, "DISCORD_PUBLIC_KEY": PUBLIC_KEY}
 

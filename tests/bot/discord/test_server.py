@@ -28,11 +28,10 @@ from tests.bot.discord.conftest import (
     DiscordBot,
     interaction,
     option,
-    sign,
     slash,
     start_discord,
 )
-from tests.bot.discord.fake_discord import APPLICATION_ID, FakeDiscord
+from tests.bot.discord.fake_discord import APPLICATION_ID, FakeDiscord, sign
 from tests.conftest import seeded_engine
 from tests.index.web_fixture import WebFixture
 
