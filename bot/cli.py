@@ -361,7 +361,9 @@ def register(guild: str | None) -> None:
 
 def main() -> None:
     """Console-script entry point: `.env` is read here, and only here."""
-    from dotenv import load_dotenv
+    from dotenv import find_dotenv, load_dotenv
 
-    load_dotenv()
+    # The working directory's .env (or its parents'): by default python-dotenv
+    # would search from this file's folder, inside site-packages.
+    load_dotenv(find_dotenv(usecwd=True))
     cli(prog_name="newsbot")

@@ -86,4 +86,14 @@ def http_app(routes: Mapping[str, WSGIApp], runtime: Runtime) -> WSGIApp:
 def serve_http(app: WSGIApp, config: ServerConfig) -> None:
     import waitress
 
-    waitress.serve(app, host=config.host, port=config.port, threads=8, ident="newsbot")
+    try:
+        server = waitress.create_server(
+            app, host=config.host, port=config.port, threads=8, ident="newsbot"
+        )
+    except OSError as exc:  # the port is taken, or the host is not this machine's
+        raise ConfigError(
+            f"Cannot listen on {config.host}:{config.port} ({exc.strerror or exc}). "
+            "Set NEWSBOT_HOST and NEWSBOT_PORT.",
+            variable="NEWSBOT_PORT",
+        ) from exc
+    server.run()

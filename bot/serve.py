@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,16 @@ class ServePlan:
         return cls(server=ServerConfig.from_env(env), slack=slack, discord=discord)
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, docker stop) shuts down as cleanly as Ctrl-C does."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
 def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = None) -> None:
     """Run until interrupted (or `stop` is set, when there is no HTTP server)."""
     from newsbot.bot.discord.app import DiscordApp
@@ -74,13 +85,18 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
             if discord_app.gateway is not None:
                 log.info("Discord: connecting to the gateway via %s", plan.discord.api_url)
             discord_app.start()
+        _stop_on_sigterm()
         if routes:
             where = f"http://{plan.server.host}:{plan.server.port}"
             log.info("serving %s on %s", ", ".join(sorted(routes)), where)
+            # Returns on Ctrl-C or SIGTERM: waitress takes the interrupt itself.
             serve_http(http_app(routes, runtime), plan.server)
         else:
             (stop or threading.Event()).wait()
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a service manager
+        pass
     finally:
+        log.info("stopping: finishing the answers and ingests in progress")
         if slack_app is not None:
             shutdown(slack_app)
         if discord_app is not None:

@@ -18,9 +18,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import httpx
+
 from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.config import DiscordConfig
-from newsbot.bot.discord.rest import DiscordAPI
+from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
 from newsbot.bot.discord.shares import Shares
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
@@ -169,10 +171,9 @@ class Interactions:
     def _ask(self, payload: Mapping[str, Any], question: str) -> Reply:
         if not question:
             return say("Usage: `/ask question:` your question.")
-        share_id = self.shares.put(question)
 
         def rendered(answer: Answer) -> dict[str, Any]:
-            sharing = None if answer.abstained else share_id
+            sharing = None if answer.abstained else self.shares.put(question)
             return render.answer_message(answer, share_id=sharing, ephemeral=True)
 
         return self._answer_soon(payload, question, rendered, ephemeral=True)
@@ -280,7 +281,10 @@ class Interactions:
         user = str(_user(payload).get("id"))
 
         def edit(text: str) -> None:
-            self.api.edit_original(self.config.application_id, token, render.message(text))
+            try:
+                self.api.edit_original(self.config.application_id, token, render.message(text))
+            except (DiscordAPIError, httpx.HTTPError) as exc:  # the token expired, Discord down
+                log.warning("could not edit the ingest outcome in: %s", exc)
 
         def queue() -> None:
             queued = self.runtime.ingest_queue.submit(

@@ -206,13 +206,63 @@ def test_serve_runs_slack_and_discord_in_one_process(
         (reply,) = fake_discord.wait_for("create_message", timeout=30)
         assert reply["json"]["content"].startswith(f"**Q:** {TROOPS}")
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)  # what a service manager sends
         try:
-            process.wait(timeout=30)
+            exit_code = process.wait(timeout=30)
         finally:
             if process.poll() is None:
                 process.kill()
             log.close()
     output = (tmp_path / "serve.log").read_text()
+    assert exit_code == 0, output  # a clean stop: answers in progress finished
+    assert "stopping: finishing the answers and ingests in progress" in output
     assert "serving /discord/interactions, /slack/events on http://127.0.0.1" in output
     assert BOT_TOKEN not in output and SLACK_TOKEN not in output
+
+
+def test_the_working_directorys_env_file_is_read(tmp_path: Path) -> None:
+    """`.env` beside the operator, not beside the installed package; the environment wins."""
+    (tmp_path / ".env").write_text(
+        f"NEWSBOT_DB={tmp_path / 'from-dotenv.db'}\nDISCORD_APPLICATION_ID=not-an-id\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-m", "newsbot.bot", "sources"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "from-dotenv.db").exists()
+    register = subprocess.run(
+        [sys.executable, "-m", "newsbot.bot", "discord", "register"],
+        env={**env, "DISCORD_APPLICATION_ID": "112233445566778899"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert register.returncode == 1
+    assert register.stderr.startswith("Error: Discord needs DISCORD_PUBLIC_KEY")
+
+
+def test_serve_on_a_port_in_use_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("DISCORD_APPLICATION_ID", APPLICATION_ID)
+        monkeypatch.setenv("DISCORD_PUBLIC_KEY", PUBLIC_KEY)
+        monkeypatch.setenv("NEWSBOT_HOST", "127.0.0.1")
+        monkeypatch.setenv("NEWSBOT_PORT", str(port))
+        result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("First run")]
+    assert lines == [
+        f"Error: Cannot listen on 127.0.0.1:{port} (Address already in use). "
+        "Set NEWSBOT_HOST and NEWSBOT_PORT."
+    ]

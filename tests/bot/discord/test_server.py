@@ -356,3 +356,14 @@ def test_a_bug_is_an_apology_and_a_logged_traceback(
     data = discord_bot.post(slash("newsbot", [{"name": "sources", "type": 1}])).json()["data"]
     assert data["content"] == "Sorry, something went wrong on my side. It has been logged."
     assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_an_outcome_that_cannot_be_edited_in_is_logged_not_lost(
+    discord_bot: DiscordBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    discord_bot.fake.rate_limit["edit_original"] = 10  # past every retry
+    discord_bot.post(slash("ingest", [option("text", LIGHTHOUSE)], user=INGESTER))
+    discord_bot.settle()
+    assert discord_bot.runtime.engine.count_articles() == 6  # the article is in
+    assert len(discord_bot.fake.of("edit_original")) == 4  # tried, then retried 3 times
+    assert any("could not edit the ingest outcome in" in r.getMessage() for r in caplog.records)
