@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,20 +34,6 @@ from tests.conftest import ROOT
 
 TROOPS = "How many countries pledged to send troops?"
 SLACK_SECRET = "serve-test-secret"
-
-
-@pytest.fixture
-def fake_discord() -> Iterator[FakeDiscord]:
-    fake = FakeDiscord().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 def _free_port() -> int:

@@ -29,7 +29,6 @@ from tests.bot.discord.fake_discord import (
     FakeDiscord,
     sign,
 )
-from tests.index.web_fixture import WebFixture
 
 INGESTER = "100000000000000001"
 ADMIN = "100000000000000002"
@@ -39,20 +38,6 @@ GUILD = "600000000000000001"
 CHANNEL = "700000000000000001"
 
 _ids = itertools.count(900000000000000000)
-
-
-@pytest.fixture
-def fake_discord() -> Iterator[FakeDiscord]:
-    fake = FakeDiscord().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def web() -> Iterator[WebFixture]:
-    fixture = WebFixture().start()
-    yield fixture
-    fixture.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,13 +24,6 @@ from tests.index.test_crash import _no_seeds_env, _write_corpus
 from tests.index.web_fixture import WebFixture
 
 INJECTIONS = ("<!channel>", "<!here>", "<@U0ADMIN>", "<https://evil.example|click me>")
-
-
-@pytest.fixture
-def web() -> Iterator[WebFixture]:
-    server = WebFixture().start()
-    yield server
-    server.stop()
 
 
 def _post_raw(bot: Bot, body: bytes, headers: dict[str, str]) -> httpx.Response:

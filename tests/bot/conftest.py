@@ -1,0 +1,33 @@
+"""Fixtures shared by the surfaces' tests: the fake platforms and a local web server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.bot.discord.fake_discord import FakeDiscord
+from tests.bot.slack.fake_slack import FakeSlack
+from tests.index.web_fixture import WebFixture
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_discord() -> Iterator[FakeDiscord]:
+    fake = FakeDiscord().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def web() -> Iterator[WebFixture]:
+    """Web pages for URL ingest, on 127.0.0.1."""
+    server = WebFixture().start()
+    yield server
+    server.stop()
