@@ -41,6 +41,10 @@ HELP = "Ask me a question about the articles I know, e.g. “How many countries 
 CLAIM_PREFIX = "discord:message:"
 THREAD_MARK = "discord"  # the chat state's thread key, beside Slack's thread_ts
 _USER_MESSAGE_TYPES = (0, 19)  # a plain message, a reply
+CLOSE_TIMEOUT = 10.0
+# Discord refuses a thread on a message already in a thread (400) or without the
+# Create Public Threads permission (403): the answer then goes as a reply.
+_NO_THREAD_STATUSES = (400, 403)
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Gateway:
         self.ready = threading.Event()
         self._pool = WorkPool(workers, "gateway")
         self._unfinished: threading.Thread | None = None
+        self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bot: hikari.GatewayBot | None = None
         self._stopping: asyncio.Event | None = None
@@ -100,9 +105,9 @@ class Gateway:
     # The websocket, in its own thread and event loop.
 
     def start(self) -> threading.Thread:
-        thread = threading.Thread(target=self.run, name="discord-gateway", daemon=True)
-        thread.start()
-        return thread
+        self._thread = threading.Thread(target=self.run, name="discord-gateway", daemon=True)
+        self._thread.start()
+        return self._thread
 
     def run(self) -> None:
         asyncio.run(self._main())
@@ -133,6 +138,8 @@ class Gateway:
         self._closing.set()
         if self._loop is not None and self._stopping is not None:
             self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._thread is not None:
+            self._thread.join(timeout=CLOSE_TIMEOUT)  # hikari says goodbye to the gateway
         if self._unfinished is not None:
             self._unfinished.join()
         self._pool.shutdown()
@@ -203,14 +210,15 @@ class Gateway:
         """Post `body` in a new thread on the message (in a guild), else as a reply.
 
         Returns the channel it went to. A message already in a thread cannot
-        start one (Discord refuses): the reply then goes in that thread.
+        start one, nor can newsbot without the permission: the reply then goes
+        where the message is.
         """
         if mention.in_guild:
-            name = mention.question or "newsbot"
+            name = " ".join(mention.question.split()) or "newsbot"  # one line
             try:
                 thread = self.api.start_thread(mention.channel_id, mention.message_id, name)
             except DiscordAPIError as exc:
-                if exc.status != 400:
+                if exc.status not in _NO_THREAD_STATUSES:
                     raise
             else:
                 channel = str(thread["id"])

@@ -49,7 +49,9 @@ class FakeDiscord:
         self.gateway_ops: list[dict[str, Any]] = []
         self.rate_limit: dict[str, int] = {}
         self.attachments: dict[str, bytes] = {}
-        self.thread_refusals: set[str] = set()  # message ids inside a thread already
+        # Message ids Discord will not start a thread on: 400 for a message in a
+        # thread already, 403 where newsbot lacks Create Public Threads.
+        self.thread_refusals: dict[str, int] = {}
         self.connections = 0
         self.dispatched: Counter[str] = Counter()
         self._ids = itertools.count(500000000000000000)
@@ -191,11 +193,12 @@ class FakeDiscord:
             case "edit_original" | "followup" | "create_message":
                 return 200, {"id": str(next(self._ids)), **(body or {})}
             case "start_thread":
-                if parts[3] in self.thread_refusals:
-                    return 400, {
-                        "message": "Cannot execute action on this channel type",
-                        "code": 50024,
-                    }
+                refusal = self.thread_refusals.get(parts[3])
+                if refusal == 403:
+                    return 403, {"message": "Missing Permissions", "code": 50013}
+                if refusal == 400:
+                    reason = "Cannot execute action on this channel type"
+                    return 400, {"message": reason, "code": 50024}
                 return 201, {"id": str(next(self._ids)), "type": 11, "name": body["name"]}
             case "overwrite_global_commands" | "overwrite_guild_commands":
                 return 200, [{"id": str(next(self._ids)), **command} for command in body]

@@ -165,13 +165,30 @@ def test_a_dm_is_answered_as_a_reply(gateway_bot: DiscordBot, fake_discord: Fake
 def test_a_mention_inside_a_thread_is_answered_in_that_thread(
     gateway_bot: DiscordBot, fake_discord: FakeDiscord
 ) -> None:
-    fake_discord.thread_refusals.add("1005")  # Discord: no thread from a message in a thread
+    fake_discord.thread_refusals["1005"] = 400  # Discord: no thread from a message in a thread
     message = user_message(f"<@{BOT_USER_ID}>", message_id="1005")
     fake_discord.dispatch("MESSAGE_CREATE", message)
     (reply,) = fake_discord.wait_for("create_message")
     assert reply["path"] == f"/channels/{CHANNEL}/messages"
     assert reply["json"]["content"] == HELP  # a bare mention gets the how-to
     assert reply["json"]["message_reference"]["message_id"] == "1005"
+
+
+def test_without_the_thread_permission_the_answer_is_a_reply(
+    gateway_bot: DiscordBot, fake_discord: FakeDiscord
+) -> None:
+    fake_discord.thread_refusals["1007"] = 403
+    question = "How many countries\n pledged troops?"
+    fake_discord.dispatch(
+        "MESSAGE_CREATE", user_message(f"<@{BOT_USER_ID}> {question}", message_id="1007")
+    )
+    (reply,) = fake_discord.wait_for("create_message")
+    assert (
+        fake_discord.of("start_thread")[0]["json"]["name"] == "How many countries pledged troops?"
+    )
+    assert reply["path"] == f"/channels/{CHANNEL}/messages"
+    assert reply["json"]["message_reference"]["message_id"] == "1007"
+    assert reply["json"]["content"].startswith("**Q:** How many countries")
 
 
 def test_a_rate_limited_reply_is_retried_after_retry_after(

@@ -33,7 +33,7 @@ def test_429_past_the_retries_is_a_refusal(fake_discord: FakeDiscord) -> None:
 
 
 def test_a_refusal_carries_discords_code(fake_discord: FakeDiscord) -> None:
-    fake_discord.thread_refusals.add("9")
+    fake_discord.thread_refusals["9"] = 400
     api = DiscordAPI(fake_discord.api_url, bot_token=BOT_TOKEN)
     with pytest.raises(DiscordAPIError) as info:
         api.start_thread("1", "9", "x" * 300)
