@@ -51,7 +51,8 @@ def render_answer(answer: Answer) -> str:
     for quote in answer.quotes:
         lines.append("")
         lines.append(_indent_block(f"“{highlighted(quote)}”", "  │ "))
-        lines.append(f"    — #{quote.article.id} {source_line(quote.article)}")
+        said = f"{quote.speaker}, in " if quote.speaker else ""
+        lines.append(f"    — {said}#{quote.article.id} {source_line(quote.article)}")
         if quote.article.origin and not quote.article.url:
             lines.append(f"      {quote.article.origin} [{quote.start}:{quote.end}]")
         for twin in quote.also_in:

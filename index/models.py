@@ -46,6 +46,7 @@ class StoredPassage:
     text: str
     sentences: tuple[Span, ...]
     sentence_terms: tuple[list[str], ...]  # each sentence's terms, stored at ingest
+    speakers: tuple[str | None, ...] = ()  # each sentence's speaker (index.speakers)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Quote:
     `highlights` are spans inside `text` (relative to `start`) of the words that
     matched the question; `matched_terms` are those words as they appear.
     `also_in` lists other articles that carry a near-identical sentence.
+    `speaker` is the person whose words the quote carries, None when nobody speaks.
     """
 
     text: str
@@ -65,6 +67,7 @@ class Quote:
     article: Article
     highlights: tuple[tuple[int, int], ...] = ()
     also_in: tuple[Article, ...] = ()
+    speaker: str | None = None  # whose words these are, when someone is speaking
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +78,7 @@ class Quote:
             "matched_terms": list(self.matched_terms),
             "article": self.article.to_json(),
             "also_in": [a.to_json() for a in self.also_in],
+            "speaker": self.speaker,
         }
 
 

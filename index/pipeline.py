@@ -24,6 +24,7 @@ from newsbot.index.errors import EmptyArticleError, IngestError
 from newsbot.index.ingest import draft_from_path
 from newsbot.index.models import ArticleDraft, IngestOutcome
 from newsbot.index.passages import PassageSpan, build_passages
+from newsbot.index.speakers import attribute_speakers
 
 MIN_ARTICLE_WORDS = 5
 HEADLINE_CHARS = 90
@@ -46,6 +47,7 @@ class PreparedArticle:
     content_hash: str
     passages: list[PassageSpan]
     sentence_terms: list[list[list[str]]]  # per passage, per sentence: stored for quoting
+    speakers: list[list[str | None]]  # per passage, per sentence: whose words, if anyone's
     title_terms: list[str]
     signature: np.ndarray | None  # MinHash, for near-duplicate detection
 
@@ -53,6 +55,17 @@ class PreparedArticle:
 def passage_terms(sentence_terms: list[list[str]]) -> list[str]:
     """A passage's terms for the BM25 index: its sentences' terms, in order."""
     return [term for sentence in sentence_terms for term in sentence]
+
+
+def passage_speakers(text: str, passages: list[PassageSpan]) -> list[list[str | None]]:
+    """Each passage's sentences' speakers, attributed over the whole article (a "he"
+    may refer to a person named in an earlier passage)."""
+    flat = attribute_speakers(text, [(s.start, s.end) for p in passages for s in p.sentences])
+    out: list[list[str | None]] = []
+    for passage in passages:
+        out.append(flat[: len(passage.sentences)])
+        flat = flat[len(passage.sentences) :]
+    return out
 
 
 def content_hash(text: str) -> str:
@@ -89,6 +102,7 @@ def prepare(draft: ArticleDraft) -> PreparedArticle:
         content_hash=content_hash(text),
         passages=passages,
         sentence_terms=[[analyze(text[s.start : s.end]) for s in p.sentences] for p in passages],
+        speakers=passage_speakers(text, passages),
         title_terms=analyze(headline),
         signature=neardup.signature(text),
     )

@@ -17,6 +17,7 @@ from newsbot.index.analysis import analyze_spans
 from newsbot.index.models import Article, Quote, StoredPassage
 from newsbot.index.query import AnswerType, ParsedQuery
 from newsbot.index.settings import AnswerSettings
+from newsbot.index.speakers import SPEECH_VERBS
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -65,6 +66,7 @@ class Window:
     coverage: float
     matched: frozenset[str]  # original query terms covered
     terms: frozenset[str]  # all terms of the window (for near-duplicate checks)
+    speaker: str | None = None  # whose words the window carries
 
 
 def _has_answer_type(text: str, kind: AnswerType, query_text: str) -> bool:
@@ -127,11 +129,14 @@ class QuoteScorer:
         # The most a window's coverage can be multiplied by: proximity, and the
         # answer-type bonuses only where the question has a type / counts something.
         typed = query.answer_type is not AnswerType.OTHER
+        # "What did Putin say...": the names a question asks to hear from.
+        self.asked_speakers = asked_speakers(query.text)
         self.bonus_ceiling = (
             1.0
             + settings.proximity_weight
             + settings.type_bonus * typed
             + settings.type_bonus * (query.counted is not None)
+            + settings.speaker_bonus * bool(self.asked_speakers)
         )
 
     def coverage(self, terms: set[str] | frozenset[str]) -> tuple[float, frozenset[str]]:
@@ -155,11 +160,20 @@ class QuoteScorer:
         return False
 
     def _typed(self, passage: StoredPassage, index: int, cache: dict[int, bool]) -> bool:
-        """Whether sentence `index` holds what the question asks for (cached per passage)."""
+        """Whether sentence `index` holds what the question asks for (cached per passage).
+
+        For "who said ...", a sentence whose speaker the question does not name holds it.
+        """
         if index not in cache:
             span = passage.sentences[index]
             text = passage.text[span.start - passage.start : span.end - passage.start]
-            cache[index] = _has_answer_type(text, self.query.answer_type, self.query.text)
+            kind = self.query.answer_type
+            speaker = _speaker_of(passage, index, index)
+            cache[index] = _has_answer_type(text, kind, self.query.text) or (
+                kind is AnswerType.PERSON
+                and speaker is not None
+                and not names_match(asked_speakers(self.query.text, any_verb=True), speaker)
+            )
         return cache[index]
 
     def window(
@@ -187,13 +201,16 @@ class QuoteScorer:
             score += weights.type_bonus * coverage
             if self._counts_the_counted(terms):
                 score += weights.type_bonus * coverage
+        speaker = _speaker_of(passage, first, last)
+        if matched and speaker is not None and names_match(self.asked_speakers, speaker):
+            score += weights.speaker_bonus * coverage
         if best_passage > 0:
             score += weights.passage_weight * candidate.retrieval_score / best_passage
         if last > first:
             score -= 0.02  # all else equal, the shorter quote
         start = passage.sentences[first].start
         end = passage.sentences[last].end
-        return Window(candidate, start, end, score, coverage, matched, frozenset(distinct))
+        return Window(candidate, start, end, score, coverage, matched, frozenset(distinct), speaker)
 
     def best_windows(self, candidate: Candidate, best_passage: float) -> list[Window]:
         passage = candidate.passage
@@ -232,6 +249,44 @@ class QuoteScorer:
                 if len(picked) == self.settings.windows_per_passage:
                     break
         return picked
+
+
+def _speaker_of(passage: StoredPassage, first: int, last: int) -> str | None:
+    """The first speaker among sentences first..last (None when nobody speaks)."""
+    for index in range(first, min(last + 1, len(passage.speakers))):
+        if passage.speakers[index] is not None:
+            return passage.speakers[index]
+    return None
+
+
+_QUESTION_WORDS = frozenset(
+    "what who whom whose when where why how which did does do is are was were has have had "
+    "can could would should will shall may might the a an in on at of i".split()
+)
+_ASKED_NAME = re.compile(r"\b[^\W\d_][\w’'-]*")
+
+
+def asked_speakers(question: str, *, any_verb: bool = False) -> frozenset[str]:
+    """The names whose words a question asks for: "What did Putin say about..." ->
+    {"putin"}. Only when it asks what someone said (a speech verb), unless `any_verb`."""
+    words = [m.group() for m in _ASKED_NAME.finditer(question)]
+    if not any_verb and not any(w.casefold() in SPEECH_VERBS for w in words):
+        return frozenset()
+    return frozenset(
+        w.casefold().removesuffix("’s").removesuffix("'s")
+        for w in words
+        if w[:1].isupper() and w.casefold() not in _QUESTION_WORDS
+    )
+
+
+def names_match(asked: frozenset[str], speaker: str) -> bool:
+    """Whether a speaker is one of the asked names: a surname, a first name, or the
+    same name spelt longer ("Zelensky", "Zelenskyy")."""
+    for part in speaker.casefold().split():
+        for name in asked:
+            if part == name or (min(len(part), len(name)) >= 5 and part[:5] == name[:5]):
+                return True
+    return False
 
 
 def _crosses_paragraph(passage: StoredPassage, first: int) -> bool:
@@ -349,4 +404,5 @@ def _quote_from(window: Window, scorer: QuoteScorer, surface: dict[str, str]) ->
         matched_terms=tuple(surface.get(t, t) for t in matched),
         article=window.candidate.article,
         highlights=highlights,
+        speaker=window.speaker,
     )

@@ -21,6 +21,7 @@ from newsbot.index import neardup
 from newsbot.index.analysis import analyze, encode_terms
 from newsbot.index.database import applied_step_names, migrate, select, step_names, transaction
 from newsbot.index.errors import StoreError
+from newsbot.index.speakers import attribute_speakers
 
 ENGINE = Migrations("newsbot")
 
@@ -86,6 +87,28 @@ def _minhash_and_terms(db: sqlite_utils.Database) -> None:
     lsh = neardup.LshTable(db)
     for row in list(select(db, "SELECT id, text FROM articles")):
         lsh.add(row["id"], neardup.signature(row["text"]))
+
+
+@ENGINE(name="003_speakers")
+def _speakers(db: sqlite_utils.Database) -> None:
+    """Who speaks in each sentence (index/speakers.py), per passage as a JSON list
+    aligned with `sentences`. Existing articles are attributed now."""
+    db["passages"].add_column("speakers", str)
+    for article in list(select(db, "SELECT id, text FROM articles")):
+        rows = list(
+            select(
+                db,
+                "SELECT id, sentences FROM passages WHERE article_id = ? ORDER BY ordinal",
+                [article["id"]],
+            )
+        )
+        spans = [[tuple(span) for span in json.loads(row["sentences"])] for row in rows]
+        flat = attribute_speakers(article["text"], [span for spans_ in spans for span in spans_])
+        for row, passage_spans in zip(rows, spans, strict=True):
+            mine, flat = flat[: len(passage_spans)], flat[len(passage_spans) :]
+            db.execute(
+                "UPDATE passages SET speakers = ? WHERE id = ?", [json.dumps(mine), row["id"]]
+            )
 
 
 def migrate_engine(db: sqlite_utils.Database, path: str) -> None:

@@ -36,6 +36,9 @@ class AnswerSettings:
     passage_weight: float = 0.25
     type_bonus: float = 0.15
     proximity_weight: float = 0.1
+    # "What did Putin say about ...": a quote in Putin's words gets this much more
+    # (times its coverage), one that only mentions him does not.
+    speaker_bonus: float = 0.3
     # A two-sentence quote must add this much coverage over its better sentence.
     pair_min_gain: float = 0.15
     # A later quote must score this share of the best one...

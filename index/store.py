@@ -33,7 +33,7 @@ _ARTICLE_COLUMNS = ", ".join(_ARTICLE_FIELDS)
 # counts characters on TEXT, as Python's offsets do (1-based), so only the
 # passage's text leaves SQLite.
 _PASSAGE_QUERY = (
-    'SELECT p.id, p.article_id, p.start, p."end", p.sentences, p.terms, '
+    'SELECT p.id, p.article_id, p.start, p."end", p.sentences, p.terms, p.speakers, '
     'substr(a.text, p.start + 1, p."end" - p.start) AS text, '
     + ", ".join(f"a.{name} AS article_{name}" for name in _ARTICLE_FIELDS)
     + " FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
@@ -60,7 +60,7 @@ def _now() -> str:
 
 
 # The passage columns get_passages builds from, by name (positions looked up once).
-_PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "sentences", "terms")
+_PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "sentences", "terms", "speakers")
 
 
 class Store:
@@ -122,14 +122,23 @@ class Store:
             )
             article_id = int(cursor.lastrowid or 0)
             passage_ids = []
-            for ordinal, (p, terms) in enumerate(
-                zip(article.passages, article.sentence_terms, strict=True)
+            for ordinal, (p, terms, speakers) in enumerate(
+                zip(article.passages, article.sentence_terms, article.speakers, strict=True)
             ):
                 spans = json.dumps([[s.start, s.end] for s in p.sentences])
                 cursor = self.db.conn.execute(
-                    'INSERT INTO passages (article_id, ordinal, start, "end", sentences, terms) '
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (article_id, ordinal, p.start, p.end, spans, encode_terms(terms)),
+                    "INSERT INTO passages "
+                    '(article_id, ordinal, start, "end", sentences, terms, speakers) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article_id,
+                        ordinal,
+                        p.start,
+                        p.end,
+                        spans,
+                        encode_terms(terms),
+                        json.dumps(speakers),
+                    ),
                 )
                 passage_ids.append(int(cursor.lastrowid or 0))
             self.lsh.add(article_id, article.signature)
@@ -200,12 +209,21 @@ class Store:
         articles: dict[int, Article] = {}  # several passages often share one article
         found = {}
         for row in cursor:
-            pid, article_id, start, end, text, sentences, terms = passage_columns(row)
+            pid, article_id, start, end, text, sentences, terms, speakers = passage_columns(row)
             article = articles.get(article_id)
             if article is None:
                 article = articles[article_id] = Article(*article_columns(row))
             spans = tuple(Span(a, b) for a, b in json.loads(sentences))
-            passage = StoredPassage(pid, article_id, start, end, text, spans, decode_terms(terms))
+            passage = StoredPassage(
+                pid,
+                article_id,
+                start,
+                end,
+                text,
+                spans,
+                decode_terms(terms),
+                tuple(json.loads(speakers)) if speakers else (None,) * len(spans),
+            )
             found[pid] = (passage, article)
         return found
 

@@ -147,10 +147,11 @@ def _embed(article: Article, quotes: list[Quote], budget: int) -> dict[str, Any]
     room = min(DESCRIPTION_LIMIT, room)
     parts: list[str] = []
     for quote in quotes:
-        left = room - sum(len(p) + 2 for p in parts)
+        said = f"\n— **{escaped_clip(quote.speaker, 100)}**" if quote.speaker else ""
+        left = room - sum(len(p) + 2 for p in parts) - len(said)
         if left < 20:
             break
-        parts.append(quote_markdown(quote, left))
+        parts.append(quote_markdown(quote, left) + said)
     embed["description"] = "\n\n".join(parts)
     return embed
 

@@ -139,6 +139,8 @@ def answer_message(
         for quote in answer.quotes:
             blocks.extend(section(chunk) for chunk in quote_sections(quote))
             source = source_line(quote.article)
+            if quote.speaker:
+                source = f"— *{escape(quote.speaker)}*, in {source}"
             if quote.also_in:
                 source += "\nAlso in: " + "; ".join(source_line(a) for a in quote.also_in)
             blocks.append(context(source))

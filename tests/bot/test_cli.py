@@ -1,6 +1,7 @@
 """End-to-end tests of the `newsbot` command line, through click's runner."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -56,8 +57,20 @@ def test_ask_human_output_has_quotes_and_sources(run) -> None:
     assert result.exit_code == 0
     assert "26" in result.stdout
     assert "Confidence:" in result.stdout
-    assert "— #" in result.stdout
+    assert re.search(r"^    — (?:[^,\n]+, in )?#\d ", result.stdout, re.M)  # speaker, source
     assert "\x1b[" not in result.stdout  # piped output is plain
+
+
+def test_ask_names_the_speaker(run) -> None:
+    result = run(
+        "ask", "-k", "1", "Who said the decisions taken in Paris were the first concrete steps?"
+    )
+    assert result.exit_code == 0
+    assert "    — Volodymyr Zelensky, in #" in result.stdout
+    data = json.loads(
+        run("ask", "--json", "-k", "1", "What did Peskov say about guarantees?").stdout
+    )
+    assert data["answers"][0]["speaker"] == "Dmitry Peskov"
 
 
 def test_ask_json_contract(run) -> None:
@@ -66,7 +79,7 @@ def test_ask_json_contract(run) -> None:
     assert set(data) >= {"question", "abstained", "answers", "closest"}
     assert data["abstained"] is False and 1 <= len(data["answers"]) <= 2
     answer = data["answers"][0]
-    assert set(answer) >= {"quote", "start", "end", "score", "matched_terms", "article"}
+    assert set(answer) >= {"quote", "start", "end", "score", "matched_terms", "article", "speaker"}
     assert set(answer["article"]) == {"id", "headline", "outlet", "url", "published", "origin"}
     text = (SEEDS / Path(answer["article"]["origin"]).name).read_text("utf-8")
     assert answer["quote"] in text

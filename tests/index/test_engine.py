@@ -224,3 +224,26 @@ def test_every_quote_is_the_article_text_between_its_offsets(
         passage_starts = {s.start for p in build_passages(text) for s in p.sentences}
         passage_ends = {s.end for p in build_passages(text) for s in p.sentences}
         assert quote.start in passage_starts and quote.end in passage_ends
+
+
+def test_what_did_x_say_prefers_x_s_own_words(engine: Engine) -> None:
+    answer = engine.answer("What did Peskov say about security guarantees?")
+    assert [q.speaker for q in answer.quotes] == ["Dmitry Peskov"] * 3
+    # Without asking for his words, a sentence that only mentions him is no better.
+    plain = engine.answer("What are the security guarantees?")
+    assert plain.quotes[0].speaker != "Dmitry Peskov"
+
+
+def test_who_said_names_the_speaker(engine: Engine) -> None:
+    answer = engine.answer("Who said the decisions taken in Paris were the first concrete steps?")
+    first = answer.quotes[0]
+    assert first.text == "Zelensky called the decisions taken in Paris the first concrete steps."
+    assert first.speaker == "Volodymyr Zelensky"
+    assert first.to_json()["speaker"] == "Volodymyr Zelensky"
+
+
+def test_quotes_nobody_speaks_have_no_speaker(engine: Engine) -> None:
+    answer = engine.answer("What do the guarantees include?")
+    first = answer.quotes[0]
+    assert first.text.startswith("These guarantees may include the establishment of an")
+    assert first.speaker is None and first.to_json()["speaker"] is None

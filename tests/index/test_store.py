@@ -13,7 +13,13 @@ from newsbot.index.pipeline import prepare
 from newsbot.index.schema import ENGINE
 from newsbot.index.store import Store
 
-TEXT = "The council voted on Tuesday to approve the new budget for the harbour, officials said."
+TEXT = (
+    "The council voted on Tuesday to approve the new budget for the harbour, officials said. "
+    "Mayor Ailsa Munro said the vote was close."
+)
+
+
+STEPS = ["001_articles_passages_journal", "002_minhash_and_terms", "003_speakers"]
 
 
 def _applied(store: Store) -> list[str]:
@@ -22,11 +28,11 @@ def _applied(store: Store) -> list[str]:
 
 def test_a_new_database_gets_every_step_in_order(tmp_path: Path) -> None:
     store = Store(tmp_path / "new.db")
-    assert _applied(store) == ["001_articles_passages_journal", "002_minhash_and_terms"]
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert _applied(store) == STEPS
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
     store.close()
     again = Store(tmp_path / "new.db")  # nothing pending: nothing applied twice
-    assert _applied(again) == ["001_articles_passages_journal", "002_minhash_and_terms"]
+    assert _applied(again) == STEPS
 
 
 def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
@@ -39,6 +45,7 @@ def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
     store.db.execute("DROP TABLE article_lsh")
     store.db.execute("ALTER TABLE articles DROP COLUMN minhash")
     store.db.execute("ALTER TABLE passages DROP COLUMN terms")
+    store.db.execute("ALTER TABLE passages DROP COLUMN speakers")
     store.db.execute("PRAGMA user_version = 1")
     store.db.conn.execute(
         "INSERT INTO articles (headline, content_hash, text, ingested_at) VALUES (?, ?, ?, ?)",
@@ -52,12 +59,13 @@ def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
     store.close()
 
     upgraded = Store(path)
-    assert _applied(upgraded) == ["001_articles_passages_journal", "002_minhash_and_terms"]
-    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert _applied(upgraded) == STEPS
+    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 3
     near = upgraded.lsh.find(neardup.signature(TEXT))
     assert near is not None and near[0] == 1 and near[1] == 1.0
     ((passage, article),) = upgraded.get_passages([1]).values()
     assert passage.sentence_terms == (analyze(TEXT),)
+    assert passage.speakers == ("Ailsa Munro",)  # attributed by the upgrade
     assert passage.text == TEXT
     assert (article.id, article.headline) == (1, "Budget")
 
@@ -67,7 +75,7 @@ def test_a_newer_legacy_database_is_refused(tmp_path: Path) -> None:
     Store(path).close()
     conn = sqlite3.connect(path)
     conn.execute(f"DROP TABLE {Migrations.migrations_table}")
-    conn.execute("PRAGMA user_version = 3")
+    conn.execute("PRAGMA user_version = 9")
     conn.close()
     with pytest.raises(StoreError, match="Upgrade newsbot") as info:
         Store(path)
@@ -78,10 +86,10 @@ def test_a_database_with_an_unknown_step_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     store = Store(path)
     store.db[Migrations.migrations_table].insert(
-        {"migration_set": "newsbot", "name": "003_from_the_future", "applied_at": "later"}
+        {"migration_set": "newsbot", "name": "099_from_the_future", "applied_at": "later"}
     )
     store.close()
-    with pytest.raises(StoreError, match="003_from_the_future"):
+    with pytest.raises(StoreError, match="099_from_the_future"):
         Store(path)
 
 

@@ -201,3 +201,9 @@ def test_sources_are_cut_to_one_embed_with_a_count() -> None:
     assert description.startswith("#1 [Long headline")
     assert description.splitlines()[-1].endswith("more (`newsbot sources` lists them all).")
     assert render.sources_message([])["content"] == "No articles yet."
+
+
+def test_the_speaker_follows_the_quote() -> None:
+    spoken = Quote("We are ready.", 0, 13, 1.0, (), article(1), speaker="Anna @Berg")
+    (embed,) = render.answer_message(answer(spoken))["embeds"]
+    assert embed["description"] == "> We are ready.\n— **Anna \\@Berg**"

@@ -64,3 +64,11 @@ def test_abstention_message() -> None:
     text = "\n".join(_all_text(message))
     assert "could not find an answer" in text and "Closest articles" in text
     assert all(b["type"] != "actions" for b in message["blocks"])  # nothing to share
+
+
+def test_the_speaker_leads_the_source_line() -> None:
+    quote = Quote("We are ready.", 0, 13, 1.0, (), ARTICLE, speaker="Anna <Berg>")
+    texts = _all_text(render.answer_message(_answer([quote])))
+    assert "— *Anna &lt;Berg&gt;*, in <https://example.com/a?x=1|Head &lt;b&gt; &amp; co>" in (
+        "\n".join(texts)
+    )

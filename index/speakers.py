@@ -1,0 +1,639 @@
+"""Who is speaking in each sentence of an article: rules, a verb list, no model.
+
+A sentence carries someone's words when a speech verb ("said", "warned",
+"told", "according to"...) has a person for its subject: a name ("Vladimir
+Putin", "Putin", "President Putin"), a title that names one person in this
+article ("the French president"), "he"/"she" (the person named last before
+it), or "who" after a name. A quotation that runs over several sentences
+belongs, as a whole, to whoever is named as saying it in any of them.
+
+People are the names the article introduces: two or more capitalised words
+that are not an organisation's or a place's ("Danish Refugee Council",
+"Eastern Economic Forum"), or one word after a title ("President Zelensky").
+A surname alone, or title plus surname, refers back to the full name. Only
+people are speakers: "Russia said" or "the ministry said" get none, because a
+wrong speaker is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+Span = tuple[int, int]
+
+
+def _forms(*lemmas: str) -> set[str]:
+    """Regular inflections: state -> state, states, stated, stating."""
+    out: set[str] = set()
+    for lemma in lemmas:
+        stem = lemma[:-1] if lemma.endswith("e") else lemma
+        out |= {lemma, lemma + "s", stem + "ed", stem + "ing"}
+        if lemma.endswith("y") and lemma[-2] not in "aeiou":
+            out |= {lemma[:-1] + "ies", lemma[:-1] + "ied"}
+    return out
+
+
+# Verbs whose subject is speaking, in any form.
+SPEECH_VERBS = frozenset(
+    _forms(
+        "state",
+        "warn",
+        "argue",
+        "claim",
+        "insist",
+        "announce",
+        "declare",
+        "note",
+        "explain",
+        "stress",
+        "emphasise",
+        "emphasize",
+        "urge",
+        "remark",
+        "acknowledge",
+        "admit",
+        "confirm",
+        "suggest",
+        "predict",
+        "accuse",
+        "vow",
+        "comment",
+        "mention",
+        "reiterate",
+        "indicate",
+        "assert",
+        "clarify",
+        "characterise",
+        "characterize",
+        "reveal",
+        "praise",
+        "hail",
+        "criticise",
+        "criticize",
+        "lament",
+        "complain",
+        "deny",
+        "promise",
+        "threaten",
+        "caution",
+        "concede",
+        "observe",
+        "express",
+        "highlight",
+        "tweet",
+        "posit",
+        "repeat",
+        "describe",
+        "recall",
+        "add",
+        "call",
+        "maintain",
+    )
+    | {
+        "say",
+        "says",
+        "said",
+        "saying",
+        "tell",
+        "tells",
+        "telling",
+        "told",
+        "write",
+        "writes",
+        "wrote",
+        "writing",
+        "denied",
+        "denies",
+        "replied",
+        "replies",
+        "stressed",
+        "criticised",
+    }
+)
+# Verbs that also mean something else: they count only before "that", a colon,
+# a comma or a quotation ("maintained a stance" is not speech).
+_NEEDS_SPEECH_AFTER = frozenset(_forms("add", "maintain", "note", "observe", "repeat", "describe"))
+
+# Words that may stand between a subject and its verb: "Putin has firmly rejected".
+_BETWEEN = frozenset(
+    "also immediately reportedly firmly recently previously repeatedly publicly later then "
+    "has had have was is were are would will did does do had once again further clearly "
+    "explicitly strongly just subsequently quickly separately openly still already never "
+    "not only initially earlier first last now today yesterday".split()
+)
+_PRONOUNS = frozenset({"he", "she"})
+
+# Capitalised words that make a run of names a title, not part of the name.
+TITLE_WORDS = frozenset(
+    "president prime minister chancellor secretary spokesman spokeswoman spokesperson mr mrs "
+    "ms miss dr sir dame lord lady general gen senator sen rep governor mayor king queen "
+    "prince princess pope chief executive director chairman chairwoman chair leader foreign "
+    "defence defense finance home deputy vice professor prof judge justice commissioner "
+    "ambassador coach manager captain officer premier envoy boss head founder editor "
+    "correspondent analyst economist spokesmen minister's president's campaigner actor actress "
+    "singer star producer author writer musician player striker midfielder defender goalkeeper "
+    "rapper comedian presenter host novelist artist chef designer lawyer solicitor barrister "
+    "adviser advisor aide spokesperson's".split()
+)
+# A run holding one of these names an organisation, a place or an event.
+_ORG_WORDS = frozenset(
+    "council organization organisation forum union ministry treaty coalition summit day social "
+    "party army navy force forces bank agency university committee commission office department "
+    "court news times post group company corporation inc ltd plc league association institute "
+    "foundation parliament assembly congress senate house cup championship open games club "
+    "united city fc street road square airport station hospital school college sea ocean "
+    "river island islands mountain east west north south eastern western northern southern far "
+    "middle republic kingdom states federation emirates guard police service services airways "
+    "airlines motors festival awards award prize film show week month year review board "
+    "fund trust exchange market index network media press radio television tv channel "
+    "records studios system systems software microsoft google apple sony nintendo "
+    "commons lords labour conservative conservatives tory tories liberal democrats democrat "
+    "democrats republican republicans nato eu un bbc itv cnn europe asia africa america "
+    "world international national federal central royal olympic olympics premiership "
+    "will of willing holy ukraine russia china india france germany britain".split()
+)
+# A name right after one of these is a company's or a body's: "IT firm Dimension Data".
+_ORG_BEFORE = frozenset(
+    "firm company group bank party charity agency magazine newspaper paper website retailer "
+    "airline maker giant carrier studio studios network broadcaster organisation organization "
+    "body union club team brand chain operator consultancy fund insurer lender supplier "
+    "publisher developer manufacturer label watchdog regulator think-tank".split()
+)
+_NOT_NAMES = frozenset(
+    "the a an on in at for but and as if when while after before during since from with "
+    "without however meanwhile despite although this that these those it its he she they we "
+    "i you his her their our my your speaking looking any some previously there here what who "
+    "why how where which according".split()
+    + "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*|[“”\"‘,:;()!?.]", re.UNICODE)
+# A full stop after these does not end a run of names: "Mr. Blair", "U.S. President".
+_ABBREVIATIONS = frozenset(
+    {"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "st", "u.s", "u.k"}
+)
+_OPEN, _CLOSE = "“", "”"
+
+
+class _Token(tuple):  # type: ignore[type-arg]
+    """A word or a punctuation mark: (text, start, folded text). A tuple, so that
+    making one costs no Python call: an article has hundreds."""
+
+    __slots__ = ()
+    text: str = property(itemgetter(0))  # type: ignore[assignment]
+    start: int = property(itemgetter(1))  # type: ignore[assignment]
+    lower: str = property(itemgetter(2))  # type: ignore[assignment]
+
+    @property
+    def end(self) -> int:
+        return self[1] + len(self[0])
+
+    @property
+    def capitalised(self) -> bool:
+        return self[0][:1].isupper()
+
+
+@dataclass
+class _People:
+    """The people an article names, where it names them, and the titles it gives them."""
+
+    full: dict[str, str] = field(default_factory=dict)  # surname (folded) -> full name
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, person)
+    titles: list[tuple[int, str, str]] = field(default_factory=list)  # (position, title, person)
+    _by_start: dict[int, str] = field(default_factory=dict)
+    _by_end: dict[int, str] = field(default_factory=dict)
+    _starts: list[int] = field(default_factory=list)
+
+    def index(self) -> None:
+        """Sort the mentions and build the lookups (once every mention is in)."""
+        self.mentions.sort()
+        for start, end, person in self.mentions:
+            self._by_start.setdefault(start, person)
+            self._by_end[end] = person
+        self._starts = [start for start, _, _ in self.mentions]
+
+    def person_ending_at(self, end: int) -> str | None:
+        return self._by_end.get(end)
+
+    def person_starting_at(self, start: int) -> str | None:
+        return self._by_start.get(start)
+
+    def last_before(self, position: int) -> str | None:
+        i = bisect_left(self._starts, position)
+        return self.mentions[i - 1][2] if i else None
+
+    def titled(self, title: str, position: int) -> str | None:
+        """The person given `title` most recently before `position`."""
+        found = None
+        for at, name, person in self.titles:
+            if at < position and name == title:
+                found = person
+        return found
+
+
+def _tokens(text: str, offset: int = 0) -> list[_Token]:
+    return [
+        _Token((word, m.start() + offset, word.casefold().rstrip(".")))
+        for m in _TOKEN.finditer(text)
+        for word in (m.group(),)
+    ]
+
+
+_QUOTE_MARK = re.compile(r'[“”"]')
+
+
+def _quoted_spans(text: str, offset: int = 0) -> list[Span]:
+    """Spans inside quotation marks (curly pairs, or straight ones taken in pairs)."""
+    spans: list[Span] = []
+    opened: int | None = None
+    straight: int | None = None
+    for match in _QUOTE_MARK.finditer(text):
+        i, ch = match.start() + offset, match.group()
+        if ch == _OPEN and opened is None:
+            opened = i
+        elif ch == _CLOSE and opened is not None:
+            spans.append((opened, i + 1))
+            opened = None
+        elif ch == '"':
+            if straight is None:
+                straight = i
+            else:
+                spans.append((straight, i + 1))
+                straight = None
+    return spans
+
+
+def _inside(position: int, spans: Sequence[Span]) -> bool:
+    return any(a < position < b for a, b in spans)
+
+
+def _is_name_word(token: _Token) -> bool:
+    """A capitalised word (not an acronym like NATO), or U.S./U.K. inside a title."""
+    if token.lower in ("u.s", "u.k"):
+        return True
+    return token.capitalised and token.text[0].isalpha() and not token.text.isupper()
+
+
+# A capitalised word at a token boundary (or U.S. / U.K. inside a title).
+_CAPITAL = re.compile(r"(?<![\w’'.\-])(?:U\.[SK]\b|[A-ZÀ-ÖØ-Þ][^\W_]*(?:[’'.\-][^\W_]+)*)")
+_GAP = re.compile(r"[ \t]+")
+_ABBREVIATION_GAP = re.compile(r"\.[ \t]+")
+_WORD_AFTER = re.compile(r"[ \t]+([^\W_]+(?:[’'.\-][^\W_]+)*)")
+
+
+def _name_runs(text: str) -> tuple[list[list[_Token]], list[_Token]]:
+    """Runs of capitalised words standing next to each other: "Russian President
+    Vladimir Putin", "U.S. President Donald Trump" (acronyms like NATO end a run);
+    and every capitalised word."""
+    runs: list[list[_Token]] = []
+    run: list[_Token] = []
+    capitals: list[_Token] = []
+    for match in _CAPITAL.finditer(text):
+        word = match.group()
+        token = _Token((word, match.start(), word.casefold().rstrip(".")))
+        capitals.append(token)
+        is_name = token.lower in ("u.s", "u.k") or not word.isupper()
+        if run and is_name:
+            gap_start = run[-1].end
+            gap = text[gap_start : token.start]
+            joined = _GAP.fullmatch(gap) or (
+                run[-1].lower in _ABBREVIATIONS and _ABBREVIATION_GAP.fullmatch(gap)
+            )
+            if joined:
+                run.append(token)
+                continue
+        if run:
+            runs.append(run)
+        run = [token] if is_name else []
+    if run:
+        runs.append(run)
+    return runs, capitals
+
+
+def _before(text: str, position: int) -> tuple[str, str, bool]:
+    """The word just before `position` (folded; "" when a comma stands there), the
+    word before a comma if one does ("foreign minister, Andrii"), and whether that
+    word is capitalised. Read backwards by hand: a regex anchored at the end of a
+    window would try every start in it."""
+    i = position
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    comma = i > 0 and text[i - 1] == ","
+    if comma:
+        i -= 1
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+    j = i
+    while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "’'.-"):
+        j -= 1
+    raw = text[j:i].lstrip("’'.-")
+    if not raw or not raw[0].isalnum():
+        return "", "", False
+    word = raw.casefold().rstrip(".")
+    return ("" if comma else word), word, raw[:1].isupper()
+
+
+def find_people(text: str) -> _People:
+    """Every person named in `text`, in order, with their titles."""
+    people = _People()
+    quoted = _quoted_spans(text)
+    covered: set[int] = set()  # starts of the words inside a mention
+    organisations: set[str] = set()  # names once seen as a body's: never a person after
+    runs, capitals = _name_runs(text)
+    for run in runs:
+        while run and run[0].lower in _NOT_NAMES:
+            run = run[1:]
+        if not run or _inside(run[0].start, quoted):
+            continue
+        title_end = max(
+            (i + 1 for i, t in enumerate(run) if t.lower.removesuffix("’s") in TITLE_WORDS),
+            default=0,
+        )
+        name = run[title_end:]
+        title = " ".join(t.lower for t in run[:title_end])
+        if not name:
+            continue
+        joined = " ".join(t.text for t in name)
+        after = _WORD_AFTER.match(text, run[-1].end)
+        if after and after.group(1)[:1].islower() and after.group(1) in TITLE_WORDS:
+            organisations.add(joined)
+            continue  # "Fair Trials Abroad director ...": a body's name qualifying a title
+        if any(t.lower.removesuffix("’s").removesuffix("'s") in _ORG_WORDS for t in name):
+            continue
+        # The word before the name: "IT firm Dimension Data" is a company's; a
+        # lower-case title names a person's: "Kremlin spokesman Dmitry Peskov",
+        # "foreign minister, Andrii Sybiha".
+        adjacent, before, capitalised = _before(text, name[0].start)
+        if title_end == 0 and adjacent in _ORG_BEFORE:
+            organisations.add(joined)
+            continue
+        if joined in organisations:
+            continue
+        if before in TITLE_WORDS and not capitalised:
+            title = (title + " " if title else "") + before
+        surname = name[-1].lower.removesuffix("’s").removesuffix("'s")
+        if len(name) == 1:
+            known = people.full.get(surname)
+            if known is None and not title:
+                continue  # a lone capitalised word is a person only once named in full
+            person = known or name[0].text.removesuffix("’s").removesuffix("'s")
+        else:
+            end_text = name[-1].text.removesuffix("’s").removesuffix("'s")
+            full = " ".join(t.text for t in name[:-1]) + " " + end_text
+            person = people.full.setdefault(surname, full)
+        end = name[-1].start + len(name[-1].text.removesuffix("’s").removesuffix("'s"))
+        people.mentions.append((name[0].start, end, person))
+        covered.update(t.start for t in name)
+        people.full.setdefault(surname, person)
+        if title:
+            words = title.split()
+            for n in range(1, len(words) + 1):  # "russian president" and "president"
+                people.titles.append((name[0].start, " ".join(words[-n:]), person))
+    # Surnames mentioned alone, before or after the full name: "Putin argued".
+    for token in capitals:
+        key = token.lower.removesuffix("’s").removesuffix("'s")
+        if key in people.full and token.start not in covered and not _inside(token.start, quoted):
+            end = token.start + len(token.text.removesuffix("’s").removesuffix("'s"))
+            people.mentions.append((token.start, end, people.full[key]))
+    people.index()
+    return people
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a pronoun may refer to: the person last in subject position before the
+    sentence, and this sentence's own subject (its first person, if early)."""
+
+    previous: str | None
+    subject: str | None
+    subject_at: int
+
+
+def _subject_left(
+    tokens: list[_Token], verb: int, people: _People, context: _Context
+) -> str | None:
+    """The person before a speech verb: a name, he/she, "who", or a title phrase."""
+    i = verb - 1
+    while i >= 0 and tokens[i].lower in _BETWEEN:
+        i -= 1
+    if i < 0:
+        return None
+    token = tokens[i]
+    if token.lower in _PRONOUNS:
+        # "he" is the person in subject position: this sentence's, if it came first.
+        if context.subject is not None and context.subject_at < token.start:
+            return context.subject
+        return context.previous or people.last_before(token.start)
+    person = people.person_ending_at(_name_end(token))
+    if person is not None:
+        return person
+    if token.lower in ("and", "but") and context.subject_at < token.start:
+        return context.subject  # "Putin has rejected ... and has said that"
+    if token.text == "," and i >= 1:
+        # "Dmitry Peskov, spokesperson for the Kremlin, commented": the name before the
+        # appositive; "Ukraine's foreign minister, Andrii Sybiha, urged": the name itself.
+        person = people.person_ending_at(_name_end(tokens[i - 1]))
+        if person is not None:
+            return person
+        for j in range(i - 2, max(0, i - 12), -1):
+            if tokens[j].text == ",":
+                person = people.person_ending_at(_name_end(tokens[j - 1]))
+                if person is not None:  # "Mr Mubanga, 32, from Wembley, London, said"
+                    return person
+        if tokens[verb].lower.endswith("ing") and context.subject_at < token.start:
+            return context.subject  # "Putin rejected the offer, stating that"
+        return None
+    if token.lower == "who" and i >= 2 and tokens[i - 1].text == ",":
+        return people.person_ending_at(_name_end(tokens[i - 2]))
+    # "the French president indicated": a title given to one person before.
+    words: list[str] = []
+    j = i
+    while j >= 0 and (tokens[j].lower in TITLE_WORDS or (words and tokens[j].capitalised)):
+        words.insert(0, tokens[j].lower)
+        j -= 1
+    if words and j >= 0 and tokens[j].lower == "the":
+        for n in range(len(words), 0, -1):
+            person = people.titled(" ".join(words[-n:]), tokens[j].start)
+            if person is not None:
+                return person
+    return None
+
+
+def _name_end(token: _Token) -> int:
+    return token.start + len(token.text.removesuffix("’s").removesuffix("'s"))
+
+
+def _subject_right(tokens: list[_Token], verb: int, people: _People) -> str | None:
+    """The person after an inverted verb: `," said Putin` or `according to Putin`."""
+    i = verb + 1
+    while i < len(tokens) and tokens[i].lower in _TITLE_OR_ARTICLE:
+        i += 1
+    if i >= len(tokens):
+        return None
+    return people.person_starting_at(tokens[i].start)
+
+
+_TITLE_OR_ARTICLE = TITLE_WORDS | {"the", "russian", "french", "us", "u.s", "uk"}
+
+
+def _speech_around(tokens: list[_Token], verb: int) -> bool:
+    """A quotation, "that", a colon or a comma after the verb, or a quotation just
+    closed before it (`,” he noted`)."""
+    nxt = tokens[verb + 1].text if verb + 1 < len(tokens) else ""
+    if nxt.casefold() == "that" or nxt in (",", ":", _OPEN, '"'):
+        return True
+    return any(t.text in (_CLOSE, '"') for t in tokens[max(0, verb - 3) : verb])
+
+
+_SUBJECT_WINDOW = 8  # tokens: a person this early in a sentence is its subject
+
+
+def _sentence_subject(
+    text: str, span: Span, quoted: list[Span], people: _People, previous: str | None
+) -> tuple[str | None, int]:
+    """This sentence's subject: its first person, if early; a sentence opening
+    with "he" or "she" keeps the previous subject ("And he hit back at Mr X")."""
+    seen = 0
+    for match in _TOKEN.finditer(text, span[0], span[1]):
+        if quoted and _inside(match.start(), quoted):
+            continue
+        if match.group().casefold() in _PRONOUNS:
+            return previous, match.start()
+        person = people.person_starting_at(match.start())
+        if person is not None:
+            return person, match.start()
+        seen += 1
+        if seen == _SUBJECT_WINDOW:
+            break
+    return None, 1 << 62
+
+
+_TRIGGERS = SPEECH_VERBS | {"according"}
+# Words only, for the quick look at whether a sentence has a trigger at all.
+_WORDS = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*")
+
+
+_LOOK_BACK = 160  # characters before a speech verb that its subject may stand in
+_LOOK_AHEAD = 80  # and after it, for `said Putin`, `according to Putin`
+
+
+def sentence_speaker(
+    text: str, span: Span, people: _People, previous: str | None = None
+) -> tuple[str | None, str | None]:
+    """The person whose words the sentence at `span` carries (or None), and the
+    sentence's subject (for the pronouns of the next sentences).
+
+    Only the words around each speech verb are split into tokens: most of a
+    sentence never needs to be (this runs for every sentence ingested).
+    """
+    piece = text[span[0] : span[1]]
+    quoted = _quoted_spans(piece, span[0]) if _QUOTE_MARK.search(piece) else []
+    subject, subject_at = _sentence_subject(text, span, quoted, people, previous)
+    folded = piece.casefold()
+    if _TRIGGERS.isdisjoint(_WORDS.findall(folded)):
+        return None, subject
+    triggers = [
+        m.start() + span[0]
+        for m in _WORDS.finditer(folded)
+        if m.group() in _TRIGGERS and not (quoted and _inside(m.start() + span[0], quoted))
+    ]
+    if not triggers:
+        return None, subject
+    context = _Context(previous, subject, subject_at)
+    for position in triggers:
+        window_start = max(span[0], position - _LOOK_BACK)
+        # Start the window at a word boundary, not inside a word.
+        while window_start > span[0] and text[window_start - 1].isalnum():
+            window_start -= 1
+        tokens = _tokens(text[window_start : min(span[1], position + _LOOK_AHEAD)], window_start)
+        i = next(k for k, t in enumerate(tokens) if t.start == position)
+        person = _speaker_at(tokens, i, people, context)
+        if person is not None:
+            return person, subject or person
+    return None, subject
+
+
+def _speaker_at(tokens: list[_Token], i: int, people: _People, context: _Context) -> str | None:
+    """The person a trigger word at `tokens[i]` attributes words to, if any."""
+    if tokens[i].lower == "according":
+        if i + 1 < len(tokens) and tokens[i + 1].lower == "to":
+            return _subject_right(tokens, i + 1, people)
+        return None
+    if tokens[i].lower in _NEEDS_SPEECH_AFTER and not _speech_around(tokens, i):
+        return None
+    if i and tokens[i - 1].text.endswith(("’s", "'s")):
+        return None  # "Putin's remarks": a noun, not a verb
+    person = _subject_left(tokens, i, people, context)
+    if person is None and i >= 1 and tokens[i - 1].text in (",", _CLOSE, '"'):
+        person = _subject_right(tokens, i, people)  # `," said Putin`
+    return person
+
+
+def attribute_speakers(text: str, sentences: Sequence[Span]) -> list[str | None]:
+    """For each sentence of `text` (in order), the person speaking in it, or None.
+
+    A quotation left open at the end of a sentence runs on into the next ones;
+    every sentence of it gets the speaker named in any of them.
+    """
+    people = find_people(text)
+    speakers: list[str | None] = []
+    previous: str | None = None
+    for span in sentences:
+        speaker, subject = sentence_speaker(text, span, people, previous)
+        speakers.append(speaker)
+        previous = subject or previous
+    group: list[int] = []
+    open_curly = 0
+    open_straight = False
+
+    def close(members: list[int]) -> None:
+        named = next((speakers[i] for i in members if speakers[i] is not None), None)
+        if named is None:
+            named = _continued_quotation(text, sentences, members[0], speakers)
+        if named is not None and (len(members) > 1 or speakers[members[0]] is None):
+            for i in members:
+                speakers[i] = speakers[i] or named
+
+    for index, (start, end) in enumerate(sentences):
+        piece = text[start:end].lstrip()
+        reopens = piece[:1] in ('"', _OPEN)
+        if group:
+            gap = text[sentences[index - 1][1] : start]
+            new_paragraph = "\n" in gap and not reopens
+            new_quotation = speakers[index] is not None and ('"' in piece or _OPEN in piece)
+            if new_paragraph or new_quotation:
+                # A running quotation ends at a paragraph that does not reopen it,
+                # or where someone is newly quoted (sources drop closing marks).
+                close(group)
+                group, open_curly, open_straight = [], 0, False
+            elif reopens:
+                piece = piece[1:]  # a new paragraph of a running quotation opens it again
+        open_curly = max(0, open_curly + piece.count(_OPEN) - piece.count(_CLOSE))
+        open_straight ^= piece.count('"') % 2 == 1
+        group.append(index)
+        if not open_curly and not open_straight:
+            close(group)
+            group = []
+    if group:
+        close(group)
+    return speakers
+
+
+def _continued_quotation(
+    text: str, sentences: Sequence[Span], first: int, speakers: list[str | None]
+) -> str | None:
+    """A quotation that opens its own sentence, right after a quoted sentence with a
+    speaker and unattributed itself, goes on with that speaker's words
+    ("'...,' he said. 'Labour has had two years...'")."""
+    if first == 0 or speakers[first - 1] is None:
+        return None
+    start, end = sentences[first]
+    before_start, before_end = sentences[first - 1]
+    opens = text[start:end].lstrip()[:1] in ('"', _OPEN)
+    quoted_before = any(mark in text[before_start:before_end] for mark in ('"', _OPEN, _CLOSE))
+    return speakers[first - 1] if opens and quoted_before else None

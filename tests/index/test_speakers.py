@@ -1,0 +1,95 @@
+"""Who speaks in a sentence: the rules, one case each, and what must never be a speaker."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from newsbot.index.speakers import attribute_speakers
+
+
+def speakers_of(text: str) -> list[str | None]:
+    """Speakers of `text`, split at sentence ends (the tests' own simple splitter)."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+?(?:[.?!][\"”]?(?=\s|$)|$)", text)]
+    spans = [
+        (a + len(text[a:b]) - len(text[a:b].lstrip()), b) for a, b in spans if text[a:b].strip()
+    ]
+    return attribute_speakers(text, spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A name, then "she" for her in the next sentence.
+        (
+            "Mayor Ailsa Munro said the vote was close. She added that the count would be checked.",
+            ["Ailsa Munro", "Ailsa Munro"],
+        ),
+        # A surname, and title + surname, refer back to the full name.
+        (
+            "Tom Reid runs the harbour. Reid said the pier was unsafe. Mr Reid warned of delays.",
+            [None, "Tom Reid", "Tom Reid"],
+        ),
+        # A title that names one person in the article.
+        (
+            "French President Emmanuel Macron met the leaders. "
+            "Later the French president indicated that troops would stay back.",
+            [None, "Emmanuel Macron"],
+        ),
+        # An appositive between the name and the verb; "who" after a name.
+        (
+            "Dmitry Peskov, spokesperson for the Kremlin, commented on the summit. "
+            "The plan came from Anna Berg, who announced that taxes would fall.",
+            ["Dmitry Peskov", "Anna Berg"],
+        ),
+        # Inverted attribution after a quotation, and "according to".
+        (
+            '"We are ready," said Ian Hunter of the bank. '
+            "According to Finance Minister Anna Berg, taxes will fall.",
+            ["Ian Hunter", "Anna Berg"],
+        ),
+        # A quotation over several sentences belongs to its speaker as a whole,
+        # whether the attribution comes first or last.
+        (
+            'Tom Reid said: "The pier is unsafe. We will close it." '
+            '"Nobody listened. Now it is too late," he added.',
+            ["Tom Reid", "Tom Reid", "Tom Reid", "Tom Reid"],
+        ),
+        # "he" is the person in subject position, not the last name mentioned.
+        (
+            'Ray Mallon met Neil Herron in Sunderland. "It will work," he said.',
+            [None, "Ray Mallon"],
+        ),
+    ],
+)
+def test_rules(text: str, expected: list[str | None]) -> None:
+    assert speakers_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia said it would respond to the sanctions.",  # a country
+        "The ministry said the figures were wrong.",  # a body, unnamed
+        "IT firm Dimension Data says call times rose.",  # a company, though two capitals
+        "Putin's remarks came after the summit in Paris.",  # "remarks" is a noun here
+        "Western leaders accuse the government of delay.",  # people, but nobody named
+        "He maintained a passive stance on the talks.",  # "maintained" without speech
+        "The Eastern Economic Forum said the meeting would go ahead.",  # an event
+    ],
+)
+def test_no_speaker(text: str) -> None:
+    assert speakers_of(text) == [None]
+
+
+def test_an_empty_or_quote_only_article() -> None:
+    assert attribute_speakers("", []) == []
+    text = '"Never," he said.'
+    assert attribute_speakers(text, [(0, len(text))]) == [None]  # nobody named before
+
+
+def test_a_long_hostile_article_finishes() -> None:
+    text = ('Tom Reid said: "' + "word " * 50_000 + '" ') * 20
+    spans = [(0, len(text))]
+    assert attribute_speakers(text, spans) == ["Tom Reid"]
