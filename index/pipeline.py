@@ -121,6 +121,10 @@ def prepare_item(item: Item) -> Prepared:
         return prepare(draft)
     except IngestError as exc:
         return exc
+    except StopIteration as exc:
+        # A bug, and a quiet one: raised through map() or imap() it would end the
+        # caller's loop as if the stream were over, dropping every item after it.
+        raise RuntimeError(f"preparing {item!s} raised StopIteration") from exc
 
 
 def default_workers() -> int:

@@ -537,10 +537,12 @@ def sentence_speaker(
     folded = piece.casefold()
     if _TRIGGERS.isdisjoint(_WORDS.findall(folded)):
         return None, subject
+    # Offsets from the text itself: casefolding may change a string's length ("ß").
     triggers = [
         m.start() + span[0]
-        for m in _WORDS.finditer(folded)
-        if m.group() in _TRIGGERS and not (quoted and _inside(m.start() + span[0], quoted))
+        for m in _WORDS.finditer(piece)
+        if m.group().casefold() in _TRIGGERS
+        and not (quoted and _inside(m.start() + span[0], quoted))
     ]
     if not triggers:
         return None, subject
@@ -551,8 +553,8 @@ def sentence_speaker(
         while window_start > span[0] and text[window_start - 1].isalnum():
             window_start -= 1
         tokens = _tokens(text[window_start : min(span[1], position + _LOOK_AHEAD)], window_start)
-        i = next(k for k, t in enumerate(tokens) if t.start == position)
-        person = _speaker_at(tokens, i, people, context)
+        at = [k for k, t in enumerate(tokens) if t.start == position]
+        person = _speaker_at(tokens, at[0], people, context) if at else None
         if person is not None:
             return person, subject or person
     return None, subject

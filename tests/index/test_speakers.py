@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsbot.index.speakers import attribute_speakers
 
@@ -93,3 +95,18 @@ def test_a_long_hostile_article_finishes() -> None:
     text = ('Tom Reid said: "' + "word " * 50_000 + '" ') * 20
     spans = [(0, len(text))]
     assert attribute_speakers(text, spans) == ["Tom Reid"]
+
+
+def test_casefolding_that_changes_lengths_does_not_shift_offsets() -> None:
+    # "ß" casefolds to "ss": offsets found in a folded copy would point elsewhere.
+    text = "The große straße was closed, the mayor said. Anna Berg said the road would reopen."
+    assert speakers_of(text) == [None, "Anna Berg"]
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_any_text_gets_an_answer_per_sentence_and_never_an_error(text: str) -> None:
+    """A generator that raised here once ended a bulk ingest early, silently
+    (a StopIteration inside map()): attribution must hold for any input."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S[^.!?]*[.!?]?", text)]
+    assert len(attribute_speakers(text, spans)) == len(spans)
