@@ -12,6 +12,7 @@ from typing import assert_never
 import click
 
 from newsbot.index import Answer, Article, IngestOutcome, Quote, SearchResults, Status
+from newsbot.index.models import Disagreement
 
 _WIDTH = 88
 
@@ -20,6 +21,14 @@ def source_line(article: Article) -> str:
     """`headline · outlet · date · url`, skipping what we do not know."""
     parts = [article.headline, article.outlet, article.published, article.url]
     return " · ".join(p for p in parts if p)
+
+
+def differ_line(disagreement: Disagreement) -> str:
+    """`26 (#2, #3) · 27 (#5)`: each number with the articles that give it."""
+    return " · ".join(
+        f"{value} ({', '.join(f'#{a.id}' for a in articles)})"
+        for value, articles in disagreement.values
+    )
 
 
 def highlighted(quote: Quote) -> str:
@@ -57,6 +66,16 @@ def render_answer(answer: Answer) -> str:
             lines.append(f"      {quote.article.origin} [{quote.start}:{quote.end}]")
         for twin in quote.also_in:
             lines.append(f"      also in #{twin.id} {source_line(twin)}")
+        if quote.corroborated_by:
+            n = len(quote.corroborated_by)
+            lines.append(f"      also reported by {n} source{'s' if n > 1 else ''}:")
+            lines.extend(
+                f"        #{c.article.id} {source_line(c.article)}" for c in quote.corroborated_by
+            )
+        for disagreement in quote.disagreements:
+            lines.append(
+                f"      sources differ on {disagreement.what}: {differ_line(disagreement)}"
+            )
     return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from newsbot.index import bm25
 from newsbot.index.analysis import analyze, analyze_spans
 from newsbot.index.bulk import DEFAULT_WORKERS, fetch_drafts
+from newsbot.index.corroboration import corroborate
 from newsbot.index.errors import IngestError, NotFoundError, QueryError
 from newsbot.index.fetch import FetchPolicy, normalize_url
 from newsbot.index.ingest import draft_from_bytes, plan_paths
@@ -34,6 +35,7 @@ from newsbot.index.models import (
     ArticleDraft,
     Confidence,
     IngestOutcome,
+    Quote,
     SearchHit,
     SearchResults,
     Status,
@@ -390,11 +392,20 @@ class Engine:
         for token in analyze_spans(question):
             surface.setdefault(token.term, question[token.start : token.end])
         quotes, evidence = select_quotes(self._scorer(query), candidates, k, surface)
+        quotes = self._corroborated(quotes, candidates)
         closest = _distinct_articles(candidates, 3)
         confidence = self._confidence(evidence) if quotes else Confidence.NONE
         if confidence is Confidence.NONE:
             return Answer(question, (), confidence, evidence, closest)
         return Answer(question, tuple(quotes), confidence, evidence, closest)
+
+    def _corroborated(self, quotes: list[Quote], candidates: list[Candidate]) -> list[Quote]:
+        """Each quote with the other articles that state its fact; a fact several
+        outlets report ranks above one reported once (`corroboration_weight` per
+        source, up to three)."""
+        weight = self.settings.corroboration_weight
+        found = [corroborate(quote, candidates) for quote in quotes]
+        return sorted(found, key=lambda q: -(q.score + weight * min(len(q.corroborated_by), 3)))
 
     def passages(self, query_text: str, k: int = 10) -> list[SearchHit]:
         """The top k passages by BM25 (several may come from one article)."""

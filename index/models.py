@@ -50,6 +50,41 @@ class StoredPassage:
 
 
 @dataclass(frozen=True)
+class Corroboration:
+    """A sentence of another article that states the quote's fact."""
+
+    article: Article
+    text: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "article": self.article.to_json(),
+            "quote": self.text,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Sources stating the quote's fact give different numbers for `what`."""
+
+    what: str
+    values: tuple[tuple[str, tuple[Article, ...]], ...]  # (number as written, its articles)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "what": self.what,
+            "values": [
+                {"value": value, "articles": [a.to_json() for a in articles]}
+                for value, articles in self.values
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class Quote:
     """One or two whole sentences, verbatim: `text == article_text[start:end]`.
 
@@ -57,6 +92,8 @@ class Quote:
     matched the question; `matched_terms` are those words as they appear.
     `also_in` lists other articles that carry a near-identical sentence.
     `speaker` is the person whose words the quote carries, None when nobody speaks.
+    `corroborated_by` are sentences of other articles stating the same fact;
+    `disagreements`, the numbers for it where those sources differ.
     """
 
     text: str
@@ -68,6 +105,8 @@ class Quote:
     highlights: tuple[tuple[int, int], ...] = ()
     also_in: tuple[Article, ...] = ()
     speaker: str | None = None  # whose words these are, when someone is speaking
+    corroborated_by: tuple[Corroboration, ...] = ()
+    disagreements: tuple[Disagreement, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +118,8 @@ class Quote:
             "article": self.article.to_json(),
             "also_in": [a.to_json() for a in self.also_in],
             "speaker": self.speaker,
+            "corroborated_by": [c.to_json() for c in self.corroborated_by],
+            "disagreements": [d.to_json() for d in self.disagreements],
         }
 
 

@@ -71,7 +71,7 @@ class ParsedQuery:
 
 
 @lru_cache(maxsize=1)
-def _synonym_groups() -> dict[str, frozenset[str]]:
+def synonym_groups() -> dict[str, frozenset[str]]:
     raw = resources.files("newsbot.index").joinpath("data/synonyms.txt").read_text("utf-8")
     groups: dict[str, frozenset[str]] = {}
     for line in raw.splitlines():
@@ -124,7 +124,7 @@ def parse_query(text: str, *, context: str | None = None) -> ParsedQuery:
                 terms[term] = 1
                 weighted[term] = CONTEXT_WEIGHT * (FRAMING_WEIGHT if term in framing else 1.0)
     groups: dict[str, frozenset[str]] = {}
-    synonyms = _synonym_groups()
+    synonyms = synonym_groups()
     for term in terms:
         group = synonyms.get(term, frozenset()) | {term}
         groups[term] = frozenset(group)

@@ -39,6 +39,8 @@ class AnswerSettings:
     # "What did Putin say about ...": a quote in Putin's words gets this much more
     # (times its coverage), one that only mentions him does not.
     speaker_bonus: float = 0.3
+    # Each other article stating a quote's fact (up to three) adds this to its rank.
+    corroboration_weight: float = 0.05
     # A two-sentence quote must add this much coverage over its better sentence.
     pair_min_gain: float = 0.15
     # A later quote must score this share of the best one...

@@ -163,7 +163,7 @@ _ORG_BEFORE = frozenset(
     "body union club team brand chain operator consultancy fund insurer lender supplier "
     "publisher developer manufacturer label watchdog regulator think-tank".split()
 )
-_NOT_NAMES = frozenset(
+NOT_NAMES = frozenset(
     "the a an on in at for but and as if when while after before during since from with "
     "without however meanwhile despite although this that these those it its he she they we "
     "i you his her their our my your speaking looking any some previously there here what who "
@@ -346,7 +346,7 @@ def find_people(text: str) -> _People:
     organisations: set[str] = set()  # names once seen as a body's: never a person after
     runs, capitals = _name_runs(text)
     for run in runs:
-        while run and run[0].lower in _NOT_NAMES:
+        while run and run[0].lower in NOT_NAMES:
             run = run[1:]
         if not run or _inside(run[0].start, quoted):
             continue

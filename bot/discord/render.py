@@ -138,12 +138,28 @@ def _embed(article: Article, quotes: list[Quote], budget: int) -> dict[str, Any]
     if url.startswith(("http://", "https://")) and len(url) <= 2048:
         embed["url"] = url
     room = budget - len(title) - len(footer)
+    fields = []
     also = sorted({a.id: a for q in quotes for a in q.also_in}.values(), key=lambda a: a.id)
     if also:
-        name = "Also in"
-        value = clip("\n".join(source_line(a) for a in also), min(FIELD_VALUE_LIMIT, share))
-        embed["fields"] = [{"name": name, "value": value, "inline": False}]
-        room -= len(name) + len(value)
+        fields.append(("Also in", "\n".join(source_line(a) for a in also)))
+    reported = {c.article.id: c.article for q in quotes for c in q.corroborated_by}
+    if reported:
+        n = len(reported)
+        name = f"Also reported by {n} source{'s' if n > 1 else ''}"
+        fields.append((name, "\n".join(source_line(a) for a in reported.values())))
+    for disagreement in (d for q in quotes for d in q.disagreements):
+        values = " · ".join(
+            f"{escape(value)} ({', '.join(escaped_clip(a.headline, 60) for a in articles)})"
+            for value, articles in disagreement.values
+        )
+        fields.append((clip(f"Sources differ on {disagreement.what}", TITLE_LIMIT), values))
+    if fields:
+        # The fields share a quarter of the embed's budget; they are cut, never the quotes.
+        each = max(20, min(FIELD_VALUE_LIMIT, share // len(fields)))
+        embed["fields"] = [
+            {"name": name, "value": clip(value, each), "inline": False} for name, value in fields
+        ]
+        room -= sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
     room = min(DESCRIPTION_LIMIT, room)
     parts: list[str] = []
     for quote in quotes:

@@ -143,6 +143,15 @@ def answer_message(
                 source = f"— *{escape(quote.speaker)}*, in {source}"
             if quote.also_in:
                 source += "\nAlso in: " + "; ".join(source_line(a) for a in quote.also_in)
+            if quote.corroborated_by:
+                n = len(quote.corroborated_by)
+                links = "; ".join(source_line(c.article) for c in quote.corroborated_by)
+                source += f"\nAlso reported by {n} source{'s' if n > 1 else ''}: {links}"
+            for disagreement in quote.disagreements:
+                source += f"\nSources differ on {escape(disagreement.what)}: " + " · ".join(
+                    f"{escape(value)} ({', '.join(escape(a.headline) for a in articles)})"
+                    for value, articles in disagreement.values
+                )
             blocks.append(context(source))
         noun = "quote" if len(answer.quotes) == 1 else "quotes"
         blocks.append(

@@ -291,3 +291,13 @@ def test_a_broken_manifest_is_one_failed_line(run, tmp_path: Path) -> None:
     )
     assert lines[1].startswith(f"{good / 'a.txt'}: added #6: Alpha story")
     assert len(lines) == 2
+
+
+def test_ask_shows_who_else_reports_it(run) -> None:
+    result = run("ask", "-k", "1", "How many countries pledged to send troops?")
+    assert result.exit_code == 0
+    assert re.search(r"also reported by [3-9] sources:\n        #\d ", result.stdout)
+    data = json.loads(run("ask", "--json", "-k", "1", "How many countries pledged troops?").stdout)
+    first = data["answers"][0]
+    assert len(first["corroborated_by"]) >= 3 and first["disagreements"] == []
+    assert {"article", "quote", "start", "end"} == set(first["corroborated_by"][0])

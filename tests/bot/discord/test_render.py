@@ -9,7 +9,7 @@ import pytest
 
 from newsbot.bot.discord import render
 from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
-from newsbot.index.models import Confidence
+from newsbot.index.models import Confidence, Corroboration, Disagreement
 
 
 def article(article_id: int, headline: str = "Ferry returns", **kwargs: Any) -> Article:
@@ -207,3 +207,27 @@ def test_the_speaker_follows_the_quote() -> None:
     spoken = Quote("We are ready.", 0, 13, 1.0, (), article(1), speaker="Anna @Berg")
     (embed,) = render.answer_message(answer(spoken))["embeds"]
     assert embed["description"] == "> We are ready.\n— **Anna \\@Berg**"
+
+
+def test_corroboration_and_differing_sources_are_fields() -> None:
+    other, third = article(2, headline="Second"), article(3, headline="Third @here")
+    q = Quote(
+        "Two died.",
+        0,
+        9,
+        1.0,
+        (),
+        article(1),
+        corroborated_by=(Corroboration(other, "Two died.", 0, 9),),
+        disagreements=(
+            Disagreement("people", (("Two", (article(1), other)), ("Three", (third,)))),
+        ),
+    )
+    message = render.answer_message(answer(q))
+    within_limits(message)
+    (embed,) = message["embeds"]
+    assert [f["name"] for f in embed["fields"]] == [
+        "Also reported by 1 source",
+        "Sources differ on people",
+    ]
+    assert embed["fields"][1]["value"] == "Two (Ferry returns, Second) · Three (Third \\@here)"

@@ -1,5 +1,5 @@
 from newsbot.bot.slack import render
-from newsbot.index.models import Answer, Article, Confidence, Quote
+from newsbot.index.models import Answer, Article, Confidence, Corroboration, Disagreement, Quote
 
 ARTICLE = Article(1, "Head <b> & co", "Outlet", "https://example.com/a?x=1", "2025-09-05", "o")
 
@@ -71,4 +71,25 @@ def test_the_speaker_leads_the_source_line() -> None:
     texts = _all_text(render.answer_message(_answer([quote])))
     assert "— *Anna &lt;Berg&gt;*, in <https://example.com/a?x=1|Head &lt;b&gt; &amp; co>" in (
         "\n".join(texts)
+    )
+
+
+def test_corroboration_and_differing_sources_are_listed() -> None:
+    other = Article(2, "Second <story>", "Post", None, None, "o2")
+    third = Article(3, "Third", None, None, None, "o3")
+    quote = Quote(
+        "Two died.",
+        0,
+        9,
+        1.0,
+        (),
+        ARTICLE,
+        corroborated_by=(Corroboration(other, "Two died.", 0, 9),),
+        disagreements=(Disagreement("people", (("Two", (ARTICLE, other)), ("Three", (third,)))),),
+    )
+    text = "\n".join(_all_text(render.answer_message(_answer([quote]))))
+    assert "Also reported by 1 source: Second &lt;story&gt; · Post" in text
+    assert (
+        "Sources differ on people: Two (Head &lt;b&gt; &amp; co, Second &lt;story&gt;) · "
+        "Three (Third)" in text
     )
