@@ -252,11 +252,14 @@ class QuoteScorer:
 
 
 def _speaker_of(passage: StoredPassage, first: int, last: int) -> str | None:
-    """The first speaker among sentences first..last (None when nobody speaks)."""
-    for index in range(first, min(last + 1, len(passage.speakers))):
-        if passage.speakers[index] is not None:
-            return passage.speakers[index]
-    return None
+    """The speaker of sentences first..last: None when nobody speaks, and when two
+    people do (naming one would put the other's words in their mouth)."""
+    found = {
+        passage.speakers[i]
+        for i in range(first, min(last + 1, len(passage.speakers)))
+        if passage.speakers[i] is not None
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 _QUESTION_WORDS = frozenset(

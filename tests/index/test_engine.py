@@ -247,3 +247,11 @@ def test_quotes_nobody_speaks_have_no_speaker(engine: Engine) -> None:
     first = answer.quotes[0]
     assert first.text.startswith("These guarantees may include the establishment of an")
     assert first.speaker is None and first.to_json()["speaker"] is None
+
+
+def test_a_quote_of_two_speakers_names_neither(engine: Engine) -> None:
+    answer = engine.answer("How many countries pledged to send troops?")
+    (both,) = [q for q in answer.quotes if q.text.startswith("European leaders")]
+    assert "Friedrich Merz urging caution" in both.text
+    assert "Giorgia Meloni also stated" in both.text
+    assert both.speaker is None
