@@ -23,6 +23,10 @@ def source_line(article: Article) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def stale_note(days: int) -> str:
+    return f"Note: the newest of these sources is {days:,} days old."
+
+
 def differ_line(disagreement: Disagreement) -> str:
     """`26 (#2, #3) · 27 (#5)`: each number with the articles that give it."""
     return " · ".join(
@@ -57,6 +61,8 @@ def render_answer(answer: Answer) -> str:
             lines.extend(f"  #{a.id} {source_line(a)}" for a in answer.closest)
         return "\n".join(lines)
     lines.append(f"Confidence: {answer.confidence.value}")
+    if answer.stale_days is not None:
+        lines.append(stale_note(answer.stale_days))
     for quote in answer.quotes:
         lines.append("")
         lines.append(_indent_block(f"“{highlighted(quote)}”", "  │ "))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from newsbot.index import bm25
@@ -48,8 +49,9 @@ from newsbot.index.pipeline import (
     passage_terms,
     prepare_many,
 )
-from newsbot.index.query import ParsedQuery, parse_query
+from newsbot.index.query import ParsedQuery, framing_terms, parse_query
 from newsbot.index.quotes import Candidate, QuoteScorer, select_quotes
+from newsbot.index.recency import asks_for_latest, parse_date
 from newsbot.index.retriever import IndexDoc, Retriever
 from newsbot.index.settings import AnswerSettings
 from newsbot.index.store import Store
@@ -94,11 +96,13 @@ class Engine:
         fetch_policy: FetchPolicy | None = None,
         writer_wait: float = WRITER_WAIT_S,
         on_wait: Callable[[], None] | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         if writer_wait < 0:
             raise ValueError("writer_wait must not be negative")
         self.writer_wait = writer_wait
         self.on_wait = on_wait
+        self.today = today  # how old a source is, for stale answers
         self._own_journal: list[int] = []  # journal rows this engine wrote, not yet indexed
         self.db_path = Path(db_path)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -362,7 +366,9 @@ class Engine:
         total, freqs = self.retriever.doc_freqs(query.terms)
         total = max(total, 1)
         idf = {t: bm25.idf(total, df) for t, df in freqs.items()}
-        unseen = {t for t, df in freqs.items() if df == 0}
+        # An unseen topic word means the articles are not about it; an unseen
+        # framing word ("still", "say") means nothing of the kind.
+        unseen = {t for t, df in freqs.items() if df == 0 and t not in framing_terms()}
         return QuoteScorer(query, idf, unseen, self.settings)
 
     def _confidence(self, evidence: float) -> Confidence:
@@ -391,13 +397,27 @@ class Engine:
         surface: dict[str, str] = {}
         for token in analyze_spans(question):
             surface.setdefault(token.term, question[token.start : token.end])
-        quotes, evidence = select_quotes(self._scorer(query), candidates, k, surface)
+        scorer = self._scorer(query)
+        if asks_for_latest(question):
+            scorer.freshness = _freshness(c.article for c in candidates)
+        quotes, evidence = select_quotes(scorer, candidates, k, surface)
         quotes = self._corroborated(quotes, candidates)
         closest = _distinct_articles(candidates, 3)
         confidence = self._confidence(evidence) if quotes else Confidence.NONE
         if confidence is Confidence.NONE:
             return Answer(question, (), confidence, evidence, closest)
-        return Answer(question, tuple(quotes), confidence, evidence, closest)
+        return Answer(
+            question, tuple(quotes), confidence, evidence, closest, self._stale_days(quotes)
+        )
+
+    def _stale_days(self, quotes: list[Quote]) -> int | None:
+        """How old the newest dated source is, when older than `stale_after_days`."""
+        sources = [a for q in quotes for a in (q.article, *q.also_in)]
+        dates = [d for a in sources if (d := parse_date(a.published)) is not None]
+        if not dates:
+            return None
+        age = (self.today() - max(dates)).days
+        return age if age > self.settings.stale_after_days else None
 
     def _corroborated(self, quotes: list[Quote], candidates: list[Candidate]) -> list[Quote]:
         """Each quote with the other articles that state its fact; a fact several
@@ -436,6 +456,17 @@ class Engine:
 def _check_k(k: int) -> None:
     if k < 1:
         raise QueryError("k must be at least 1.")
+
+
+def _freshness(articles: Iterable[Article]) -> dict[int, float]:
+    """Article id -> 1.0 for the newest dated article, 0.0 for the oldest (and for
+    undated ones), by rank: "the latest" among the candidates, whatever their age."""
+    dated = {a.id: d for a in articles if (d := parse_date(a.published)) is not None}
+    days = sorted(set(dated.values()))
+    if len(days) < 2:
+        return {}
+    rank = {day: i / (len(days) - 1) for i, day in enumerate(days)}
+    return {article_id: rank[day] for article_id, day in dated.items()}
 
 
 def _distinct_articles(candidates: list[Candidate], limit: int) -> tuple[Article, ...]:

@@ -24,6 +24,7 @@ from newsbot.index.errors import (
     UnsupportedInputError,
 )
 from newsbot.index.models import ArticleDraft
+from newsbot.index.recency import dateline
 
 MAX_BYTES = 5 * 1024 * 1024
 TEXT_SUFFIXES = {".txt", ".text", ""}
@@ -188,10 +189,14 @@ def draft_from_bytes(
     elif suffix in MARKDOWN_SUFFIXES:
         body, headline = markdown_to_text(text)
         draft = ArticleDraft(
-            text=body, origin=origin, headline=headline, first_line_headline=headline is None
+            text=body,
+            origin=origin,
+            headline=headline,
+            first_line_headline=headline is None,
+            published=dateline(body),
         )
     else:
-        draft = ArticleDraft(text=text, origin=origin)
+        draft = ArticleDraft(text=text, origin=origin, published=dateline(text))
     return _with_metadata(draft, meta)
 
 

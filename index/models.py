@@ -137,6 +137,8 @@ class Answer:
     """The result of `Engine.answer`: quotes, or an abstention with the closest headlines.
 
     newsbot abstained exactly when the confidence is NONE; then there are no quotes.
+    `stale_days` is set when even the newest dated source quoted is older than the
+    engine's `stale_after_days`: how many days old it is (its date is its article's).
     """
 
     question: str
@@ -144,6 +146,7 @@ class Answer:
     confidence: Confidence
     evidence: float
     closest: tuple[Article, ...] = ()
+    stale_days: int | None = None
 
     def __post_init__(self) -> None:
         if (self.confidence is Confidence.NONE) != (not self.quotes):
@@ -161,6 +164,7 @@ class Answer:
             "evidence": round(self.evidence, 4),
             "answers": [q.to_json() for q in self.quotes],
             "closest": [a.to_json() for a in self.closest],
+            "stale_days": self.stale_days,
         }
 
 

@@ -22,7 +22,9 @@ _FRAMING_WORDS = (
     "say says said tell told describe described mention mentioned happen happened "
     "according think thought know call called explain explained report reported "
     "anybody anyone someone something thing things way kind possible give gave "
-    "want wanted"
+    "want wanted "
+    # Asking for the newest state of things ("is it *still*...") is not a topic.
+    "latest newest recent recently now currently current still today yet"
 )
 
 
@@ -87,7 +89,7 @@ _COUNTED = re.compile(r"\bhow many\s+(?:of the\s+|more\s+)?([^\W\d_][\w'’-]*)"
 
 
 @lru_cache(maxsize=1)
-def _framing_terms() -> frozenset[str]:
+def framing_terms() -> frozenset[str]:
     return frozenset(analyze(_FRAMING_WORDS))
 
 
@@ -114,7 +116,7 @@ def parse_query(text: str, *, context: str | None = None) -> ParsedQuery:
             f"The question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}."
         )
     terms = dict(Counter(analyze(text)))
-    framing = _framing_terms()
+    framing = framing_terms()
     weighted: dict[str, float] = {
         term: count * (FRAMING_WEIGHT if term in framing else 1.0) for term, count in terms.items()
     }

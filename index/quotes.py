@@ -131,13 +131,20 @@ class QuoteScorer:
         typed = query.answer_type is not AnswerType.OTHER
         # "What did Putin say...": the names a question asks to hear from.
         self.asked_speakers = asked_speakers(query.text)
-        self.bonus_ceiling = (
+        # "What is the latest...": article id -> how new (1 the newest dated candidate).
+        self.freshness: dict[int, float] = {}
+        self._ceiling = (
             1.0
             + settings.proximity_weight
             + settings.type_bonus * typed
             + settings.type_bonus * (query.counted is not None)
             + settings.speaker_bonus * bool(self.asked_speakers)
         )
+
+    @property
+    def bonus_ceiling(self) -> float:
+        """The most a window's coverage can be multiplied by (for pruning passages)."""
+        return self._ceiling + self.settings.recency_weight * bool(self.freshness)
 
     def coverage(self, terms: set[str] | frozenset[str]) -> tuple[float, frozenset[str]]:
         """Share of the question's weight these terms cover, and which question terms."""
@@ -204,6 +211,7 @@ class QuoteScorer:
         speaker = _speaker_of(passage, first, last)
         if matched and speaker is not None and names_match(self.asked_speakers, speaker):
             score += weights.speaker_bonus * coverage
+        score += weights.recency_weight * coverage * self.freshness.get(passage.article_id, 0.0)
         if best_passage > 0:
             score += weights.passage_weight * candidate.retrieval_score / best_passage
         if last > first:

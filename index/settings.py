@@ -41,6 +41,12 @@ class AnswerSettings:
     speaker_bonus: float = 0.3
     # Each other article stating a quote's fact (up to three) adds this to its rank.
     corroboration_weight: float = 0.05
+    # "What is the latest ...": among quotes that answer about as well, the newer
+    # article's gets up to this much more (times its coverage): as much as the
+    # passage's BM25 share, which headline and length move more than news does.
+    recency_weight: float = 0.25
+    # An answer whose newest dated source is older than this says how old it is.
+    stale_after_days: int = 180
     # A two-sentence quote must add this much coverage over its better sentence.
     pair_min_gain: float = 0.15
     # A later quote must score this share of the best one...

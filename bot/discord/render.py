@@ -196,6 +196,8 @@ def answer_message(
     shown = groups[:EMBED_LIMIT]
     noun = "quote" if len(answer.quotes) == 1 else "quotes"
     lines.append(f"Confidence: **{answer.confidence.value}** · {len(answer.quotes)} {noun}")
+    if answer.stale_days is not None:
+        lines.append(f"Note: the newest of these sources is {answer.stale_days:,} days old.")
     if len(groups) > len(shown):
         lines.append(f"_{len(groups) - len(shown)} more articles not shown._")
     budget = EMBEDS_TOTAL_LIMIT // len(shown)

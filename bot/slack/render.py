@@ -157,6 +157,10 @@ def answer_message(
         blocks.append(
             context(f"Confidence: *{answer.confidence.value}* · {len(answer.quotes)} {noun}")
         )
+        if answer.stale_days is not None:
+            blocks.append(
+                context(f"Note: the newest of these sources is {answer.stale_days:,} days old.")
+            )
     keep_last = 0
     if share and not answer.abstained:
         value = json.dumps({"q": answer.question})

@@ -301,3 +301,14 @@ def test_ask_shows_who_else_reports_it(run) -> None:
     first = data["answers"][0]
     assert len(first["corroborated_by"]) >= 3 and first["disagreements"] == []
     assert {"article", "quote", "start", "end"} == set(first["corroborated_by"][0])
+
+
+def test_render_says_how_old_the_sources_are() -> None:
+    from newsbot.bot.render_text import render_answer
+    from newsbot.index.models import Answer, Article, Confidence, Quote
+
+    article = Article(1, "Pier closed", "Post", None, "2025-01-10", "o")
+    quote = Quote("The pier is closed.", 0, 19, 1.0, (), article)
+    text = render_answer(Answer("Is the pier closed?", (quote,), Confidence.HIGH, 0.9, (), 681))
+    assert "Confidence: high\nNote: the newest of these sources is 681 days old." in text
+    assert "Pier closed · Post · 2025-01-10" in text  # the date is shown where known

@@ -231,3 +231,9 @@ def test_corroboration_and_differing_sources_are_fields() -> None:
         "Sources differ on people",
     ]
     assert embed["fields"][1]["value"] == "Two (Ferry returns, Second) · Three (Third \\@here)"
+
+
+def test_an_answer_from_old_sources_says_how_old() -> None:
+    old = Answer("q?", (quote("Two died.", article(1)),), Confidence.HIGH, 0.9, stale_days=400)
+    content = render.answer_message(old)["content"]
+    assert content.endswith("Note: the newest of these sources is 400 days old.")

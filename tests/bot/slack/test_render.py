@@ -93,3 +93,10 @@ def test_corroboration_and_differing_sources_are_listed() -> None:
         "Sources differ on people: Two (Head &lt;b&gt; &amp; co, Second &lt;story&gt;) · "
         "Three (Third)" in text
     )
+
+
+def test_an_answer_from_old_sources_says_how_old() -> None:
+    old = Answer("q?", (_quote("Two died."),), Confidence.HIGH, 0.9, stale_days=1200)
+    assert "Note: the newest of these sources is 1,200 days old." in _all_text(
+        render.answer_message(old)
+    )
