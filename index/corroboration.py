@@ -129,12 +129,20 @@ def mine_number(mine: Claim, what: str) -> str:
     return next(written for _, written, thing in mine.counts.values() if thing == what)
 
 
-def corroborate(quote: Quote, candidates: Iterable[Candidate]) -> Quote:
+def corroborate(
+    quote: Quote,
+    candidates: Iterable[Candidate],
+    claims: dict[tuple[int, int], Claim] | None = None,
+) -> Quote:
     """The quote with the sentences of other articles among `candidates` (the
     passages ranked for the question) that state its fact, at most one per
     article, and the numbers where they differ. Syndicated copies (`also_in`)
-    are not counted again as corroboration, but their numbers are compared."""
-    mine = claim(quote.text)
+    are not counted again as corroboration, but their numbers are compared.
+    `claims` caches the candidates' sentences' claims across an answer's quotes."""
+    claims = {} if claims is None else claims
+    raw = analyze(quote.text)
+    mine = claim(quote.text, raw)
+    mine_raw = frozenset(raw)
     copies = {a.id for a in quote.also_in}
     found: list[Corroboration] = []
     seen = {quote.article.id}
@@ -145,11 +153,25 @@ def corroborate(quote: Quote, candidates: Iterable[Candidate]) -> Quote:
         if article.id == quote.article.id:
             continue
         passage = candidate.passage
-        for span, terms in zip(passage.sentences, passage.sentence_terms, strict=True):
-            if len(mine.terms.intersection(map(_canonical, terms))) < MIN_SHARED - 1:
-                continue  # most sentences: cheaply not the same fact
-            text = passage.text[span.start - passage.start : span.end - passage.start]
-            other = claim(text, terms)
+        for index, (span, terms) in enumerate(
+            zip(passage.sentences, passage.sentence_terms, strict=True)
+        ):
+            # Most sentences are cheaply not the same fact: too few words in common
+            # even before synonyms are folded (which can join at most a few more),
+            # or too few after, at the laxest thresholds same_fact allows.
+            if len(mine_raw.intersection(terms)) < MIN_SHARED - 2:
+                continue
+            other = claims.get((passage.id, index))
+            if other is None:
+                canonical = frozenset(map(_canonical, terms))
+                shared = len(mine.terms & canonical)
+                shorter = min(len(mine.terms), len(canonical))
+                if shared < MIN_SHARED - 1 or shared < COUNTED_CONTAINMENT * shorter:
+                    continue
+                text = passage.text[span.start - passage.start : span.end - passage.start]
+                other = claims[(passage.id, index)] = claim(text, terms)
+            else:
+                text = passage.text[span.start - passage.start : span.end - passage.start]
             if not same_fact(mine, other):
                 continue
             differences = differing_counts(mine, other)

@@ -26,7 +26,7 @@ from pathlib import Path
 from newsbot.index import bm25
 from newsbot.index.analysis import analyze, analyze_spans
 from newsbot.index.bulk import DEFAULT_WORKERS, fetch_drafts
-from newsbot.index.corroboration import corroborate
+from newsbot.index.corroboration import Claim, corroborate
 from newsbot.index.errors import IngestError, NotFoundError, QueryError
 from newsbot.index.fetch import FetchPolicy, normalize_url
 from newsbot.index.ingest import draft_from_bytes, plan_paths
@@ -424,7 +424,8 @@ class Engine:
         outlets report ranks above one reported once (`corroboration_weight` per
         source, up to three)."""
         weight = self.settings.corroboration_weight
-        found = [corroborate(quote, candidates) for quote in quotes]
+        claims: dict[tuple[int, int], Claim] = {}  # shared by the quotes of this answer
+        found = [corroborate(quote, candidates, claims) for quote in quotes]
         return sorted(found, key=lambda q: -(q.score + weight * min(len(q.corroborated_by), 3)))
 
     def passages(self, query_text: str, k: int = 10) -> list[SearchHit]:
