@@ -11,8 +11,15 @@ from typing import assert_never
 
 import click
 
-from newsbot.index import Answer, Article, IngestOutcome, Quote, SearchResults, Status
-from newsbot.index.models import Disagreement
+from newsbot.index import (
+    Answer,
+    Article,
+    Disagreement,
+    IngestOutcome,
+    Quote,
+    SearchResults,
+    Status,
+)
 
 _WIDTH = 88
 
