@@ -272,13 +272,6 @@ def _inside(position: int, spans: Sequence[Span]) -> bool:
     return any(a < position < b for a, b in spans)
 
 
-def _is_name_word(token: _Token) -> bool:
-    """A capitalised word (not an acronym like NATO), or U.S./U.K. inside a title."""
-    if token.lower in ("u.s", "u.k"):
-        return True
-    return token.capitalised and token.text[0].isalpha() and not token.text.isupper()
-
-
 # A capitalised word at a token boundary (or U.S. / U.K. inside a title).
 _CAPITAL = re.compile(r"(?<![\w’'.\-])(?:U\.[SK]\b|[A-ZÀ-ÖØ-Þ][^\W_]*(?:[’'.\-][^\W_]+)*)")
 _GAP = re.compile(r"[ \t]+")
