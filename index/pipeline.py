@@ -24,7 +24,7 @@ from newsbot.index.errors import EmptyArticleError, IngestError
 from newsbot.index.ingest import draft_from_path
 from newsbot.index.models import ArticleDraft, IngestOutcome
 from newsbot.index.passages import PassageSpan, build_passages
-from newsbot.index.speakers import attribute_speakers
+from newsbot.index.speakers import speakers_by_passage
 
 MIN_ARTICLE_WORDS = 5
 HEADLINE_CHARS = 90
@@ -55,17 +55,6 @@ class PreparedArticle:
 def passage_terms(sentence_terms: list[list[str]]) -> list[str]:
     """A passage's terms for the BM25 index: its sentences' terms, in order."""
     return [term for sentence in sentence_terms for term in sentence]
-
-
-def passage_speakers(text: str, passages: list[PassageSpan]) -> list[list[str | None]]:
-    """Each passage's sentences' speakers, attributed over the whole article (a "he"
-    may refer to a person named in an earlier passage)."""
-    flat = attribute_speakers(text, [(s.start, s.end) for p in passages for s in p.sentences])
-    out: list[list[str | None]] = []
-    for passage in passages:
-        out.append(flat[: len(passage.sentences)])
-        flat = flat[len(passage.sentences) :]
-    return out
 
 
 def content_hash(text: str) -> str:
@@ -102,7 +91,9 @@ def prepare(draft: ArticleDraft) -> PreparedArticle:
         content_hash=content_hash(text),
         passages=passages,
         sentence_terms=[[analyze(text[s.start : s.end]) for s in p.sentences] for p in passages],
-        speakers=passage_speakers(text, passages),
+        speakers=speakers_by_passage(
+            text, [[(s.start, s.end) for s in p.sentences] for p in passages]
+        ),
         title_terms=analyze(headline),
         signature=neardup.signature(text),
     )

@@ -129,8 +129,10 @@ class QuoteScorer:
         # The most a window's coverage can be multiplied by: proximity, and the
         # answer-type bonuses only where the question has a type / counts something.
         typed = query.answer_type is not AnswerType.OTHER
-        # "What did Putin say...": the names a question asks to hear from.
+        # "What did Putin say...": the names a question asks to hear from; and every
+        # name it holds, which a "who said..." answer's speaker must not be.
         self.asked_speakers = asked_speakers(query.text)
+        self.named_in_question = asked_speakers(query.text, any_verb=True)
         # "What is the latest...": article id -> how new (1 the newest dated candidate).
         self.freshness: dict[int, float] = {}
         self._ceiling = (
@@ -179,7 +181,7 @@ class QuoteScorer:
             cache[index] = _has_answer_type(text, kind, self.query.text) or (
                 kind is AnswerType.PERSON
                 and speaker is not None
-                and not names_match(asked_speakers(self.query.text, any_verb=True), speaker)
+                and not names_match(self.named_in_question, speaker)
             )
         return cache[index]
 

@@ -21,7 +21,7 @@ from newsbot.index import neardup
 from newsbot.index.analysis import analyze, encode_terms
 from newsbot.index.database import applied_step_names, migrate, select, step_names, transaction
 from newsbot.index.errors import StoreError
-from newsbot.index.speakers import attribute_speakers
+from newsbot.index.speakers import speakers_by_passage
 
 ENGINE = Migrations("newsbot")
 
@@ -102,12 +102,10 @@ def _speakers(db: sqlite_utils.Database) -> None:
                 [article["id"]],
             )
         )
-        spans = [[tuple(span) for span in json.loads(row["sentences"])] for row in rows]
-        flat = attribute_speakers(article["text"], [span for spans_ in spans for span in spans_])
-        for row, passage_spans in zip(rows, spans, strict=True):
-            mine, flat = flat[: len(passage_spans)], flat[len(passage_spans) :]
+        spans = [[(a, b) for a, b in json.loads(row["sentences"])] for row in rows]
+        for row, speakers in zip(rows, speakers_by_passage(article["text"], spans), strict=True):
             db.execute(
-                "UPDATE passages SET speakers = ? WHERE id = ?", [json.dumps(mine), row["id"]]
+                "UPDATE passages SET speakers = ? WHERE id = ?", [json.dumps(speakers), row["id"]]
             )
 
 

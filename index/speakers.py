@@ -632,3 +632,14 @@ def _continued_quotation(
     opens = text[start:end].lstrip()[:1] in ('"', _OPEN)
     quoted_before = any(mark in text[before_start:before_end] for mark in ('"', _OPEN, _CLOSE))
     return speakers[first - 1] if opens and quoted_before else None
+
+
+def speakers_by_passage(text: str, passages: Sequence[Sequence[Span]]) -> list[list[str | None]]:
+    """`attribute_speakers` over the whole article (a "he" may refer to a person named
+    in an earlier passage), returned per passage: each passage's sentences' speakers."""
+    flat = attribute_speakers(text, [span for sentences in passages for span in sentences])
+    out: list[list[str | None]] = []
+    for sentences in passages:
+        out.append(flat[: len(sentences)])
+        flat = flat[len(sentences) :]
+    return out
