@@ -26,13 +26,13 @@ from typing import Any
 
 import hikari
 
+from newsbot.bot import replies
 from newsbot.bot.discord import render
 from newsbot.bot.discord.config import DiscordConfig
-from newsbot.bot.discord.interactions import GENERIC_FAILURE, Interactions, failure_text
+from newsbot.bot.discord.interactions import Interactions, failure_text
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
-from newsbot.index import NewsbotError
 
 log = logging.getLogger("newsbot.discord")
 
@@ -186,14 +186,12 @@ class Gateway:
             return
         try:
             self._answer(mention)
-        except Exception as exc:
-            if isinstance(exc, NewsbotError):
-                log.info("refused: %s", exc)
-            else:
-                log.exception("answering a Discord message failed")
-            self._tell(
-                mention, failure_text(exc) if isinstance(exc, NewsbotError) else GENERIC_FAILURE
-            )
+        except Exception as exc:  # noqa: BLE001 - logged, with traceback, just below
+            replies.log_failure(log, exc, "answering a Discord message")
+            try:
+                self._reply_here(mention, render.message(failure_text(exc)))
+            except DiscordAPIError:
+                log.exception("could not tell the user about the failure")
         finally:  # a crash (no finally) leaves the claim open, for a restart to answer
             self.runtime.state.finish(key)
 
@@ -224,18 +222,13 @@ class Gateway:
                 channel = str(thread["id"])
                 self.api.create_message(channel, body)
                 return channel
-        reference = {"message_id": mention.message_id, "fail_if_not_exists": False}
-        self.api.create_message(mention.channel_id, {**body, "message_reference": reference})
+        self._reply_here(mention, body)
         return mention.channel_id
 
-    def _tell(self, mention: Mention, text: str) -> None:
-        try:
-            reference = {"message_id": mention.message_id, "fail_if_not_exists": False}
-            self.api.create_message(
-                mention.channel_id, {**render.message(text), "message_reference": reference}
-            )
-        except DiscordAPIError:
-            log.exception("could not tell the user about the failure")
+    def _reply_here(self, mention: Mention, body: dict[str, Any]) -> None:
+        """`body` as a reply to the message, in its own channel."""
+        reference = {"message_id": mention.message_id, "fail_if_not_exists": False}
+        self.api.create_message(mention.channel_id, {**body, "message_reference": reference})
 
     def _answer_unfinished(self) -> None:
         """Once the claim lease has run out, answer the messages a crashed newsbot

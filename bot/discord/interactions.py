@@ -20,13 +20,15 @@ from typing import Any, TypeVar
 
 import httpx
 
+from newsbot.bot import replies
 from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
 from newsbot.bot.discord.shares import Shares
+from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
-from newsbot.index import Answer, IngestError, IngestOutcome, NewsbotError
+from newsbot.index import Answer, IngestError, IngestOutcome
 
 log = logging.getLogger("newsbot.discord")
 T = TypeVar("T")
@@ -36,10 +38,7 @@ PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 1, 4, 5
 SLASH, MESSAGE_COMMAND = 1, 3
 
 ANSWER_DEADLINE = 2.0  # seconds to answer at once before deferring (Discord allows 3)
-GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged."
-REFUSED_INGEST = "Sorry, you are not allowed to add articles to newsbot."
 REFUSED_FORGET = "Sorry, only newsbot admins can forget articles."
-QUEUE_FULL = "Sorry, too many articles are waiting to be added right now. Try again in a minute."
 INGEST_USAGE = "Give `/ingest` one of: a `url`, pasted `text`, or a `file` (.txt, .md, .html)."
 NO_QUESTION = "That message has no text to ask about."
 NOTHING_TO_ADD = "That message has no link or .txt/.md/.html attachment to add."
@@ -66,12 +65,8 @@ def say(text: str, *, ephemeral: bool = True) -> Reply:
 
 
 def failure_text(error: BaseException) -> str:
-    """What the user reads: a refusal's own reason, or a short apology for a bug."""
-    return (
-        render.escaped_clip(str(error), 1900)
-        if isinstance(error, NewsbotError)
-        else (GENERIC_FAILURE)
-    )
+    """What the user reads, in Discord's escaping (see bot/replies.py)."""
+    return replies.failure_text(error, lambda reason: render.escaped_clip(reason, 1900))
 
 
 def _user(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,12 +126,9 @@ class Interactions:
         """The reply to one interaction. Never raises: a failure is an apology."""
         try:
             return self._route(payload)
-        except NewsbotError as exc:
-            log.info("refused: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - logged, with traceback, just below
+            replies.log_failure(log, exc, "a Discord interaction")
             return say(failure_text(exc))
-        except Exception:
-            log.exception("a Discord interaction failed")
-            return say(GENERIC_FAILURE)
 
     def _route(self, payload: Mapping[str, Any]) -> Reply:
         kind = payload.get("type")

@@ -20,7 +20,6 @@ from newsbot.index import Engine
 
 T = TypeVar("T")
 CONTEXT_KEY = "newsbot"
-GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged."
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from newsbot.bot.slack import render
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
@@ -19,9 +20,7 @@ _URL = re.compile(r"^<?([a-zA-Z][a-zA-Z0-9+.-]*://[^\s|>]+)(?:\|[^>]*)?>?$")
 ASK_USAGE = "Usage: `/ask QUESTION`"
 INGEST_USAGE = "Usage: `/ingest URL` or `/ingest` pasted text"
 NEWSBOT_USAGE = "Usage: `/newsbot sources` or `/newsbot forget ID` (admins only)."
-REFUSED_INGEST = "Sorry, you are not allowed to add articles to newsbot."
 REFUSED_FORGET = "Sorry, only newsbot admins can forget articles."
-QUEUE_FULL = "Sorry, too many articles are waiting to be added right now. Try again in a minute."
 
 
 def handle_ask(

@@ -16,26 +16,22 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from newsbot.bot import replies
 from newsbot.bot.slack import render
 from newsbot.bot.slack.routing import failure_thread
-from newsbot.bot.slack.services import GENERIC_FAILURE
-from newsbot.index import NewsbotError
 
 log = logging.getLogger("newsbot.slack")
 
 
-def failure_text(error: Exception) -> str:
-    """What the user reads: a refusal's own reason, or a short apology for a bug."""
-    return render.escape(str(error)) if isinstance(error, NewsbotError) else GENERIC_FAILURE
+def failure_text(error: BaseException) -> str:
+    """What the user reads, in Slack's escaping (see bot/replies.py)."""
+    return replies.failure_text(error, render.escape)
 
 
 def handle_error(
     error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None
 ) -> None:
-    if isinstance(error, NewsbotError):
-        log.info("refused: %s", error)
-    else:
-        log.error("a Slack listener failed", exc_info=error)
+    replies.log_failure(log, error, "a Slack listener")
     text = failure_text(error)
     event = body.get("event") or {}
     try:

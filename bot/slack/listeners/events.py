@@ -11,9 +11,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from newsbot.bot.slack import render
 from newsbot.bot.slack.files import download_shared_file
-from newsbot.bot.slack.listeners.commands import QUEUE_FULL
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import Action, Reply, route_mention, route_message
 from newsbot.bot.slack.services import Services, services_of
@@ -22,7 +22,6 @@ from newsbot.index import IngestError, IngestOutcome
 HELP = (
     "Ask me a question about the articles I know, e.g. “How many countries pledged to send troops?”"
 )
-REFUSED_FILES = "Sorry, you are not allowed to add articles to newsbot."
 
 
 def handle_mention(
@@ -117,7 +116,7 @@ def _ingest_files(
     """
     user = str(event.get("user"))
     if not services.config.ingest_users.allows(user):
-        client.chat_postMessage(channel=reply.channel, text=REFUSED_FILES)
+        client.chat_postMessage(channel=reply.channel, text=REFUSED_INGEST)
         return
 
     def job() -> None:

@@ -14,12 +14,11 @@ from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.interactions import (
     INGEST_USAGE,
     NOTHING_TO_ADD,
-    QUEUE_FULL,
     REFUSED_FORGET,
-    REFUSED_INGEST,
     SHARE_EXPIRED,
 )
 from newsbot.bot.ingest_queue import IngestQueue
+from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from tests.bot.discord.conftest import (
     ADMIN,
     EDITOR_ROLE,

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from newsbot.bot.logs import LOG_LINE_LIMIT, RedactTokens
-from newsbot.bot.slack.listeners.commands import QUEUE_FULL
+from newsbot.bot.replies import QUEUE_FULL
 from newsbot.bot.slack.server import answer_unfinished
 from newsbot.index import Engine, FetchPolicy
 from tests.bot.slack.conftest import ADMIN, ALLOWED, Bot, blocks_text, mention, start_bot

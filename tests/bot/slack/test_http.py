@@ -9,8 +9,7 @@ import time
 import httpx
 import pytest
 
-from newsbot.bot.slack.listeners.commands import REFUSED_INGEST
-from newsbot.bot.slack.services import GENERIC_FAILURE
+from newsbot.bot.replies import GENERIC_FAILURE, REFUSED_INGEST
 from tests.bot.slack.conftest import (
     ADMIN,
     ALLOWED,

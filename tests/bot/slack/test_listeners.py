@@ -20,6 +20,7 @@ from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from newsbot.bot.chat_state import ChatState
+from newsbot.bot.replies import GENERIC_FAILURE, REFUSED_INGEST
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.app import create_app
 from newsbot.bot.slack.config import SlackConfig
@@ -27,7 +28,6 @@ from newsbot.bot.slack.listeners.commands import (
     ASK_USAGE,
     NEWSBOT_USAGE,
     REFUSED_FORGET,
-    REFUSED_INGEST,
     handle_ask,
     handle_ingest,
     handle_newsbot,
@@ -35,7 +35,7 @@ from newsbot.bot.slack.listeners.commands import (
 from newsbot.bot.slack.listeners.errors import handle_error
 from newsbot.bot.slack.listeners.events import HELP, handle_mention, handle_message
 from newsbot.bot.slack.server import shutdown
-from newsbot.bot.slack.services import CONTEXT_KEY, GENERIC_FAILURE, Services
+from newsbot.bot.slack.services import CONTEXT_KEY, Services
 from newsbot.index import Engine, NotFoundError
 from tests.bot.slack.conftest import ADMIN, ALLOWED, OTHER, SIGNING_SECRET, blocks_text
 from tests.bot.slack.fake_slack import FakeSlack

@@ -1,0 +1,31 @@
+"""What every surface tells a user when it cannot help, and how it logs why.
+
+A `NewsbotError` is a refusal with a reason the user can read (an empty
+question, an unknown article id): the user gets that reason, escaped for the
+surface, and the log one line. Anything else is a bug: the user gets a short
+apology and the log the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from newsbot.index import NewsbotError
+
+GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged."
+REFUSED_INGEST = "Sorry, you are not allowed to add articles to newsbot."
+QUEUE_FULL = "Sorry, too many articles are waiting to be added right now. Try again in a minute."
+
+
+def failure_text(error: BaseException, escape: Callable[[str], str]) -> str:
+    """A refusal's own reason (through the surface's `escape`), or the apology."""
+    return escape(str(error)) if isinstance(error, NewsbotError) else GENERIC_FAILURE
+
+
+def log_failure(log: logging.Logger, error: BaseException, doing: str) -> None:
+    """A refusal as one line; anything else, `doing` "failed", with its traceback."""
+    if isinstance(error, NewsbotError):
+        log.info("refused: %s", error)
+    else:
+        log.error("%s failed", doing, exc_info=error)
