@@ -6,12 +6,21 @@
    300 test claims go through `search()`; nDCG@10 and Recall@100 against
    qrels/test.tsv (train qrels are reported too: that is what we tuned on).
 2. SQuAD v1.1 dev as open-corpus QA: one article per Wikipedia title (2,067
-   paragraphs), all 10,570 questions through `search()`-ranked passages and
-   `answer()`; passage hit@1/@5, answer-in-quote@1/@3; then a fixed sample
-   of 500 questions asked again with their whole article forgotten
-   (newsbot should abstain). The first half of the questions (file order)
-   is the tuning half; the second half is reported separately, held out.
-3. The bundled seeds with newsbot's own question set.
+   paragraphs), all 10,570 questions through `passages()` and `answer()`;
+   passage hit@1/@5, answer-in-quote@1/@3, false abstentions; then a fixed
+   sample of 500 questions asked again with their whole article forgotten
+   (newsbot should abstain).
+3. NewsQA dev half A (319 CNN stories, 2,129 questions) the same way; and the
+   first 30 stories alone in a database, with as many questions about the other
+   stories (the model over a small newsroom).
+4. The bundled seeds with newsbot's own question set.
+
+On 2 and 3 two rules are judged over the same quotes: "today" (abstain when the
+best quote covers under 0.40 of the question's weight, the rule before the
+answerability model) and "learned" (the fitted model, index/answerability.py,
+fitted on SQuAD *train* only). Each gets a reliability table: for each confidence
+label, its share of the answers given and how often their first quote is right,
+over the answerable and the absent-article questions together.
 
 The baseline: rank-bm25 BM25Okapi. On SciFact, over lower-cased whitespace
 tokens of title and abstract. On SQuAD, over the same passages with
@@ -36,6 +45,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.qa_sets import (  # noqa: E402
+    Asked,
+    QAArticle,
+    Question,
+    ask,
+    newsqa_dev_a,
+    squad_dev,
+)
 from newsbot.index import AnswerSettings, ArticleDraft, Engine, Status  # noqa: E402
 from newsbot.index.analysis import analyze  # noqa: E402
 
@@ -140,115 +157,115 @@ def scifact_baseline(docs: list[dict], queries: dict[str, str], splits: dict) ->
     return out
 
 
-# -- SQuAD --------------------------------------------------------------------------
+# -- open-corpus question answering: SQuAD dev, NewsQA dev half A -------------------
+
+# Today's rule, before the learned model (kept to print beside it): abstain when the
+# best quote covers less than 0.40 of the question's weight; "medium" from 0.65,
+# "high" from 0.80 of it.
+TODAY = {"abstain_below": 0.40, "medium_confidence": 0.65, "high_confidence": 0.80}
+# Ask with nothing abstained, and judge each rule from the probabilities afterwards:
+# the quotes are the same under both (only the abstention and the labels differ).
+OPEN = AnswerSettings(abstain_below=0.0, medium_confidence=0.0, high_confidence=0.0)
 
 
-def load_squad(data: Path) -> list[dict[str, Any]]:
-    with gzip.open(data / "squad-v1.1" / "dev-v1.1.json.gz", "rt", encoding="utf-8") as f:
-        return json.load(f)["data"]
+def label(rule: str, asked: Asked) -> str:
+    """The confidence this rule gives: none, low, medium or high."""
+    answer = asked.answer
+    if not answer.quotes:
+        return "none"
+    if rule == "today":
+        value, cut, medium, high = answer.coverage, *TODAY.values()
+    else:
+        defaults = AnswerSettings()
+        if answer.answerable < defaults.abstain_below:
+            return "none"
+        value, cut = answer.evidence, 0.0
+        medium, high = defaults.medium_confidence, defaults.high_confidence
+    if value < cut:
+        return "none"
+    return "high" if value >= high else "medium" if value >= medium else "low"
 
 
-def squad(data: Path, work: Path, limit: int | None) -> dict[str, Any]:
-    articles = load_squad(data)
-    texts: dict[str, str] = {}
-    spans: dict[tuple[str, int], tuple[int, int]] = {}
-    questions: list[dict[str, Any]] = []
-    for article in articles:
-        title = article["title"]
-        parts, cursor = [], 0
-        for number, paragraph in enumerate(article["paragraphs"]):
-            context = " ".join(paragraph["context"].split())
-            spans[(title, number)] = (cursor, cursor + len(context))
-            parts.append(context)
-            cursor += len(context) + 2
-            for qa in paragraph["qas"]:
-                questions.append(
-                    {
-                        "title": title,
-                        "paragraph": number,
-                        "question": qa["question"],
-                        "answers": sorted({a["text"] for a in qa["answers"]}),
-                    }
-                )
-        texts[title] = "\n\n".join(parts)
-    if limit:
-        questions = questions[:limit]
-    half = len(questions) // 2
-    result: dict[str, Any] = {"paragraphs": len(spans), "questions": len(questions)}
-    with Engine(work / "squad.db") as engine:
-
-        def draft(title: str) -> ArticleDraft:
-            return ArticleDraft(
-                text=texts[title],
-                origin=f"squad:{title}",
-                headline=title.replace("_", " "),
-                first_line_headline=False,
-            )
-
-        outcomes = list(engine.ingest_many(draft(t) for t in texts))
-        assert all(o.status is Status.ADDED for o in outcomes), outcomes
-        id_of = {o.origin.removeprefix("squad:"): o.article_id for o in outcomes}
-        rows = []
-        for q in questions:
-            gold = spans[(q["title"], q["paragraph"])]
-            gold_article = id_of[q["title"]]
-            hits = engine.passages(q["question"], k=5)
-            ranks = [
-                i
-                for i, h in enumerate(hits)
-                if h.article.id == gold_article
-                and h.passage_start < gold[1]
-                and h.passage_end > gold[0]
-            ]
-            answer = engine.answer(q["question"], k=3)
-            quotes = [x.text.casefold() for x in answer.quotes]
-            found = [any(a.casefold() in quote for a in q["answers"]) for quote in quotes]
-            rows.append(
-                {
-                    "hit1": bool(ranks and ranks[0] == 0),
-                    "hit5": bool(ranks),
-                    "aiq1": bool(found[:1] and found[0]),
-                    "aiq3": any(found[:3]),
-                    "abstained": answer.abstained,
-                }
-            )
-        for name, part in (
-            ("all", rows),
-            ("tuning_half", rows[:half]),
-            ("held_out_half", rows[half:]),
-        ):
-            result[name] = _squad_rates(part)
-        result.update({k: v for k, v in result["all"].items()})
-        # Unanswerable: the question's whole article removed from the index.
-        rng = random.Random(SEED)
-        sample = rng.sample(range(len(questions)), min(UNANSWERABLE_SAMPLE, len(questions)))
-        by_title: dict[str, list[int]] = defaultdict(list)
-        for i in sample:
-            by_title[questions[i]["title"]].append(i)
-        abstained = 0
-        for title, indices in by_title.items():
-            engine.forget(id_of[title])
-            for i in indices:
-                abstained += engine.answer(questions[i]["question"], k=3).abstained
-            id_of[title] = engine.ingest(draft(title)).article_id
-        result["unanswerable_sample"] = len(sample)
-        result["unanswerable_abstain_rate"] = abstained / len(sample) if sample else float("nan")
-        result["baseline"] = squad_baseline(engine, questions, spans, id_of)
-    return result
-
-
-def _squad_rates(rows: list[dict[str, bool]]) -> dict[str, float]:
-    n = len(rows) or 1
+def rates(rule: str, present: list[Asked], absent: list[Asked]) -> dict[str, Any]:
+    """The figures one rule gives over the same answers."""
+    n = max(len(present), 1)
+    labels = {id(a): label(rule, a) for a in (*present, *absent)}
+    answered = [a for a in (*present, *absent) if labels[id(a)] != "none"]
+    reliability = {}
+    for name in ("high", "medium", "low"):
+        band = [a for a in answered if labels[id(a)] == name]
+        reliability[name] = {
+            "share_of_answers": len(band) / max(len(answered), 1),
+            "first_quote_right": sum(a.right_at_1 for a in band) / len(band) if band else None,
+        }
     return {
-        "passage_hit_at_1": sum(r["hit1"] for r in rows) / n,
-        "passage_hit_at_5": sum(r["hit5"] for r in rows) / n,
-        "answer_in_quote_at_1": sum(r["aiq1"] for r in rows) / n,
-        "answer_in_quote_at_3": sum(r["aiq3"] for r in rows) / n,
-        "false_abstain_rate": sum(r["abstained"] for r in rows) / n,
+        "answer_in_quote_at_1": sum(a.right_at_1 and labels[id(a)] != "none" for a in present) / n,
+        "answer_in_quote_at_3": sum(a.right_at_3 and labels[id(a)] != "none" for a in present) / n,
+        "false_abstain_rate": sum(labels[id(a)] == "none" for a in present) / n,
+        "unanswerable_abstain_rate": (
+            sum(labels[id(a)] == "none" for a in absent) / len(absent) if absent else float("nan")
+        ),
+        "reliability": reliability,
     }
 
 
-def squad_baseline(engine: Engine, questions: list[dict], spans: dict, id_of: dict) -> dict:
+def qa_set(
+    name: str,
+    articles: list[QAArticle],
+    work: Path,
+    *,
+    limit: int | None = None,
+    baseline: bool = False,
+) -> dict[str, Any]:
+    """Every question asked with its article in the database; then a fixed sample of
+    UNANSWERABLE_SAMPLE asked again with their article forgotten."""
+    questions = [(a, q) for a in articles for q in a.questions][:limit]
+    result: dict[str, Any] = {"articles": len(articles), "questions": len(questions)}
+    with Engine(work / f"{name}.db", settings=OPEN) as engine:
+        outcomes = list(engine.ingest_many(a.draft(name) for a in articles))
+        assert all(o.status is Status.ADDED for o in outcomes), outcomes
+        id_of = {o.origin.removeprefix(f"{name}:"): o.article_id for o in outcomes}
+        present, hits = [], []
+        for article, question in questions:
+            if question.start >= 0:
+                hits.append(_passage_ranks(engine, question, id_of[article.key]))
+            present.append(ask(engine, question, present=True))
+        if hits:
+            result["passage_hit_at_1"] = sum(bool(r and r[0] == 0) for r in hits) / len(hits)
+            result["passage_hit_at_5"] = sum(bool(r) for r in hits) / len(hits)
+        rng = random.Random(SEED)
+        sample = rng.sample(range(len(questions)), min(UNANSWERABLE_SAMPLE, len(questions)))
+        by_article: dict[str, list[int]] = defaultdict(list)
+        for i in sample:
+            by_article[questions[i][0].key].append(i)
+        absent = []
+        articles_by_key = {a.key: a for a in articles}
+        for key, indices in by_article.items():
+            engine.forget(id_of[key])
+            absent += [ask(engine, questions[i][1], present=False) for i in indices]
+            id_of[key] = engine.ingest(articles_by_key[key].draft(name)).article_id
+        result["unanswerable_sample"] = len(sample)
+        result["today"] = rates("today", present, absent)
+        result["learned"] = rates("learned", present, absent)
+        if baseline:
+            result["baseline"] = qa_baseline(engine, questions, id_of)
+    return result
+
+
+def _passage_ranks(engine: Engine, question: Question, article_id: int) -> list[int]:
+    """Ranks among the top 5 passages of those overlapping the answer's paragraph."""
+    return [
+        i
+        for i, h in enumerate(engine.passages(question.text, k=5))
+        if h.article.id == article_id
+        and h.passage_start < question.end
+        and h.passage_end > question.start
+    ]
+
+
+def qa_baseline(
+    engine: Engine, questions: list[tuple[QAArticle, Question]], id_of: dict[str, int]
+) -> dict[str, Any]:
     """rank-bm25 over newsbot's passages (same stemmed terms); the top passages' sentence
     with the most query-term IDF is the quote."""
     from rank_bm25 import BM25Okapi
@@ -261,19 +278,17 @@ def squad_baseline(engine: Engine, questions: list[dict], spans: dict, id_of: di
     corpus = [[t for line in r[4].split("\n") for t in line.split()] for r in rows]
     model = BM25Okapi(corpus)
     stored = {pid: p for pid, (p, _) in engine.store.get_passages(passage_ids).items()}
-    out = []
-    for q in questions:
-        terms = analyze(q["question"])
+    hit1 = hit5 = aiq1 = aiq3 = 0
+    for article, q in questions:
+        terms = analyze(q.text)
         scores = model.get_scores(terms)
         top = sorted(range(len(passage_ids)), key=lambda i: -scores[i])[:5]
-        gold = spans[(q["title"], q["paragraph"])]
-        gold_article = id_of[q["title"]]
         ranks = [
             rank
             for rank, i in enumerate(top)
-            if meta[passage_ids[i]][0] == gold_article
-            and meta[passage_ids[i]][1] < gold[1]
-            and meta[passage_ids[i]][2] > gold[0]
+            if meta[passage_ids[i]][0] == id_of[article.key]
+            and meta[passage_ids[i]][1] < q.end
+            and meta[passage_ids[i]][2] > q.start
         ]
         quotes = []
         for i in top[:3]:
@@ -286,24 +301,40 @@ def squad_baseline(engine: Engine, questions: list[dict], spans: dict, id_of: di
             )
             span = passage.sentences[best]
             quotes.append(passage.text[span.start - passage.start : span.end - passage.start])
-        found = [any(a.casefold() in quote.casefold() for a in q["answers"]) for quote in quotes]
-        out.append(
-            {
-                "hit1": bool(ranks and ranks[0] == 0),
-                "hit5": bool(ranks),
-                "aiq1": bool(found[:1] and found[0]),
-                "aiq3": any(found),
-                "abstained": False,
-            }
-        )
-    half = len(out) // 2
-    result = {
-        "all": _squad_rates(out),
-        "tuning_half": _squad_rates(out[:half]),
-        "held_out_half": _squad_rates(out[half:]),
+        found = [any(a.casefold() in quote.casefold() for a in q.answers) for quote in quotes]
+        hit1 += bool(ranks and ranks[0] == 0)
+        hit5 += bool(ranks)
+        aiq1 += bool(found[:1] and found[0])
+        aiq3 += any(found)
+    n = max(len(questions), 1)
+    return {
+        "passage_hit_at_1": hit1 / n,
+        "passage_hit_at_5": hit5 / n,
+        "answer_in_quote_at_1": aiq1 / n,
+        "answer_in_quote_at_3": aiq3 / n,
     }
-    result.update(result["all"])
-    return result
+
+
+def newsqa_small(data: Path, work: Path, stories: int = 30) -> dict[str, Any]:
+    """The same model over a small newsroom: the first `stories` NewsQA stories in the
+    database, their questions present, as many other stories' questions absent."""
+    articles = newsqa_dev_a(data)
+    inside, outside = articles[:stories], articles[stories:]
+    with Engine(work / "newsqa-small.db", settings=OPEN) as engine:
+        list(engine.ingest_many(a.draft("newsqa") for a in inside))
+        present = [ask(engine, q, present=True) for a in inside for q in a.questions]
+        rng = random.Random(SEED)
+        others = [q for a in outside for q in a.questions]
+        absent = [
+            ask(engine, q, present=False)
+            for q in rng.sample(others, min(len(present), len(others)))
+        ]
+    return {
+        "articles": len(inside),
+        "questions": len(present),
+        "today": rates("today", present, absent),
+        "learned": rates("learned", present, absent),
+    }
 
 
 # -- seeds ----------------------------------------------------------------------------
@@ -328,69 +359,86 @@ def seeds(work: Path) -> dict[str, Any]:
 
 
 def print_table(results: dict[str, Any]) -> None:
-    def row(label: str, ours: float | None, theirs: float | None, target: str = "") -> None:
-        o = "-" if ours is None else f"{ours:.3f}"
-        t = "-" if theirs is None else f"{theirs:.3f}"
-        print(f"{label:<44} {o:>9} {t:>9}   {target}")
+    def row(label: str, *values: float | None, target: str = "") -> None:
+        cells = ["-" if v is None else f"{v:.3f}" for v in values]
+        print(f"{label:<46} " + " ".join(f"{c:>9}" for c in cells) + f"   {target}")
 
-    print(f"{'metric':<44} {'newsbot':>9} {'rank-bm25':>9}   target")
-    print("-" * 78)
     if "scifact" in results:
         s, b = results["scifact"], results["scifact"]["baseline"]
-        row("SciFact nDCG@10 (test, 300 claims)", s["ndcg_at_10"], b["ndcg_at_10"], ">= 0.690")
-        row("SciFact Recall@100 (test)", s["recall_at_100"], b["recall_at_100"], ">= 0.92")
-        row("SciFact nDCG@10 (train, tuned on)", s["train"]["ndcg_at_10"], b["train"]["ndcg_at_10"])
-    if "squad" in results:
-        q, b = results["squad"], results["squad"]["baseline"]
-        for part in ("all", "tuning_half", "held_out_half"):
-            label = {
-                "all": "all",
-                "tuning_half": "1st half, tuned on",
-                "held_out_half": "2nd half, held out",
-            }[part]
+        print(f"{'SciFact (search)':<46} {'newsbot':>9} {'rank-bm25':>9}   target")
+        row("nDCG@10 (test, 300 claims)", s["ndcg_at_10"], b["ndcg_at_10"], target=">= 0.690")
+        row("Recall@100 (test)", s["recall_at_100"], b["recall_at_100"], target=">= 0.92")
+        row("nDCG@10 (train, tuned on)", s["train"]["ndcg_at_10"], b["train"]["ndcg_at_10"])
+    targets = {
+        "squad": {
+            "answer_in_quote_at_3": ">= 0.88",
+            "false_abstain_rate": "<= 0.05",
+            "unanswerable_abstain_rate": ">= 0.85",
+        },
+        "newsqa": {
+            "answer_in_quote_at_3": ">= 0.55",
+            "false_abstain_rate": "<= 0.08",
+            "unanswerable_abstain_rate": ">= 0.70",
+        },
+    }
+    titles = {
+        "squad": "SQuAD v1.1 dev (48 articles, 10,570 questions)",
+        "newsqa": "NewsQA dev A (319 stories, 2,129 questions)",
+        "newsqa_small": "NewsQA dev A, 30 stories in the database",
+    }
+    for name in ("squad", "newsqa", "newsqa_small"):
+        if name not in results:
+            continue
+        r = results[name]
+        base = r.get("baseline", {})
+        print()
+        print(f"{titles[name]:<46} {'today':>9} {'learned':>9} {'rank-bm25':>9}   target")
+        for key in ("passage_hit_at_1", "passage_hit_at_5"):
+            if key in r:
+                row(key.replace("_", " "), r[key], r[key], base.get(key))
+        for key, label in (
+            ("answer_in_quote_at_1", "answer in first quote"),
+            ("answer_in_quote_at_3", "answer in quotes 1-3"),
+            ("false_abstain_rate", "false abstentions"),
+            ("unanswerable_abstain_rate", "abstains, article absent"),
+        ):
             row(
-                f"SQuAD passage hit@1 ({label})",
-                q[part]["passage_hit_at_1"],
-                b[part]["passage_hit_at_1"],
+                label,
+                r["today"][key],
+                r["learned"][key],
+                base.get(key),
+                target=targets.get(name, {}).get(key, ""),
+            )
+        for band in ("high", "medium", "low"):
+            today = r["today"]["reliability"][band]
+            learned = r["learned"]["reliability"][band]
+            row(
+                f'"{band}": share of answers',
+                today["share_of_answers"],
+                learned["share_of_answers"],
             )
             row(
-                f"SQuAD passage hit@5 ({label})",
-                q[part]["passage_hit_at_5"],
-                b[part]["passage_hit_at_5"],
+                f'"{band}": first quote right',
+                today["first_quote_right"],
+                learned["first_quote_right"],
             )
-            row(
-                f"SQuAD answer-in-quote@1 ({label})",
-                q[part]["answer_in_quote_at_1"],
-                b[part]["answer_in_quote_at_1"],
-                ">= 0.75",
-            )
-            row(
-                f"SQuAD answer-in-quote@3 ({label})",
-                q[part]["answer_in_quote_at_3"],
-                b[part]["answer_in_quote_at_3"],
-                ">= 0.90",
-            )
-            row(
-                f"SQuAD false abstentions ({label})", q[part]["false_abstain_rate"], None, "<= 0.05"
-            )
-        row(
-            "SQuAD abstains, article removed (500)", q["unanswerable_abstain_rate"], None, ">= 0.90"
-        )
     if "seeds" in results:
         s = results["seeds"]
-        row("Seeds: right quote among 3 (31 questions)", s["correct_at_3"], None)
-        row("Seeds: right first quote", s["correct_at_1"], None)
-        row("Seeds: abstains when it should (10)", s["unanswerable_abstain_rate"], None)
-        row("Seeds: false abstentions", s["false_abstain_rate"], None)
-        print(f"{'Seeds: misquotes':<44} {s['misquotes']:>9}")
+        print()
+        print(f"{'Seeds (newsbot, learned)':<46} {'':>9}")
+        row("right quote among 3 (31 questions)", s["correct_at_3"])
+        row("right first quote", s["correct_at_1"])
+        row("abstains when it should (10)", s["unanswerable_abstain_rate"])
+        row("false abstentions", s["false_abstain_rate"])
+        print(f"{'misquotes':<46} {s['misquotes']:>9}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--json", type=Path, help="write the figures here")
-    parser.add_argument("--only", default="scifact,squad,seeds")
-    parser.add_argument("--squad-limit", type=int, help="ask only the first N questions")
+    parser.add_argument("--only", default="scifact,squad,newsqa,seeds")
+    parser.add_argument("--squad-limit", type=int, help="ask only the first N SQuAD questions")
     args = parser.parse_args(argv)
     wanted = set(args.only.split(","))
     results: dict[str, Any] = {}
@@ -400,22 +448,16 @@ def main(argv: list[str] | None = None) -> int:
             results["scifact"] = scifact(args.data, work)
             print("scifact done", flush=True)
         if "squad" in wanted:
-            results["squad"] = squad(args.data, work, args.squad_limit)
+            squad = squad_dev(args.data)
+            results["squad"] = qa_set("squad", squad, work, limit=args.squad_limit, baseline=True)
             print("squad done", flush=True)
+        if "newsqa" in wanted and (args.data / "newsqa-dev-a").is_dir():
+            results["newsqa"] = qa_set("newsqa", newsqa_dev_a(args.data), work)
+            results["newsqa_small"] = newsqa_small(args.data, work)
+            print("newsqa done", flush=True)
         if "seeds" in wanted:
             results["seeds"] = seeds(work)
-    results["baseline"] = {
-        name: results[name].pop("baseline") for name in ("scifact", "squad") if name in results
-    }
-    print_table(
-        {
-            **results,
-            **{
-                name: {**results[name], "baseline": results["baseline"][name]}
-                for name in results["baseline"]
-            },
-        }
-    )
+    print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

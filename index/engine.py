@@ -25,6 +25,7 @@ from pathlib import Path
 
 from newsbot.index import bm25
 from newsbot.index.analysis import analyze, analyze_spans
+from newsbot.index.answerability import AnswerabilityModel, Signals, features, shipped_model
 from newsbot.index.bulk import DEFAULT_WORKERS, fetch_drafts
 from newsbot.index.corroboration import Claim, corroborate
 from newsbot.index.errors import IngestError, NotFoundError, QueryError
@@ -49,8 +50,8 @@ from newsbot.index.pipeline import (
     passage_terms,
     prepare_many,
 )
-from newsbot.index.query import ParsedQuery, framing_terms, parse_query
-from newsbot.index.quotes import Candidate, QuoteScorer, select_quotes
+from newsbot.index.query import AnswerType, ParsedQuery, framing_terms, parse_query
+from newsbot.index.quotes import Candidate, QuoteScorer, Window, select_quotes
 from newsbot.index.recency import asks_for_latest, parse_date
 from newsbot.index.retriever import IndexDoc, Retriever
 from newsbot.index.settings import AnswerSettings
@@ -97,6 +98,7 @@ class Engine:
         writer_wait: float = WRITER_WAIT_S,
         on_wait: Callable[[], None] | None = None,
         today: Callable[[], date] = date.today,
+        model: AnswerabilityModel | None = None,
     ) -> None:
         if writer_wait < 0:
             raise ValueError("writer_wait must not be negative")
@@ -107,6 +109,8 @@ class Engine:
         self.db_path = Path(db_path)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.settings = settings or AnswerSettings()
+        # Whether the first quote answers: the fitted model unless a test gives one.
+        self.model = model or shipped_model()
         self.fetch_policy = fetch_policy or FetchPolicy()
         self.store = Store(self.db_path)
         self.retriever = Retriever(
@@ -369,11 +373,13 @@ class Engine:
         # An unseen topic word means the articles are not about it; an unseen
         # framing word ("still", "say") means nothing of the kind.
         unseen = {t for t, df in freqs.items() if df == 0 and t not in framing_terms()}
-        return QuoteScorer(query, idf, unseen, self.settings)
+        return QuoteScorer(query, idf, unseen, self.settings, doc_count=total)
 
-    def _confidence(self, evidence: float) -> Confidence:
+    def _confidence(self, answerable: float, evidence: float) -> Confidence:
+        """NONE when the articles probably hold no answer; otherwise how likely the
+        first quote is the answer."""
         settings = self.settings
-        if evidence < settings.abstain_below:
+        if answerable < settings.abstain_below:
             return Confidence.NONE
         if evidence >= settings.high_confidence:
             return Confidence.HIGH
@@ -387,6 +393,14 @@ class Engine:
         `context` is an earlier question of the same conversation (a Slack
         thread); its words help, at half weight.
         """
+        return self.answer_with_features(question, k, context=context)[0]
+
+    def answer_with_features(
+        self, question: str, k: int = 3, *, context: str | None = None
+    ) -> tuple[Answer, dict[str, float]]:
+        """`answer()`, with the answerability model's inputs for its first quote
+        (empty when nothing could be quoted): what the training script fits on,
+        and what explains a confidence."""
         _check_k(k)
         query = parse_query(question, context=context)
         if not query.terms:
@@ -400,15 +414,81 @@ class Engine:
         scorer = self._scorer(query)
         if asks_for_latest(question):
             scorer.freshness = _freshness(c.article for c in candidates)
-        quotes, evidence = select_quotes(scorer, candidates, k, surface)
+        quotes, windows = select_quotes(scorer, candidates, k, surface)
+        coverage = windows[0].coverage if windows else 0.0
         quotes = self._corroborated(quotes, candidates)
         closest = _distinct_articles(candidates, 3)
-        confidence = self._confidence(evidence) if quotes else Confidence.NONE
-        if confidence is Confidence.NONE:
-            return Answer(question, (), confidence, evidence, closest)
-        return Answer(
-            question, tuple(quotes), confidence, evidence, closest, self._stale_days(quotes)
+        if not quotes:
+            return Answer(question, (), Confidence.NONE, 0.0, closest, coverage=coverage), {}
+        values = self._features(scorer, quotes, windows, candidates)
+        answerable = self.model.answerable.probability(values)
+        evidence = self.model.answers.probability(values)
+        confidence = self._confidence(answerable, evidence)
+        kept = tuple(quotes) if confidence is not Confidence.NONE else ()
+        answer = Answer(
+            question,
+            kept,
+            confidence,
+            evidence,
+            closest,
+            self._stale_days(quotes) if kept else None,
+            coverage=coverage,
+            answerable=answerable,
         )
+        return answer, values
+
+    def _features(
+        self,
+        scorer: QuoteScorer,
+        quotes: list[Quote],
+        windows: list[Window],
+        candidates: list[Candidate],
+    ) -> dict[str, float]:
+        """The answerability model's inputs for the first quote (after corroboration's
+        reordering)."""
+        first = quotes[0]
+        window = next(
+            w
+            for w in windows
+            if w.candidate.article.id == first.article.id and w.start == first.start
+        )
+        passage = window.candidate.passage
+        passage_id = passage.id
+        rank = next(i for i, c in enumerate(candidates) if c.passage.id == passage_id)
+        best = candidates[0].retrieval_score
+        other = next(
+            (c.retrieval_score for c in candidates if c.article.id != candidates[0].article.id),
+            0.0,
+        )
+        second = quotes[1].score / first.score if len(quotes) > 1 and first.score > 0 else 0.0
+        query = scorer.query
+        signals = Signals(
+            coverage=window.coverage,
+            score=window.score,
+            matched=window.matched,
+            weights=scorer.idf,
+            total=scorer.total,
+            unseen=scorer.unseen,
+            unseen_factor=self.settings.unseen_factor,
+            idf=scorer.plain_idf,
+            query_weights={t: query.weighted[t] for t in query.terms},
+            best_retrieval=best,
+            other_article_retrieval=other,
+            typed_question=query.answer_type is not AnswerType.OTHER,
+            typed_quote=scorer.holds_answer_type(window),
+            headline_terms=frozenset(analyze(first.article.headline or "")),
+            quote_rank=rank,
+            runner_up=min(second, 1.0),
+            question_sequence=tuple(query.terms),
+            quote_sequence=tuple(
+                t
+                for span, terms in zip(passage.sentences, passage.sentence_terms, strict=True)
+                if window.start <= span.start and span.end <= window.end
+                for t in terms
+            ),
+            max_idf=bm25.idf(scorer.doc_count, 1),
+        )
+        return features(signals)
 
     def _stale_days(self, quotes: list[Quote]) -> int | None:
         """How old the newest dated source is, when older than `stale_after_days`."""

@@ -137,6 +137,11 @@ class Answer:
     """The result of `Engine.answer`: quotes, or an abstention with the closest headlines.
 
     newsbot abstained exactly when the confidence is NONE; then there are no quotes.
+    Both probabilities come from the fitted answerability model (index.answerability):
+    `answerable`, that the articles hold an answer at all (newsbot abstains when it
+    is low), and `evidence`, that the first quote is the answer (the confidence
+    labels are ranges of it). `coverage` is the share of the question's weight the
+    best quote covers.
     `stale_days` is set when even the newest dated source quoted is older than the
     engine's `stale_after_days`: how many days old it is (its date is its article's).
     """
@@ -147,6 +152,8 @@ class Answer:
     evidence: float
     closest: tuple[Article, ...] = ()
     stale_days: int | None = None
+    coverage: float = 0.0
+    answerable: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.confidence is Confidence.NONE) != (not self.quotes):
@@ -162,6 +169,8 @@ class Answer:
             "abstained": self.abstained,
             "confidence": self.confidence.value,
             "evidence": round(self.evidence, 4),
+            "answerable": round(self.answerable, 4),
+            "coverage": round(self.coverage, 4),
             "answers": [q.to_json() for q in self.quotes],
             "closest": [a.to_json() for a in self.closest],
             "stale_days": self.stale_days,

@@ -109,9 +109,13 @@ class QuoteScorer:
         idf: dict[str, float],
         unseen: set[str],
         settings: AnswerSettings,
+        doc_count: int = 0,
     ) -> None:
         self.query = query
+        self.doc_count = doc_count  # passages in the index, for IDF bounds
         self.settings = settings
+        self.plain_idf = idf
+        self.unseen = frozenset(unseen)
         # A term's share of the question: its IDF times its query weight, so
         # framing words ("say", "describe") weigh little.
         self.idf = {t: idf[t] * min(query.weighted[t], 1.0) for t in query.terms}
@@ -184,6 +188,18 @@ class QuoteScorer:
                 and not names_match(self.named_in_question, speaker)
             )
         return cache[index]
+
+    def holds_answer_type(self, window: Window) -> bool:
+        """Whether one of the window's sentences holds what the question asks for."""
+        if self.query.answer_type is AnswerType.OTHER:
+            return False
+        passage = window.candidate.passage
+        cache: dict[int, bool] = {}
+        return any(
+            self._typed(passage, i, cache)
+            for i, span in enumerate(passage.sentences)
+            if window.start <= span.start and span.end <= window.end
+        )
 
     def window(
         self,
@@ -354,17 +370,18 @@ def select_quotes(
     candidates: list[Candidate],
     k: int,
     surface: dict[str, str],
-) -> tuple[list[Quote], float]:
-    """Up to k quotes, from different articles first; and the best window's coverage."""
+) -> tuple[list[Quote], list[Window]]:
+    """Up to k quotes, from different articles first, best first; and their windows,
+    in the same order."""
     if not candidates:
-        return [], 0.0
+        return [], []
     best_passage = max(c.retrieval_score for c in candidates)
     settings = scorer.settings
     windows = _best_windows(scorer, candidates, k, best_passage)
     # Ties go to the older article (lower id): the first to report it.
     windows.sort(key=lambda w: (-w.score, w.candidate.article.id, w.start))
     if not windows:
-        return [], 0.0
+        return [], []
     top = windows[0]
     chosen: list[Window] = []
     also: dict[int, list[Article]] = {}
@@ -396,10 +413,10 @@ def select_quotes(
     quotes = []
     for i, window in enumerate(chosen):
         quote = _quote_from(window, scorer, surface)
-        quotes.append(replace(quote, also_in=tuple(also.get(i, ()))))
+        quotes.append((replace(quote, also_in=tuple(also.get(i, ()))), window))
     # Best first, whichever pass chose them.
-    quotes.sort(key=lambda q: -q.score)
-    return quotes, top.coverage
+    quotes.sort(key=lambda pair: -pair[0].score)
+    return [q for q, _ in quotes], [w for _, w in quotes]
 
 
 def _quote_from(window: Window, scorer: QuoteScorer, surface: dict[str, str]) -> Quote:

@@ -90,30 +90,82 @@ def _tiny_dataset(root: Path) -> None:
         json.dump(data, f)
 
 
+def _tiny_newsqa(root: Path) -> None:
+    """Two stories in MRQA's NewsQA format, one question each."""
+    folder = root / "newsqa-dev-a"
+    folder.mkdir()
+    stories = [
+        (
+            "(CNN) -- The ferry company said on Monday that 300 passengers were rescued.\n\n"
+            "Rescuers worked through the night, the coast guard said.",
+            "How many passengers were rescued?",
+            "300 passengers",
+        ),
+        (
+            "(CNN) -- The museum will reopen in March after a fire destroyed its roof.\n\n"
+            "The curator said the paintings were saved.",
+            "When will the museum reopen?",
+            "in March",
+        ),
+    ]
+    lines = [json.dumps({"header": {"dataset": "NewsQA", "split": "dev"}})]
+    for n, (context, question, answer) in enumerate(stories):
+        qa = {"qid": str(n), "question": question, "answers": [answer]}
+        lines.append(json.dumps({"context": context, "qas": [qa]}))
+    with gzip.open(folder / "NewsQA-dev-a.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def test_quality_script_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
     _tiny_dataset(tmp_path / "data")
+    _tiny_newsqa(tmp_path / "data")
     out = tmp_path / "quality.json"
     assert quality.main(["--data", str(tmp_path / "data"), "--json", str(out)]) == 0
     results = json.loads(out.read_text())
     for key in ("ndcg_at_10", "recall_at_100"):
         assert 0.0 <= results["scifact"][key] <= 1.0
-        assert 0.0 <= results["baseline"]["scifact"][key] <= 1.0
-    for key in (
-        "passage_hit_at_1",
-        "passage_hit_at_5",
-        "answer_in_quote_at_1",
-        "answer_in_quote_at_3",
-        "unanswerable_abstain_rate",
-        "false_abstain_rate",
-    ):
-        assert 0.0 <= results["squad"][key] <= 1.0
-    for key in (
-        "passage_hit_at_1",
-        "passage_hit_at_5",
-        "answer_in_quote_at_1",
-        "answer_in_quote_at_3",
-    ):
-        assert 0.0 <= results["baseline"]["squad"][key] <= 1.0
+        assert 0.0 <= results["scifact"]["baseline"][key] <= 1.0
     assert results["scifact"]["ndcg_at_10"] == pytest.approx(1.0)
-    assert results["squad"]["answer_in_quote_at_1"] == 1.0
+    squad = results["squad"]
+    assert squad["passage_hit_at_1"] == 1.0
+    for rule in ("today", "learned"):
+        assert squad[rule]["answer_in_quote_at_1"] == 1.0
+        assert squad[rule]["false_abstain_rate"] == 0.0
+        # With its article forgotten, a question about the harbour finds nothing.
+        assert squad[rule]["unanswerable_abstain_rate"] == 1.0
+        assert squad[rule]["reliability"]["high"]["first_quote_right"] in (None, 1.0)
+    assert squad["baseline"]["answer_in_quote_at_3"] == 1.0
+    news = results["newsqa"]
+    assert news["questions"] == 2 and "passage_hit_at_1" not in news  # no paragraph spans
+    assert news["learned"]["answer_in_quote_at_1"] == 1.0
+    assert results["newsqa_small"]["articles"] == 2
     assert results["seeds"]["misquotes"] == 0
+
+
+def test_the_rules_label_the_same_answer_differently() -> None:
+    """Today's rule reads the coverage; the learned one the two probabilities."""
+    from benchmarks.qa_sets import Asked, Question
+    from newsbot.index import Answer, Confidence
+    from newsbot.index.models import Article, Quote
+
+    article = Article(id=1, origin="x", headline="h", url=None, published=None, outlet=None)
+    quote = Quote(
+        text="The harbour opened in 1901.",
+        start=0,
+        end=27,
+        score=1.0,
+        matched_terms=("harbour",),
+        article=article,
+    )
+    answer = Answer("When?", (quote,), Confidence.LOW, 0.95, coverage=0.5, answerable=0.9)
+    asked = Asked(Question("When did the harbour open?", ("1901",)), True, answer, {})
+    assert quality.label("today", asked) == "low"
+    assert quality.label("learned", asked) == "high"
+    weak = Asked(
+        asked.question,
+        True,
+        Answer("When?", (quote,), Confidence.LOW, 0.95, coverage=0.9, answerable=0.01),
+        {},
+    )
+    assert quality.label("today", weak) == "high"
+    assert quality.label("learned", weak) == "none"

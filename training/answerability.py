@@ -1,0 +1,276 @@
+"""Fit the answerability model: the probability that answer()'s first quote answers.
+
+    python training/answerability.py --data ../shared/data
+
+Reads SQuAD v1.1 train (never the development or acceptance sets), splits its
+articles (never its questions) into a fitting part and a calibration part, and
+asks questions newsbot can answer (their article is in the database) and
+questions it cannot (their article is not), over databases of several sizes, so
+that no feature means one thing over five articles and another over two hundred.
+A question's label is whether the first quote holds one of its answers; a
+question whose article is absent is never answered.
+
+It writes `index/data/answerability.json` (a logistic regression's coefficients
+and standardisation, what it was fitted on, and the thresholds the calibration
+part suggests) and prints how the model does on the calibration part. Fixed
+seeds: the same data and code give the same file. About 90 seconds on 2 cores,
+with nothing beyond what newsbot installs (numpy for the fit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+# One BLAS thread: a threaded matrix product sums in a varying order, and the same
+# data should give the same file to the last digit. Set before numpy is imported.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.qa_sets import Asked, QAArticle, ask, squad_file, squad_train  # noqa: E402
+from newsbot.index import AnswerSettings, Engine  # noqa: E402
+from newsbot.index.answerability import FEATURES, AnswerabilityModel, Logistic  # noqa: E402
+
+SEED = 20261122
+# Databases of these many articles each, over the fitting part (the rest in the last).
+FIT_SIZES = (3, 8, 20, 50, 100)
+CALIBRATION_SIZES = (5, 25)
+CALIBRATION_SHARE = 0.2
+# Of the answers labelled high, at least this share must be right; of those labelled
+# medium (between the two thresholds), at least this share: more often right than not.
+HIGH_PRECISION = 0.90
+MEDIUM_PRECISION = 0.50
+# Answerable questions abstained on: at most this share.
+FALSE_ABSTENTIONS = 0.05
+
+
+def groups(articles: Sequence[QAArticle], sizes: Sequence[int]) -> list[list[QAArticle]]:
+    """Consecutive groups of the given sizes; whatever is left makes one more group."""
+    out, at = [], 0
+    for size in sizes:
+        if at >= len(articles):
+            break
+        out.append(list(articles[at : at + size]))
+        at += size
+    if at < len(articles):
+        out.append(list(articles[at:]))
+    return out
+
+
+def collect(
+    articles: Sequence[QAArticle],
+    sizes: Sequence[int],
+    per_group: int,
+    work: Path,
+    rng: random.Random,
+) -> list[Asked]:
+    """For each group: a database of its articles, `per_group` of its own questions
+    (present) and as many questions from the other groups (absent)."""
+    rows: list[Asked] = []
+    # Never abstain while collecting: every question needs a first quote to judge.
+    settings = AnswerSettings(abstain_below=0.0, medium_confidence=0.0, high_confidence=0.0)
+    neutral = AnswerabilityModel.neutral()
+    parts = groups(articles, sizes)
+    for number, part in enumerate(parts):
+        inside = {a.key for a in part}
+        own = [q for a in part for q in a.questions]
+        other = [q for a in articles if a.key not in inside for q in a.questions]
+        present = rng.sample(own, min(per_group, len(own)))
+        absent = rng.sample(other, min(len(present), len(other)))
+        with Engine(work / f"group-{number}.db", settings=settings, model=neutral) as engine:
+            list(engine.ingest_many(a.draft("squad") for a in part))
+            rows += [ask(engine, q, present=True) for q in present]
+            rows += [ask(engine, q, present=False) for q in absent]
+        print(
+            f"  {len(part):4d} articles: {len(present)} present, {len(absent)} absent",
+            file=sys.stderr,
+            flush=True,
+        )
+    return rows
+
+
+def matrix(rows: Sequence[Asked], label: str) -> tuple[list[list[float]], list[int]]:
+    usable = [r for r in rows if r.features]  # no quote at all: nothing to score
+    x = [[r.features[name] for name in FEATURES] for r in usable]
+    return x, [int(r.present if label == "present" else r.right_at_1) for r in usable]
+
+
+def logistic_regression(
+    x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 50
+) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method (the objective of
+    scikit-learn's LogisticRegression(C=1/l2)): weights and intercept. Deterministic,
+    and numpy only: scikit-learn would bring scipy, whose mere presence makes every
+    `import nltk` (and so every newsbot command) 0.7 s slower to start."""
+    rows, cols = x.shape
+    design = np.hstack([x, np.ones((rows, 1))])
+    w = np.zeros(cols + 1)
+    penalty = np.full(cols + 1, l2)
+    penalty[-1] = 0.0  # the intercept is not shrunk
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-design @ w))
+        gradient = design.T @ (p - y) + penalty * w
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return w[:-1], float(w[-1])
+
+
+def fit_one(rows: Sequence[Asked], label: str) -> Logistic:
+    x, y = matrix(rows, label)
+    if len(set(y)) < 2:
+        raise SystemExit(f"every question in the sample has the same {label} label: nothing to fit")
+    data = np.asarray(x, dtype=float)
+    means = data.mean(axis=0)
+    scales = data.std(axis=0)
+    scales[scales == 0] = 1.0  # a feature constant in the sample carries no weight
+    weights, intercept = logistic_regression((data - means) / scales, np.asarray(y, dtype=float))
+    # Rounded: the last digits of a float sum move with BLAS's threading, and the
+    # same data should give the same file.
+    return Logistic(
+        means=tuple(round(float(v), 8) for v in means),
+        scales=tuple(round(float(v), 8) for v in scales),
+        coefficients=tuple(round(float(v), 8) for v in weights),
+        intercept=round(intercept, 8),
+    )
+
+
+def fit(rows: Sequence[Asked]) -> AnswerabilityModel:
+    return AnswerabilityModel(fit_one(rows, "present"), fit_one(rows, "right"), {})
+
+
+def _scores(model: AnswerabilityModel, row: Asked) -> tuple[float, float]:
+    """(answerable, answers) probabilities; a question with no quote at all is 0, 0."""
+    if not row.features:
+        return 0.0, 0.0
+    return model.answerable.probability(row.features), model.answers.probability(row.features)
+
+
+def suggest_thresholds(model: AnswerabilityModel, rows: Sequence[Asked]) -> dict[str, float]:
+    """Abstain below the answerable probability that keeps false abstentions at
+    FALSE_ABSTENTIONS; among the answers kept, "high" starts at the lowest answers
+    probability above which the first quote is right HIGH_PRECISION of the time, and
+    "medium" at the lowest below "high" whose band is right MEDIUM_PRECISION of it."""
+    present = sorted(_scores(model, r)[0] for r in rows if r.present)
+    abstain = present[int(FALSE_ABSTENTIONS * len(present))] if present else 0.5
+    kept = [(_scores(model, r)[1], r.right_at_1) for r in rows if _scores(model, r)[0] >= abstain]
+
+    def lowest(precision: float, below: float) -> float:
+        for t in (i / 100 for i in range(101)):
+            band = [right for p, right in kept if t <= p < below]
+            if band and sum(band) / len(band) >= precision:
+                return t
+        return below
+
+    high = lowest(HIGH_PRECISION, 1.01)
+    return {
+        "abstain_below": round(abstain, 3),
+        "medium_confidence": lowest(MEDIUM_PRECISION, high),
+        "high_confidence": high,
+    }
+
+
+def report(model: AnswerabilityModel, rows: Sequence[Asked], thresholds: dict[str, float]) -> None:
+    present = [r for r in rows if r.present]
+    absent = [r for r in rows if not r.present]
+    cut = thresholds["abstain_below"]
+
+    def abstains(r: Asked) -> bool:
+        return _scores(model, r)[0] < cut
+
+    print(f"calibration: {len(present)} present, {len(absent)} absent questions")
+    if not present or not absent:
+        print("  (too few to measure)")
+        return
+    print(f"  first quote right (present): {sum(r.right_at_1 for r in present) / len(present):.3f}")
+    print(f"  false abstentions: {sum(map(abstains, present)) / len(present):.3f}")
+    print(f"  absent abstained:  {sum(map(abstains, absent)) / len(absent):.3f}")
+    old = sum(r.answer.coverage < 0.40 for r in absent) / len(absent)
+    old_false = sum(r.answer.coverage < 0.40 for r in present) / len(present)
+    print(f"  (coverage < 0.40 rule: absent {old:.3f}, false {old_false:.3f})")
+    answered = [r for r in rows if not abstains(r)]
+    bands = [
+        ("high", thresholds["high_confidence"], 1.01),
+        ("medium", thresholds["medium_confidence"], thresholds["high_confidence"]),
+        ("low", 0.0, thresholds["medium_confidence"]),
+    ]
+    for name, low, high in bands:
+        band = [r for r in answered if low <= _scores(model, r)[1] < high]
+        right = sum(r.right_at_1 for r in band) / len(band) if band else float("nan")
+        print(f"  {name:<6} {len(band) / max(len(answered), 1):.3f} of answers, right {right:.3f}")
+
+
+def commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return done.stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--squad", type=Path, help="a SQuAD-format .json.gz in place of train")
+    parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / "answerability.json")
+    parser.add_argument("--per-group", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    if args.squad:
+        articles, source = squad_file(args.squad), str(args.squad.name)
+    else:
+        articles, source = squad_train(args.data), "squad-v1.1-train"
+    rng = random.Random(args.seed)
+    articles = sorted(articles, key=lambda a: a.key)
+    rng.shuffle(articles)
+    cut = max(1, round(len(articles) * CALIBRATION_SHARE))
+    calibration, fitting = articles[:cut], articles[cut:]
+    with tempfile.TemporaryDirectory(prefix="newsbot-train-") as tmp:
+        work = Path(tmp)
+        print(f"fitting part: {len(fitting)} articles", file=sys.stderr)
+        fit_rows = collect(fitting, FIT_SIZES, args.per_group, work / "fit", rng)
+        print(f"calibration part: {len(calibration)} articles", file=sys.stderr)
+        cal_rows = collect(calibration, CALIBRATION_SIZES, args.per_group, work / "cal", rng)
+    model = fit(fit_rows)
+    thresholds = suggest_thresholds(model, cal_rows)
+    report(model, cal_rows, thresholds)
+    about: dict[str, Any] = {
+        "fitted_on": source,
+        "articles": {"fitting": len(fitting), "calibration": len(calibration)},
+        "questions": {"fitting": len(fit_rows), "calibration": len(cal_rows)},
+        "seed": args.seed,
+        "script": "training/answerability.py",
+        "commit": commit(),
+        "thresholds": thresholds,
+    }
+    model = replace(model, about=about)
+    args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
