@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from newsbot.index.analysis import analyze
 from newsbot.index.models import Article, Corroboration, Disagreement, Quote
-from newsbot.index.query import synonym_groups
 from newsbot.index.speakers import NOT_NAMES, TITLE_WORDS
 
 if TYPE_CHECKING:
@@ -51,6 +51,21 @@ class Claim:
     names: frozenset[str]
     # counted thing (canonical term) -> (value, number as written, thing as written)
     counts: dict[str, tuple[float, str, str]]
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, frozenset[str]]:
+    """Words that name the same thing, from `data/synonyms.txt` (hand-written, so only
+    for comparing two articles' sentences here; questions are not expanded with it)."""
+    raw = resources.files("newsbot.index").joinpath("data/synonyms.txt").read_text("utf-8")
+    groups: dict[str, frozenset[str]] = {}
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        group = frozenset(t for word in line.split(",") for t in analyze(word.strip()))
+        for term in group:
+            groups[term] = groups.get(term, frozenset()) | group
+    return groups
 
 
 @lru_cache(maxsize=4096)

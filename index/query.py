@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
@@ -13,14 +13,13 @@ from newsbot.index.analysis import analyze
 from newsbot.index.errors import QueryError
 
 MAX_QUERY_CHARS = 1000
-SYNONYM_WEIGHT = 0.4
 # Words that frame a question rather than name its topic ("What did X *say*
 # about...", "How did X *describe*..."). They still count, at this weight,
 # so a sentence with "said" in it is not preferred for that alone.
 FRAMING_WEIGHT = 0.3
 _FRAMING_WORDS = (
-    "say says said tell told describe described mention mentioned happen happened "
-    "according think thought know call called explain explained report reported "
+    "say says said tell told speak spoke spoken describe described mention mentioned "
+    "happen happened according think thought know call called explain explained report reported "
     "anybody anyone someone something thing things way kind possible give gave "
     "want wanted "
     # Asking for the newest state of things ("is it *still*...") is not a topic.
@@ -66,23 +65,47 @@ class ParsedQuery:
     text: str
     terms: dict[str, int]
     weighted: dict[str, float]
+    # question term -> itself and its irregular forms ("fight" -> fight, fought): the
+    # same word, so a match of any of them counts in full.
     groups: dict[str, frozenset[str]]
     answer_type: AnswerType
     # "How many countries ...": the counted thing's term, so "26 countries" can be found.
     counted: str | None = None
+    # question term -> article terms that often answer it (a learned translation
+    # table: "die" -> "death"). They help choose the sentence to quote, not the
+    # passages: BM25 retrieval sees only the question's words and their forms.
+    translated: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
-def synonym_groups() -> dict[str, frozenset[str]]:
-    raw = resources.files("newsbot.index").joinpath("data/synonyms.txt").read_text("utf-8")
-    groups: dict[str, frozenset[str]] = {}
+def irregular_forms() -> dict[str, frozenset[str]]:
+    """Term -> the other terms of the same word, from WordNet's exception lists
+    (`data/irregular_forms.txt`, built by training/irregular_forms.py): "fought" ->
+    {"fight"}, "fight" -> {"fought"}. One step: each line is a base and its forms."""
+    raw = resources.files("newsbot.index").joinpath("data/irregular_forms.txt").read_text("utf-8")
+    forms: dict[str, set[str]] = {}
     for line in raw.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        group = frozenset(t for word in line.split(",") for t in analyze(word.strip()))
+        group = set(line.split())
         for term in group:
-            groups[term] = groups.get(term, frozenset()) | group
-    return groups
+            forms.setdefault(term, set()).update(group - {term})
+    return {term: frozenset(others) for term, others in forms.items()}
+
+
+@lru_cache(maxsize=1)
+def translation_table() -> dict[str, frozenset[str]]:
+    """Question term -> article terms that answer it, from `data/translations.txt`
+    (IBM Model 1 on SQuAD train's questions and answer sentences, built and pruned by
+    training/translations.py; the probabilities there are kept for reading)."""
+    raw = resources.files("newsbot.index").joinpath("data/translations.txt").read_text("utf-8")
+    table: dict[str, frozenset[str]] = {}
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        term, *found = line.split()
+        table[term] = frozenset(item.rsplit(":", 1)[0] for item in found)
+    return table
 
 
 _COUNTED = re.compile(r"\bhow many\s+(?:of the\s+|more\s+)?([^\W\d_][\w'’-]*)", re.IGNORECASE)
@@ -126,14 +149,15 @@ def parse_query(text: str, *, context: str | None = None) -> ParsedQuery:
                 terms[term] = 1
                 weighted[term] = CONTEXT_WEIGHT * (FRAMING_WEIGHT if term in framing else 1.0)
     groups: dict[str, frozenset[str]] = {}
-    synonyms = synonym_groups()
+    irregular = irregular_forms()
+    table = translation_table()
+    translated = {term: table[term] for term in terms if term in table}
     for term in terms:
-        group = synonyms.get(term, frozenset()) | {term}
-        groups[term] = frozenset(group)
-        for other in group:
-            if other not in weighted:
-                weighted[other] = SYNONYM_WEIGHT
+        same_word = irregular.get(term, frozenset())
+        for form in same_word:
+            weighted.setdefault(form, weighted[term])
+        groups[term] = same_word | {term}
     counted_match = _COUNTED.search(text)
     counted_terms = analyze(counted_match.group(1)) if counted_match else []
     counted = counted_terms[0] if counted_terms else None
-    return ParsedQuery(text, terms, weighted, groups, answer_type(text), counted)
+    return ParsedQuery(text, terms, weighted, groups, answer_type(text), counted, translated)

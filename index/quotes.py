@@ -123,12 +123,21 @@ class QuoteScorer:
             sum(w * (settings.unseen_factor if t in unseen else 1.0) for t, w in self.idf.items())
             or 1.0
         )
-        # term -> the original query term it stands for, and whether it is exact
-        self.stands_for: dict[str, tuple[str, bool]] = {}
+        # term -> the original query term it stands for, and the share of that
+        # term's weight a match earns: 1 for the word itself and its irregular forms,
+        # `translation_credit` for a learned translation ("die" -> "death").
+        self.stands_for: dict[str, tuple[str, float]] = {}
+
+        def offer(term: str, original: str, credit: float) -> None:
+            if term not in self.stands_for or credit > self.stands_for[term][1]:
+                self.stands_for[term] = (original, credit)
+
         for original, group in query.groups.items():
             for term in group:
-                if term == original or term not in self.stands_for:
-                    self.stands_for[term] = (original, term == original)
+                offer(term, original, 1.0)
+        for original, translations in query.translated.items():
+            for term in translations:
+                offer(term, original, settings.translation_credit)
         self._keys = frozenset(self.stands_for)
         # The most a window's coverage can be multiplied by: proximity, and the
         # answer-type bonuses only where the question has a type / counts something.
@@ -156,8 +165,8 @@ class QuoteScorer:
         """Share of the question's weight these terms cover, and which question terms."""
         credit: dict[str, float] = {}
         for term in self._keys.intersection(terms):  # in C: most terms are not the question's
-            original, exact = self.stands_for[term]
-            value = self.idf[original] * (1.0 if exact else self.settings.synonym_credit)
+            original, share = self.stands_for[term]
+            value = self.idf[original] * share
             credit[original] = max(credit.get(original, 0.0), value)
         return sum(credit.values()) / self.total, frozenset(credit)
 

@@ -170,7 +170,7 @@ class Retriever:
         return int(searcher.num_docs), {t: int(searcher.doc_freq(BODY, t)) for t in terms}
 
     def run(self, weighted_terms: dict[str, float], top_k: int) -> list[PassageHit]:
-        """Top-k passages by BM25 for terms with query weights (repeats, synonyms)."""
+        """Top-k passages by BM25 for terms with query weights (repeats, word forms)."""
         if top_k < 1:
             raise ValueError("top_k must be >= 1")
         if not weighted_terms:
@@ -179,7 +179,7 @@ class Retriever:
         for term, weight in weighted_terms.items():
             body = tantivy.Query.term_query(self.schema, BODY, term)
             clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(body, weight)))
-            # Headlines count for the question's own words; a synonym's or a framing
+            # Headlines count for the question's own words; a context or a framing
             # word's title match adds little and costs a clause at every query.
             if self.title_boost > 0 and weight >= 1.0:
                 title = tantivy.Query.term_query(self.schema, TITLE, term)

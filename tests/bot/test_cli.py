@@ -260,6 +260,15 @@ def test_chat_reads_a_follow_up_with_the_question_before_it(run) -> None:
     assert quote.startswith("Ukraine’s foreign minister, Andrii Sybiha, urged readiness")
 
 
+def test_a_follow_up_asked_alone_is_not_answered_with_confidence(run) -> None:
+    """Nothing says who "he" is: whatever it quotes, newsbot must not call it likely."""
+    result = run("ask", "--json", "and what did he say?")
+    assert result.exit_code == 0
+    answer = json.loads(result.stdout)
+    assert answer["confidence"] in ("none", "low")
+    assert answer["evidence"] < 0.5
+
+
 def test_empty_question_is_a_usage_error(run) -> None:
     result = run("ask", "   ")
     assert result.exit_code == 1

@@ -48,7 +48,7 @@ def test_different_facts_are_not_the_same_fact() -> None:
 def test_the_26_countries_pledge_is_corroborated_by_the_other_seeds(engine: Engine) -> None:
     answer = engine.answer("How many countries pledged to send troops?")
     first = answer.quotes[0]
-    assert "26 of Ukraine’s allies" in first.text
+    assert "26 countries pledged" in first.text
     others = {c.article.id for c in first.corroborated_by}
     assert first.article.id not in others and len(others) >= 3
     for corroboration in first.corroborated_by:

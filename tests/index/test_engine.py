@@ -61,10 +61,27 @@ def test_answer_quotes_are_verbatim_with_sources(engine: Engine) -> None:
 
 def test_quotes_prefer_different_articles(engine: Engine) -> None:
     # Every seed reports Putin's warning: three quotes, from three articles.
-    answer = engine.answer("Would Russia target peacekeepers sent to Ukraine?", k=3)
+    answer = engine.answer("Would Russia target Western troops deployed to Ukraine?", k=3)
     ids = [q.article.id for q in answer.quotes]
     assert len(ids) == 3
     assert len(set(ids)) == 3
+
+
+def test_a_second_quote_of_one_article_waits_for_the_others(empty_engine: Engine) -> None:
+    """Article A holds two sentences that answer, B and C one each, all about as good:
+    the three quotes come from A, B and C, not twice from A."""
+    texts = {
+        "A": "The ferry strike closed the harbour on Monday, the council said. "
+        "The ferry strike also closed the harbour cafe on Monday.",
+        "B": "Officials said the ferry strike closed the harbour for a day on Monday.",
+        "C": "On Monday a ferry strike closed the harbour, the port authority said.",
+    }
+    for name, text in texts.items():
+        empty_engine.ingest(
+            ArticleDraft(text=text, origin=f"test:{name}", headline=f"Report {name}")
+        )
+    answer = empty_engine.answer("Did the ferry strike close the harbour on Monday?", k=3)
+    assert sorted(q.article.headline for q in answer.quotes) == ["Report A", "Report B", "Report C"]
 
 
 def test_unanswerable_question_abstains_with_closest_headlines(engine: Engine) -> None:
@@ -250,7 +267,7 @@ def test_quotes_nobody_speaks_have_no_speaker(engine: Engine) -> None:
 
 
 def test_a_quote_of_two_speakers_names_neither(engine: Engine) -> None:
-    answer = engine.answer("How many countries pledged to send troops?")
+    answer = engine.answer("Did Merz and Meloni agree to send troops?")
     (both,) = [q for q in answer.quotes if q.text.startswith("European leaders")]
     assert "Friedrich Merz urging caution" in both.text
     assert "Giorgia Meloni also stated" in both.text

@@ -119,10 +119,11 @@ def test_ask_answers_privately_with_quotes_and_a_share_button(discord_bot: Disco
     assert data["content"].startswith(f"**Q:** {TROOPS}")
     assert "Confidence: **high**" in data["content"]
     descriptions = "\n".join(e["description"] for e in data["embeds"])
-    assert descriptions.startswith(
-        "> French President Emmanuel Macron said after a meeting in Paris that 26 of "
-        "Ukraine\u2019s **allies** have formally **committed** to deploying **troops**"
-    )
+    first = descriptions.split("\n")[0]
+    assert first.startswith("> Russian President Vladimir Putin has firmly rejected")
+    # The question's words in bold, and "forces" for "troops" (a learned translation).
+    assert "26 **countries** **pledged** to provide" in first
+    assert "Russian **forces**" in first
     (row,) = data["components"]
     (button,) = row["components"]
     assert button["label"] == "Share in channel"
