@@ -173,14 +173,10 @@ def label(rule: str, asked: Asked) -> str:
     answer = asked.answer
     if not answer.quotes:
         return "none"
-    if rule == "today":
-        value, cut, medium, high = answer.coverage, *TODAY.values()
-    else:
-        defaults = AnswerSettings()
-        if answer.answerable < defaults.abstain_below:
-            return "none"
-        value, cut = answer.evidence, 0.0
-        medium, high = defaults.medium_confidence, defaults.high_confidence
+    if rule == "learned":
+        return AnswerSettings().confidence(answer.answerable, answer.evidence).value
+    cut, medium, high = TODAY.values()
+    value = answer.coverage
     if value < cut:
         return "none"
     return "high" if value >= high else "medium" if value >= medium else "low"

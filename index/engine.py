@@ -375,18 +375,6 @@ class Engine:
         unseen = {t for t, df in freqs.items() if df == 0 and t not in framing_terms()}
         return QuoteScorer(query, idf, unseen, self.settings, doc_count=total)
 
-    def _confidence(self, answerable: float, evidence: float) -> Confidence:
-        """NONE when the articles probably hold no answer; otherwise how likely the
-        first quote is the answer."""
-        settings = self.settings
-        if answerable < settings.abstain_below:
-            return Confidence.NONE
-        if evidence >= settings.high_confidence:
-            return Confidence.HIGH
-        if evidence >= settings.medium_confidence:
-            return Confidence.MEDIUM
-        return Confidence.LOW
-
     def answer(self, question: str, k: int = 3, *, context: str | None = None) -> Answer:
         """Up to k verbatim quotes that answer `question`, or an abstention.
 
@@ -423,7 +411,7 @@ class Engine:
         values = self._features(scorer, quotes, windows, candidates)
         answerable = self.model.answerable.probability(values)
         evidence = self.model.answers.probability(values)
-        confidence = self._confidence(answerable, evidence)
+        confidence = self.settings.confidence(answerable, evidence)
         kept = tuple(quotes) if confidence is not Confidence.NONE else ()
         answer = Answer(
             question,

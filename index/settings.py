@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from newsbot.index.models import Confidence
+
 
 @dataclass(frozen=True)
 class AnswerSettings:
@@ -64,6 +66,17 @@ class AnswerSettings:
     windows_per_passage: int = 2
     # Quotes whose term sets overlap this much are merged (`also_in`).
     duplicate_jaccard: float = 0.7
+
+    def confidence(self, answerable: float, evidence: float) -> Confidence:
+        """The label for an answer's two probabilities: NONE (abstain) when the articles
+        probably hold no answer, else how likely the first quote is the answer."""
+        if answerable < self.abstain_below:
+            return Confidence.NONE
+        if evidence >= self.high_confidence:
+            return Confidence.HIGH
+        if evidence >= self.medium_confidence:
+            return Confidence.MEDIUM
+        return Confidence.LOW
 
     def __post_init__(self) -> None:
         shares = (

@@ -222,3 +222,20 @@ def test_settings_thresholds_apply_to_the_probabilities(engine: Engine) -> None:
     labelled = AnswerSettings(medium_confidence=1.0, high_confidence=1.0)
     with Engine(engine.db_path, settings=labelled) as other:
         assert other.answer(question).confidence.value == "low"
+
+
+@pytest.mark.parametrize(
+    ("answerable", "evidence", "label"),
+    [
+        (0.05, 0.99, "none"),  # the articles probably hold no answer: abstain
+        (0.5, 0.9, "high"),
+        (0.5, 0.65, "high"),  # the bounds are inclusive
+        (0.5, 0.3, "medium"),
+        (0.5, 0.1, "low"),
+        (0.121, 0.0, "low"),
+    ],
+)
+def test_labels_are_ranges_of_the_two_probabilities(
+    answerable: float, evidence: float, label: str
+) -> None:
+    assert AnswerSettings().confidence(answerable, evidence).value == label
