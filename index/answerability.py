@@ -45,6 +45,8 @@ FEATURES = (
     "matched_rarity",  # the rarest matched word's IDF over the rarest possible IDF
     "missed_rarity",  # the same for the rarest question word the quote lacks
     "matched_count",  # log(1 + question words matched)
+    "names_missed",  # share of the names the question holds that the quote's passage lacks
+    "passage_coverage",  # share of the question's weight the quote's whole passage covers
 )
 
 
@@ -71,6 +73,9 @@ class Signals:
     question_sequence: tuple[str, ...]  # the question's terms in order
     quote_sequence: tuple[str, ...]  # the first quote's terms in order
     max_idf: float  # the IDF of a term in one passage of the corpus
+    question_names: frozenset[str] = frozenset()  # terms of the names the question holds
+    passage_terms: frozenset[str] = frozenset()  # every term of the quote's passage
+    passage_coverage: float = 0.0
 
 
 def features(s: Signals) -> dict[str, float]:
@@ -108,6 +113,12 @@ def features(s: Signals) -> dict[str, float]:
         "matched_rarity": max((rarity[t] for t in s.matched if t in rarity), default=0.0),
         "missed_rarity": max((r for t, r in rarity.items() if t not in s.matched), default=0.0),
         "matched_count": math.log1p(len(s.matched)),
+        "names_missed": (
+            len(s.question_names - s.passage_terms) / len(s.question_names)
+            if s.question_names
+            else 0.0
+        ),
+        "passage_coverage": s.passage_coverage,
     }
 
 

@@ -51,7 +51,7 @@ from newsbot.index.pipeline import (
     prepare_many,
 )
 from newsbot.index.query import AnswerType, ParsedQuery, framing_terms, parse_query
-from newsbot.index.quotes import Candidate, QuoteScorer, Window, select_quotes
+from newsbot.index.quotes import Candidate, QuoteScorer, Window, question_names, select_quotes
 from newsbot.index.recency import asks_for_latest, parse_date
 from newsbot.index.retriever import IndexDoc, Retriever
 from newsbot.index.settings import AnswerSettings
@@ -475,6 +475,11 @@ class Engine:
                 for t in terms
             ),
             max_idf=bm25.idf(scorer.doc_count, 1),
+            question_names=question_names(query.text),
+            passage_terms=frozenset(t for terms in passage.sentence_terms for t in terms),
+            passage_coverage=scorer.coverage(
+                {t for terms in passage.sentence_terms for t in terms}
+            )[0],
         )
         return features(signals)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from newsbot.index.analysis import analyze_spans
+from newsbot.index.analysis import analyze, analyze_spans
 from newsbot.index.models import Article, Quote, StoredPassage
 from newsbot.index.query import AnswerType, ParsedQuery
 from newsbot.index.settings import AnswerSettings
@@ -315,6 +315,12 @@ def asked_speakers(question: str, *, any_verb: bool = False) -> frozenset[str]:
         for w in words
         if w[:1].isupper() and w.casefold() not in _QUESTION_WORDS
     )
+
+
+def question_names(question: str) -> frozenset[str]:
+    """The terms of the names a question holds (capitalised words after its first)."""
+    found = (m.group() for m in _NAME_RE.finditer(question))
+    return frozenset(t for name in found for t in analyze(name))
 
 
 def names_match(asked: frozenset[str], speaker: str) -> bool:

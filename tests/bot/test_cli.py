@@ -107,6 +107,13 @@ def test_question_set_unanswerable(run, item: dict) -> None:
     assert data["abstained"], (item["q"], data["answers"])
 
 
+@pytest.mark.parametrize("item", QUESTIONS["unanswerable"], ids=lambda i: i["q"][:50])
+def test_no_unanswerable_question_is_answered_with_confidence(run, item: dict) -> None:
+    """Refused, or at worst labelled "low": the known misses included."""
+    data = json.loads(run("ask", "--json", item["q"]).stdout)
+    assert data["confidence"] in ("none", "low"), (item["q"], data["confidence"])
+
+
 def test_search_json_contract(run) -> None:
     data = json.loads(run("search", "--json", "-k", "2", "Coalition of the Willing").stdout)
     assert data["query"] == "Coalition of the Willing"
