@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,8 +129,3 @@ def ask(engine: Engine, question: Question, *, present: bool) -> Asked:
     except QueryError:
         answer, values = Answer(question.text, (), Confidence.NONE, 0.0), {}
     return Asked(question, present, answer, values)
-
-
-def ask_all(engine: Engine, questions: Iterable[Question], *, present: bool) -> Iterator[Asked]:
-    for question in questions:
-        yield ask(engine, question, present=present)

@@ -441,8 +441,8 @@ class Engine:
             if w.candidate.article.id == first.article.id and w.start == first.start
         )
         passage = window.candidate.passage
-        passage_id = passage.id
-        rank = next(i for i, c in enumerate(candidates) if c.passage.id == passage_id)
+        in_passage = frozenset(t for terms in passage.sentence_terms for t in terms)
+        rank = next(i for i, c in enumerate(candidates) if c.passage.id == passage.id)
         best = candidates[0].retrieval_score
         other = next(
             (c.retrieval_score for c in candidates if c.article.id != candidates[0].article.id),
@@ -476,10 +476,8 @@ class Engine:
             ),
             max_idf=bm25.idf(scorer.doc_count, 1),
             question_names=question_names(query.text),
-            passage_terms=frozenset(t for terms in passage.sentence_terms for t in terms),
-            passage_coverage=scorer.coverage(
-                {t for terms in passage.sentence_terms for t in terms}
-            )[0],
+            passage_terms=in_passage,
+            passage_coverage=scorer.coverage(in_passage)[0],
         )
         return features(signals)
 
