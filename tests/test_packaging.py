@@ -37,7 +37,12 @@ def test_wheel_installs_only_under_newsbot(tmp_path: Path) -> None:
         for path in (ROOT / folder).rglob("*.py"):
             relative = path.relative_to(ROOT / folder).as_posix()
             assert f"{package}/{relative}" in names, relative
-    assert "newsbot/index/data/stopwords_en.txt" in names
+    # And every data file answering reads: stopwords, word forms, translations, the
+    # answerability model, and the WordNet licence that must travel with its data.
+    data = sorted(p.name for p in (ROOT / "index" / "data").iterdir() if p.is_file())
+    assert {"answerability.json", "irregular_forms.txt", "WORDNET-LICENSE.txt"} <= set(data)
+    for name in data:
+        assert f"newsbot/index/data/{name}" in names, name
     seeds = sorted(n for n in names if n.startswith("newsbot/seeds/") and n.endswith(".txt"))
     assert len(seeds) == 5 and "newsbot/seeds/manifest.json" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
