@@ -16,7 +16,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsbot.index import Answer, ArticleDraft, Confidence, Engine, QueryError
+from newsbot.index import Answer, AnswerSettings, ArticleDraft, Confidence, Engine, QueryError
+
+# Settings that never abstain: every question gets its first quote, to be judged
+# afterwards (by the quality benchmark's rules, or as a training label).
+NEVER_ABSTAIN = AnswerSettings(abstain_below=0.0, medium_confidence=0.0, high_confidence=0.0)
 
 
 @dataclass(frozen=True)

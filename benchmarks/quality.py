@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.qa_sets import (  # noqa: E402
+    NEVER_ABSTAIN,
     Asked,
     QAArticle,
     Question,
@@ -163,9 +164,8 @@ def scifact_baseline(docs: list[dict], queries: dict[str, str], splits: dict) ->
 # best quote covers less than 0.40 of the question's weight; "medium" from 0.65,
 # "high" from 0.80 of it.
 TODAY = {"abstain_below": 0.40, "medium_confidence": 0.65, "high_confidence": 0.80}
-# Ask with nothing abstained, and judge each rule from the probabilities afterwards:
-# the quotes are the same under both (only the abstention and the labels differ).
-OPEN = AnswerSettings(abstain_below=0.0, medium_confidence=0.0, high_confidence=0.0)
+# Questions are asked with NEVER_ABSTAIN, and each rule judged afterwards: the
+# quotes are the same under both (only the abstention and the labels differ).
 
 
 def label(rule: str, asked: Asked) -> str:
@@ -217,7 +217,7 @@ def qa_set(
     UNANSWERABLE_SAMPLE asked again with their article forgotten."""
     questions = [(a, q) for a in articles for q in a.questions][:limit]
     result: dict[str, Any] = {"articles": len(articles), "questions": len(questions)}
-    with Engine(work / f"{name}.db", settings=OPEN) as engine:
+    with Engine(work / f"{name}.db", settings=NEVER_ABSTAIN) as engine:
         outcomes = list(engine.ingest_many(a.draft(name) for a in articles))
         assert all(o.status is Status.ADDED for o in outcomes), outcomes
         id_of = {o.origin.removeprefix(f"{name}:"): o.article_id for o in outcomes}
@@ -316,7 +316,7 @@ def newsqa_small(data: Path, work: Path, stories: int = 30) -> dict[str, Any]:
     database, their questions present, as many other stories' questions absent."""
     articles = newsqa_dev_a(data)
     inside, outside = articles[:stories], articles[stories:]
-    with Engine(work / "newsqa-small.db", settings=OPEN) as engine:
+    with Engine(work / "newsqa-small.db", settings=NEVER_ABSTAIN) as engine:
         list(engine.ingest_many(a.draft("newsqa") for a in inside))
         present = [ask(engine, q, present=True) for a in inside for q in a.questions]
         rng = random.Random(SEED)

@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.qa_sets import (  # noqa: E402
+    NEVER_ABSTAIN,
     Asked,
     QAArticle,
     ask,
@@ -55,7 +56,7 @@ from benchmarks.qa_sets import (  # noqa: E402
     squad_file,
     squad_train,
 )
-from newsbot.index import AnswerSettings, Engine  # noqa: E402
+from newsbot.index import Engine  # noqa: E402
 from newsbot.index.answerability import FEATURES, AnswerabilityModel, Logistic  # noqa: E402
 
 SEED = 20261122
@@ -98,8 +99,6 @@ def collect(
     """For each group: a database of its articles, `per_group` of its own questions
     (present) and as many questions from the other groups (absent)."""
     rows: list[Asked] = []
-    # Never abstain while collecting: every question needs a first quote to judge.
-    settings = AnswerSettings(abstain_below=0.0, medium_confidence=0.0, high_confidence=0.0)
     neutral = AnswerabilityModel.neutral()
     parts = groups(articles, sizes)
     for number, part in enumerate(parts):
@@ -108,7 +107,7 @@ def collect(
         other = [q for a in articles if a.key not in inside for q in a.questions]
         present = rng.sample(own, min(per_group, len(own)))
         absent = rng.sample(other, min(len(present), len(other)))
-        with Engine(work / f"group-{number}.db", settings=settings, model=neutral) as engine:
+        with Engine(work / f"group-{number}.db", settings=NEVER_ABSTAIN, model=neutral) as engine:
             list(engine.ingest_many(a.draft("squad") for a in part))
             rows += [ask(engine, q, present=True) for q in present]
             rows += [ask(engine, q, present=False) for q in absent]
