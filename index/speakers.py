@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import overload
 
 Span = tuple[int, int]
 
@@ -217,6 +218,11 @@ class _People:
             self._by_end[end] = person
         self._starts = [start for start, _, _ in self.mentions]
 
+    @property
+    def starts(self) -> list[int]:
+        """Where the mentions start, sorted."""
+        return self._starts
+
     def person_ending_at(self, end: int) -> str | None:
         return self._by_end.get(end)
 
@@ -247,7 +253,33 @@ def _tokens(text: str, offset: int = 0) -> list[_Token]:
 _QUOTE_MARK = re.compile(r'[“”"]')
 
 
-def _quoted_spans(text: str, offset: int = 0) -> list[Span]:
+class _Quoted:
+    """Spans inside quotation marks, asked "is this position inside one?" many
+    times per article: the spans are merged and searched by bisection."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, spans: list[Span]) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        for a, b in sorted(spans):
+            if ends and a < ends[-1]:  # overlapping open intervals: one interval
+                ends[-1] = max(ends[-1], b)
+            else:
+                starts.append(a)
+                ends.append(b)
+        self._starts, self._ends = starts, ends
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def __contains__(self, position: int) -> bool:
+        """Strictly inside: the quotation marks themselves are outside."""
+        i = bisect_left(self._starts, position) - 1
+        return i >= 0 and position < self._ends[i]
+
+
+def _quoted_spans(text: str, offset: int = 0) -> _Quoted:
     """Spans inside quotation marks (curly pairs, or straight ones taken in pairs)."""
     spans: list[Span] = []
     opened: int | None = None
@@ -265,44 +297,53 @@ def _quoted_spans(text: str, offset: int = 0) -> list[Span]:
             else:
                 spans.append((straight, i + 1))
                 straight = None
-    return spans
+    return _Quoted(spans)
 
 
-def _inside(position: int, spans: Sequence[Span]) -> bool:
-    return any(a < position < b for a, b in spans)
-
-
-# A capitalised word at a token boundary (or U.S. / U.K. inside a title).
-_CAPITAL = re.compile(r"(?<![\w’'.\-])(?:U\.[SK]\b|[A-ZÀ-ÖØ-Þ][^\W_]*(?:[’'.\-][^\W_]+)*)")
-_GAP = re.compile(r"[ \t]+")
-_ABBREVIATION_GAP = re.compile(r"\.[ \t]+")
+# A capitalised word at a token boundary (or U.S. / U.K. inside a title), and
+# where the next word would start if the two stand in one run of names: after
+# spaces (group 1), or after ". " (group 2: "Mr. Blair", "U.S. President").
+# The boundary is checked after the first letter, not before it: a pattern that
+# opens with a lookbehind is tried at every position, one that opens with a
+# character class skips to the next capital (twice as fast over an article).
+_CAPITAL = re.compile(
+    r"[A-ZÀ-ÖØ-Þ](?<![\w’'.\-][A-ZÀ-ÖØ-Þ])"
+    r"(?:(?<=U)\.[SK]\b|[^\W_]*(?:[’'.\-][^\W_]+)*)"
+    r"(?=([ \t]+)|(\.[ \t]+)|)"
+)
 _WORD_AFTER = re.compile(r"[ \t]+([^\W_]+(?:[’'.\-][^\W_]+)*)")
+# (text, start, folded text without a final period, that without a possessive)
+_Word = tuple[str, int, str, str]
 
 
-def _name_runs(text: str) -> tuple[list[list[_Token]], list[_Token]]:
+def _possessive(word: str) -> str:
+    """The word without its possessive: "Putin's" -> "Putin"."""
+    return word.removesuffix("’s").removesuffix("'s")
+
+
+def _name_runs(text: str) -> tuple[list[list[_Word]], list[_Word]]:
     """Runs of capitalised words standing next to each other: "Russian President
     Vladimir Putin", "U.S. President Donald Trump" (acronyms like NATO end a run);
-    and every capitalised word."""
-    runs: list[list[_Token]] = []
-    run: list[_Token] = []
-    capitals: list[_Token] = []
+    and every capitalised word. Plain tuples and no regex but the one: this runs
+    over every capital of every article ingested."""
+    runs: list[list[_Word]] = []
+    run: list[_Word] = []
+    capitals: list[_Word] = []
+    next_after_space = next_after_stop = -1  # where run[-1]'s run may go on
     for match in _CAPITAL.finditer(text):
-        word = match.group()
-        token = _Token((word, match.start(), word.casefold().rstrip(".")))
+        word, start = match.group(), match.start()
+        lower = word.casefold().rstrip(".")
+        token = (word, start, lower, lower.removesuffix("’s").removesuffix("'s"))
         capitals.append(token)
-        is_name = token.lower in ("u.s", "u.k") or not word.isupper()
-        if run and is_name:
-            gap_start = run[-1].end
-            gap = text[gap_start : token.start]
-            joined = _GAP.fullmatch(gap) or (
-                run[-1].lower in _ABBREVIATIONS and _ABBREVIATION_GAP.fullmatch(gap)
-            )
-            if joined:
-                run.append(token)
-                continue
-        if run:
-            runs.append(run)
-        run = [token] if is_name else []
+        is_name = not word.isupper() or lower in ("u.s", "u.k")
+        if run and is_name and start in (next_after_space, next_after_stop):
+            run.append(token)
+        else:
+            if run:
+                runs.append(run)
+            run = [token] if is_name else []
+        next_after_space = match.end(1)
+        next_after_stop = match.end(2) if lower in _ABBREVIATIONS else -1
     if run:
         runs.append(run)
     return runs, capitals
@@ -334,65 +375,65 @@ def _before(text: str, position: int) -> tuple[str, str, bool]:
 def find_people(text: str) -> _People:
     """Every person named in `text`, in order, with their titles."""
     people = _People()
+    full_names = people.full
     quoted = _quoted_spans(text)
     covered: set[int] = set()  # starts of the words inside a mention
     organisations: set[str] = set()  # names once seen as a body's: never a person after
     runs, capitals = _name_runs(text)
     for run in runs:
-        while run and run[0].lower in NOT_NAMES:
-            run = run[1:]
-        if not run or _inside(run[0].start, quoted):
+        first = 0
+        while first < len(run) and run[first][2] in NOT_NAMES:
+            first += 1
+        if first == len(run) or (quoted and run[first][1] in quoted):
             continue
-        title_end = max(
-            (i + 1 for i, t in enumerate(run) if t.lower.removesuffix("’s") in TITLE_WORDS),
-            default=0,
-        )
+        title_end = first
+        for i in range(first, len(run)):
+            if run[i][2].removesuffix("’s") in TITLE_WORDS:
+                title_end = i + 1
         name = run[title_end:]
-        title = " ".join(t.lower for t in run[:title_end])
         if not name:
             continue
-        joined = " ".join(t.text for t in name)
-        after = _WORD_AFTER.match(text, run[-1].end)
+        title = " ".join(t[2] for t in run[first:title_end])
+        joined = " ".join(t[0] for t in name)
+        last_text, last_start, _, surname = name[-1]
+        after = _WORD_AFTER.match(text, last_start + len(last_text))
         if after and after.group(1)[:1].islower() and after.group(1) in TITLE_WORDS:
             organisations.add(joined)
             continue  # "Fair Trials Abroad director ...": a body's name qualifying a title
-        if any(t.lower.removesuffix("’s").removesuffix("'s") in _ORG_WORDS for t in name):
+        if any(t[3] in _ORG_WORDS for t in name):
             continue
         # The word before the name: "IT firm Dimension Data" is a company's; a
         # lower-case title names a person's: "Kremlin spokesman Dmitry Peskov",
         # "foreign minister, Andrii Sybiha".
-        adjacent, before, capitalised = _before(text, name[0].start)
-        if title_end == 0 and adjacent in _ORG_BEFORE:
+        name_start = name[0][1]
+        adjacent, before, capitalised = _before(text, name_start)
+        if title_end == first and adjacent in _ORG_BEFORE:
             organisations.add(joined)
             continue
         if joined in organisations:
             continue
         if before in TITLE_WORDS and not capitalised:
             title = (title + " " if title else "") + before
-        surname = name[-1].lower.removesuffix("’s").removesuffix("'s")
+        end_text = _possessive(last_text)
         if len(name) == 1:
-            known = people.full.get(surname)
+            known = full_names.get(surname)
             if known is None and not title:
                 continue  # a lone capitalised word is a person only once named in full
-            person = known or name[0].text.removesuffix("’s").removesuffix("'s")
+            person = known or end_text
         else:
-            end_text = name[-1].text.removesuffix("’s").removesuffix("'s")
-            full = " ".join(t.text for t in name[:-1]) + " " + end_text
-            person = people.full.setdefault(surname, full)
-        end = name[-1].start + len(name[-1].text.removesuffix("’s").removesuffix("'s"))
-        people.mentions.append((name[0].start, end, person))
-        covered.update(t.start for t in name)
-        people.full.setdefault(surname, person)
+            full = " ".join(t[0] for t in name[:-1]) + " " + end_text
+            person = full_names.setdefault(surname, full)
+        people.mentions.append((name_start, last_start + len(end_text), person))
+        covered.update(t[1] for t in name)
+        full_names.setdefault(surname, person)
         if title:
             words = title.split()
             for n in range(1, len(words) + 1):  # "russian president" and "president"
-                people.titles.append((name[0].start, " ".join(words[-n:]), person))
+                people.titles.append((name_start, " ".join(words[-n:]), person))
     # Surnames mentioned alone, before or after the full name: "Putin argued".
-    for token in capitals:
-        key = token.lower.removesuffix("’s").removesuffix("'s")
-        if key in people.full and token.start not in covered and not _inside(token.start, quoted):
-            end = token.start + len(token.text.removesuffix("’s").removesuffix("'s"))
-            people.mentions.append((token.start, end, people.full[key]))
+    for word, start, _, key in capitals:
+        if key in full_names and start not in covered and not (quoted and start in quoted):
+            people.mentions.append((start, start + len(_possessive(word)), full_names[key]))
     people.index()
     return people
 
@@ -407,9 +448,7 @@ class _Context:
     subject_at: int
 
 
-def _subject_left(
-    tokens: list[_Token], verb: int, people: _People, context: _Context
-) -> str | None:
+def _subject_left(tokens: _Window, verb: int, people: _People, context: _Context) -> str | None:
     """The person before a speech verb: a name, he/she, "who", or a title phrase."""
     i = verb - 1
     while i >= 0 and tokens[i].lower in _BETWEEN:
@@ -458,10 +497,10 @@ def _subject_left(
 
 
 def _name_end(token: _Token) -> int:
-    return token.start + len(token.text.removesuffix("’s").removesuffix("'s"))
+    return token.start + len(_possessive(token.text))
 
 
-def _subject_right(tokens: list[_Token], verb: int, people: _People) -> str | None:
+def _subject_right(tokens: _Window, verb: int, people: _People) -> str | None:
     """The person after an inverted verb: `," said Putin` or `according to Putin`."""
     i = verb + 1
     while i < len(tokens) and tokens[i].lower in _TITLE_OR_ARTICLE:
@@ -474,7 +513,7 @@ def _subject_right(tokens: list[_Token], verb: int, people: _People) -> str | No
 _TITLE_OR_ARTICLE = TITLE_WORDS | {"the", "russian", "french", "us", "u.s", "uk"}
 
 
-def _speech_around(tokens: list[_Token], verb: int) -> bool:
+def _speech_around(tokens: _Window, verb: int) -> bool:
     """A quotation, "that", a colon or a comma after the verb, or a quotation just
     closed before it (`,” he noted`)."""
     nxt = tokens[verb + 1].text if verb + 1 < len(tokens) else ""
@@ -484,16 +523,49 @@ def _speech_around(tokens: list[_Token], verb: int) -> bool:
 
 
 _SUBJECT_WINDOW = 8  # tokens: a person this early in a sentence is its subject
+# Matched at a sentence's start: the first _SUBJECT_WINDOW - 1 tokens (atomic, so a
+# word is never split to make up the count), then what stands before the next one.
+_BETWEEN_TOKENS = r"(?:[^\w“”\"‘,:;()!?.]|_)*"
+_SUBJECT_REACH = re.compile(
+    rf"(?:{_BETWEEN_TOKENS}(?>{_TOKEN.pattern})){{{_SUBJECT_WINDOW - 1}}}{_BETWEEN_TOKENS}"
+)
+
+
+def _first_in(positions: Sequence[int], span: Span) -> int | None:
+    """The first of sorted `positions` inside `span`, if any."""
+    i = bisect_left(positions, span[0])
+    return positions[i] if i < len(positions) and positions[i] < span[1] else None
 
 
 def _sentence_subject(
-    text: str, span: Span, quoted: list[Span], people: _People, previous: str | None
+    text: str,
+    span: Span,
+    quoted: _Quoted | None,
+    people: _People,
+    previous: str | None,
+    pronouns: Sequence[int] | None = None,
 ) -> tuple[str | None, int]:
     """This sentence's subject: its first person, if early; a sentence opening
-    with "he" or "she" keeps the previous subject ("And he hit back at Mr X")."""
+    with "he" or "she" keeps the previous subject ("And he hit back at Mr X").
+
+    `pronouns`: where "he" and "she" stand in the article, when the caller found
+    them. Without quotation marks in the sentence, the first pronoun or name is
+    looked up and the tokens before it counted by one regex; with them, the
+    tokens are walked (words inside a quotation do not count).
+    """
+    if quoted is None and pronouns is not None:
+        pronoun = _first_in(pronouns, span)
+        mention = _first_in(people.starts, span)
+        if pronoun is None and mention is None:
+            return None, 1 << 62
+        at = min(p for p in (pronoun, mention) if p is not None)
+        reach = _SUBJECT_REACH.match(text, span[0], span[1])
+        if reach is not None and at > reach.end():
+            return None, 1 << 62
+        return (previous if at == pronoun else people.person_starting_at(at)), at
     seen = 0
     for match in _TOKEN.finditer(text, span[0], span[1]):
-        if quoted and _inside(match.start(), quoted):
+        if quoted and match.start() in quoted:
             continue
         if match.group().casefold() in _PRONOUNS:
             return previous, match.start()
@@ -507,53 +579,151 @@ def _sentence_subject(
 
 
 _TRIGGERS = SPEECH_VERBS | {"according"}
-# Words only, for the quick look at whether a sentence has a trigger at all.
-_WORDS = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*")
+
+
+def _trie(words: Sequence[str]) -> str:
+    """A regex matching exactly `words`, their shared prefixes factored out
+    ("sa(?:id|ys)"): an alternation of 200 words would be tried word by word at
+    every position of an article."""
+    tree: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:  # type: ignore[type-arg]
+        ends = "" in node
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # A word ends here and longer ones go on ("say", "says"): the rest is
+        # optional, tried first (greedy); the word-end check after it decides.
+        return f"(?:{body})?" if ends else body
+
+    return pattern(tree)
+
+
+# Speech verbs (and "according") and the pronouns "he"/"she", found in one pass over
+# an article's folded text: most sentences hold neither. `\b` keeps the scan fast;
+# `_whole_token` then drops what `_TOKEN` would not split out as a word of its own.
+_VERB_OR_PRONOUN = re.compile(rf"\b(?:(he|she)|{_trie(sorted(_TRIGGERS))})\b")
+_JOINERS = "’'.-"
+
+
+def _whole_token(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a whole `_TOKEN` word: not joined to a word
+    before or after it ("x.said", "said-so")."""
+    if start >= 2 and text[start - 1] in _JOINERS and text[start - 2].isalnum():
+        return False
+    return not (end + 1 < len(text) and text[end] in _JOINERS and text[end + 1].isalnum())
 
 
 _LOOK_BACK = 160  # characters before a speech verb that its subject may stand in
 _LOOK_AHEAD = 80  # and after it, for `said Putin`, `according to Putin`
 
 
-def sentence_speaker(
-    text: str, span: Span, people: _People, previous: str | None = None
-) -> tuple[str | None, str | None]:
-    """The person whose words the sentence at `span` carries (or None), and the
-    sentence's subject (for the pronouns of the next sentences).
+def _quotations_in(text: str, span: Span) -> _Quoted | None:
+    """The quoted spans of one sentence (marks paired within it), or None."""
+    if _QUOTE_MARK.search(text, span[0], span[1]) is None:
+        return None
+    return _quoted_spans(text[span[0] : span[1]], span[0])
 
-    Only the words around each speech verb are split into tokens: most of a
-    sentence never needs to be (this runs for every sentence ingested).
-    """
-    piece = text[span[0] : span[1]]
-    quoted = _quoted_spans(piece, span[0]) if _QUOTE_MARK.search(piece) else []
-    subject, subject_at = _sentence_subject(text, span, quoted, people, previous)
-    folded = piece.casefold()
-    if _TRIGGERS.isdisjoint(_WORDS.findall(folded)):
-        return None, subject
-    # Offsets from the text itself: casefolding may change a string's length ("ß").
-    triggers = [
-        m.start() + span[0]
-        for m in _WORDS.finditer(piece)
-        if m.group().casefold() in _TRIGGERS
-        and not (quoted and _inside(m.start() + span[0], quoted))
-    ]
-    if not triggers:
-        return None, subject
-    context = _Context(previous, subject, subject_at)
-    for position in triggers:
-        window_start = max(span[0], position - _LOOK_BACK)
+
+_SHORT_LOOK_BACK = 48  # characters: enough for most subjects; the full window if not
+
+
+class _Window:
+    """The tokens of text[start:end] around a speech verb at `verb`, those after
+    the verb made only when read ("Putin said" never needs them). It notes
+    whether its first two tokens were read: when the window was cut short, the
+    first may be a piece of a word, and a walk back that reads the second may
+    have stopped only because the window did ("for j in range(i - 2,
+    max(0, i - 12), -1)"); then a longer window decides."""
+
+    __slots__ = ("_after", "_done", "_tokens", "reached_start", "verb")
+
+    def __init__(self, text: str, start: int, verb: int, end: int) -> None:
+        self._tokens = _tokens(text[start:verb], start)
+        self.verb = len(self._tokens)  # the verb's index
+        self._after = _TOKEN.finditer(text, verb, end)
+        self._done = False
+        self.reached_start = False
+
+    def _make(self, upto: int | None) -> None:
+        """Make the tokens up to index `upto` (all of them when None)."""
+        while not self._done and (upto is None or len(self._tokens) <= upto):
+            match = next(self._after, None)
+            if match is None:
+                self._done = True
+            else:
+                word = match.group()
+                self._tokens.append(_Token((word, match.start(), word.casefold().rstrip("."))))
+
+    def __len__(self) -> int:
+        self._make(None)
+        return len(self._tokens)
+
+    @overload
+    def __getitem__(self, index: int) -> _Token: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[_Token]: ...
+    def __getitem__(self, index: int | slice) -> _Token | list[_Token]:
+        if isinstance(index, slice):
+            first = index.start or 0
+            self._make(None if index.stop is None else index.stop)
+        else:
+            first = index
+            self._make(None if index < 0 else index)
+        if first <= 1:
+            self.reached_start = True
+        return self._tokens[index]
+
+
+def _speaker_near(
+    text: str, span: Span, position: int, people: _People, context: _Context
+) -> str | None:
+    """The speaker a speech verb at `position` names, read from the tokens around
+    it: first from a short window, then, if the reading went back to the short
+    window's first tokens, from the full one."""
+    end = min(span[1], position + _LOOK_AHEAD)
+    person = None
+    for look_back in (_SHORT_LOOK_BACK, _LOOK_BACK):
+        window_start = max(span[0], position - look_back)
         # Start the window at a word boundary, not inside a word.
         while window_start > span[0] and text[window_start - 1].isalnum():
             window_start -= 1
-        tokens = _tokens(text[window_start : min(span[1], position + _LOOK_AHEAD)], window_start)
-        at = [k for k, t in enumerate(tokens) if t.start == position]
-        person = _speaker_at(tokens, at[0], people, context) if at else None
-        if person is not None:
-            return person, subject or person
-    return None, subject
+        tokens = _Window(text, window_start, position, end)
+        person = _speaker_at(tokens, tokens.verb, people, context)
+        if window_start == span[0] or not tokens.reached_start:
+            break
+    return person
 
 
-def _speaker_at(tokens: list[_Token], i: int, people: _People, context: _Context) -> str | None:
+@dataclass(frozen=True)
+class _Found:
+    """Where a text's speech verbs and pronouns start."""
+
+    verbs: list[int]
+    pronouns: list[int] | None  # None: not looked for (folding changes the text's length)
+
+    @classmethod
+    def of(cls, text: str) -> _Found:
+        folded = text.casefold()
+        if len(folded) != len(text):  # "ß" -> "ss": offsets would not carry over
+            words = _WORD.finditer(text)
+            return cls([m.start() for m in words if m.group().casefold() in _TRIGGERS], None)
+        verbs: list[int] = []
+        pronouns: list[int] = []
+        for match in _VERB_OR_PRONOUN.finditer(folded):
+            if _whole_token(folded, match.start(), match.end()):
+                (verbs if match.group(1) is None else pronouns).append(match.start())
+        return cls(verbs, pronouns)
+
+
+def _speaker_at(tokens: _Window, i: int, people: _People, context: _Context) -> str | None:
     """The person a trigger word at `tokens[i]` attributes words to, if any."""
     if tokens[i].lower == "according":
         if i + 1 < len(tokens) and tokens[i + 1].lower == "to":
@@ -572,16 +742,57 @@ def _speaker_at(tokens: list[_Token], i: int, people: _People, context: _Context
 def attribute_speakers(text: str, sentences: Sequence[Span]) -> list[str | None]:
     """For each sentence of `text` (in order), the person speaking in it, or None.
 
-    A quotation left open at the end of a sentence runs on into the next ones;
-    every sentence of it gets the speaker named in any of them.
+    Only sentences with a speech verb outside quotation marks are read closely.
+    "He" in one refers to the subject of the sentences before it, found by
+    walking back from it to the last person in subject position, so most other
+    sentences are never looked at. A quotation left open at the end of a
+    sentence runs on into the next ones; every sentence of it gets the speaker
+    named in any of them.
     """
     people = find_people(text)
-    speakers: list[str | None] = []
-    previous: str | None = None
-    for span in sentences:
-        speaker, subject = sentence_speaker(text, span, people, previous)
-        speakers.append(speaker)
-        previous = subject or previous
+    found = _Found.of(text)
+    verbs = found.verbs
+    speakers: list[str | None] = [None] * len(sentences)
+    # Of the sentences read closely: their subject for the sentences after them
+    # (the speaker when none), and what "he" meant in them.
+    subjects: dict[int, str | None] = {}
+    previous_of: dict[int, str | None] = {}
+
+    def subject_before(index: int) -> str | None:
+        """The person in subject position last, before sentence `index`."""
+        for j in range(index - 1, -1, -1):
+            if j in subjects:
+                return subjects[j] if subjects[j] is not None else previous_of[j]
+            span = sentences[j]
+            quoted = _quotations_in(text, span)
+            person, _ = _sentence_subject(text, span, quoted, people, None, found.pronouns)
+            if person is not None:  # a name; "he" stands for what came before
+                return person
+        return None
+
+    for index, span in enumerate(sentences):
+        first = bisect_left(verbs, span[0])
+        triggers = verbs[first : bisect_left(verbs, span[1], first)]
+        if not triggers:
+            continue
+        quoted = _quotations_in(text, span)
+        if quoted:
+            triggers = [position for position in triggers if position not in quoted]
+            if not triggers:
+                continue
+        previous = subject_before(index)
+        subject, subject_at = _sentence_subject(
+            text, span, quoted, people, previous, found.pronouns
+        )
+        context = _Context(previous, subject, subject_at)
+        speaker = None
+        for position in triggers:
+            speaker = _speaker_near(text, span, position, people, context)
+            if speaker is not None:
+                break
+        speakers[index] = speaker
+        subjects[index] = subject or speaker
+        previous_of[index] = previous
     group: list[int] = []
     open_curly = 0
     open_straight = False

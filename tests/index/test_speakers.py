@@ -63,6 +63,18 @@ def speakers_of(text: str) -> list[str | None]:
             'Ray Mallon met Neil Herron in Sunderland. "It will work," he said.',
             [None, "Ray Mallon"],
         ),
+        # ... however many sentences without a person stand between.
+        (
+            "Anna Berg runs the port. The port is busy. Ships come and go. "
+            '"It is full," she said.',
+            [None, None, None, "Anna Berg"],
+        ),
+        # A name far before its verb (past the short first look around the verb).
+        (
+            "Dmitry Peskov, the long-serving spokesperson for the Kremlin in Moscow, "
+            "commented on the summit.",
+            ["Dmitry Peskov"],
+        ),
     ],
 )
 def test_rules(text: str, expected: list[str | None]) -> None:
@@ -79,6 +91,7 @@ def test_rules(text: str, expected: list[str | None]) -> None:
         "Western leaders accuse the government of delay.",  # people, but nobody named
         "He maintained a passive stance on the talks.",  # "maintained" without speech
         "The Eastern Economic Forum said the meeting would go ahead.",  # an event
+        "Tom Reid visited the Said-Khan museum.",  # "said" inside a joined word
     ],
 )
 def test_no_speaker(text: str) -> None:
