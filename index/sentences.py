@@ -35,11 +35,48 @@ class Span(NamedTuple):
     end: int
 
 
+_DECISIONS_KEPT = 50_000  # about 5 MB of contexts
+# A plain word before a candidate break: letters only, at least two.
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+(?=[.?!])")
+
+
+class _RememberingPunkt(PunktSentenceTokenizer):
+    """Punkt that remembers its decision for each candidate break's context
+    ("said. The", "U.S. President"): with fixed parameters the decision depends
+    on those few characters only.
+
+    A plain word before the break ("said", "Monday": letters only, not an
+    abbreviation) is decided by the same rules whatever the word: Punkt reads
+    such a word only to ask whether it is an abbreviation, an initial or a
+    number (we give it no collocations, sentence starters or orthographic
+    statistics). So those contexts are remembered by the word's case and what
+    follows the break. Measured over BBC, NewsQA, SQuAD and the speed corpus:
+    the same spans as Punkt (tests/index/test_sentences.py checks a sample), in
+    less time.
+    """
+
+    def __init__(self, params: PunktParameters) -> None:
+        super().__init__(params)
+        self._decisions: dict[str | tuple[bool, str], bool] = {}
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        key: str | tuple[bool, str] = text
+        plain = _PLAIN_WORD.match(text)
+        if plain is not None and plain.group().lower() not in self._params.abbrev_types:
+            key = (text[0].isupper(), text[plain.end() :])
+        decision = self._decisions.get(key)
+        if decision is None:
+            if len(self._decisions) >= _DECISIONS_KEPT:
+                self._decisions.clear()
+            decision = self._decisions[key] = super().text_contains_sentbreak(text)
+        return decision
+
+
 @lru_cache(maxsize=1)
 def _tokenizer() -> PunktSentenceTokenizer:
     params = PunktParameters()
     params.abbrev_types = set(_ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
+    return _RememberingPunkt(params)
 
 
 def paragraph_spans(text: str) -> list[Span]:

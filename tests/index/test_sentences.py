@@ -50,3 +50,25 @@ def test_offsets_are_exact() -> None:
         assert chunk == chunk.strip() and chunk
     paragraphs = [text[s.start : s.end] for s in paragraph_spans(text)]
     assert paragraphs == ["One here.  Two there.", "Three."]
+
+
+def test_remembered_decisions_split_as_punkt_does(monkeypatch) -> None:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    from newsbot.index import sentences as module
+
+    tokenizer = module._tokenizer()
+    plain = PunktSentenceTokenizer(tokenizer._params)
+    texts = [
+        "The U.S. President met Dr. Smith at 3 p.m. local time. They spoke. He said no.",
+        "Mr. Jones said no. He left at 5 p.m. Then he said no. The U.S. said no.",
+        "It rose 2.5%. Then it fell... Who knows? Not us! 'Why?' she asked. J. K. Rowling",
+        # Plain words before a break are remembered by their case and what follows:
+        'It was said." Then he left. The house.) Next one! Really? Yes. Monday. Tuesday.',
+        'She had said." Then she went. No. The Mr. Ed. Kept.) Gone! Why? No.',
+    ]
+    monkeypatch.setattr(module, "_DECISIONS_KEPT", 4)  # the store clears itself, often
+    for _ in range(2):  # the second time from remembered decisions
+        for text in texts:
+            assert list(tokenizer.span_tokenize(text)) == list(plain.span_tokenize(text))
+    assert 0 < len(tokenizer._decisions) <= 4
