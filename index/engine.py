@@ -292,11 +292,13 @@ class Engine:
         known = self._already_stored(item)
         if known is not None:
             return known
-        self.hold_writer()
-        # Checked again under the lock: another process may have added it meanwhile.
-        known = self._already_stored(item)
-        if known is not None:
-            return known
+        if not self.retriever.writing:
+            self.hold_writer()
+            # Checked again under the lock: another process may have added it meanwhile
+            # (while this engine holds the lock, as through a bulk ingest, none can).
+            known = self._already_stored(item)
+            if known is not None:
+                return known
         added = self.store.add_article(item)
         self._own_journal.append(added.journal_seq)
         self.retriever.add(
