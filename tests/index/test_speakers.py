@@ -65,8 +65,7 @@ def speakers_of(text: str) -> list[str | None]:
         ),
         # ... however many sentences without a person stand between.
         (
-            "Anna Berg runs the port. The port is busy. Ships come and go. "
-            '"It is full," she said.',
+            'Anna Berg runs the port. The port is busy. Ships come and go. "It is full," she said.',
             [None, None, None, "Anna Berg"],
         ),
         # A name far before its verb (past the short first look around the verb).
