@@ -173,7 +173,9 @@ NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split()
 )
 
-_TOKEN = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*|[“”\"‘,:;()!?.]", re.UNICODE)
+_JOINERS = "’'.-"  # join two words into one: "U.S", "Putin's", "so-called"
+_WORD = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*")
+_TOKEN = re.compile(rf"{_WORD.pattern}|[“”\"‘,:;()!?.]")
 # A full stop after these does not end a run of names: "Mr. Blair", "U.S. President".
 _ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "st", "u.s", "u.k"}
@@ -311,7 +313,7 @@ _CAPITAL = re.compile(
     r"(?:(?<=U)\.[SK]\b|[^\W_]*(?:[’'.\-][^\W_]+)*)"
     r"(?=([ \t]+)|(\.[ \t]+)|)"
 )
-_WORD_AFTER = re.compile(r"[ \t]+([^\W_]+(?:[’'.\-][^\W_]+)*)")
+_WORD_AFTER = re.compile(rf"[ \t]+({_WORD.pattern})")
 # (text, start, folded text without a final period, that without a possessive)
 _Word = tuple[str, int, str, str]
 
@@ -333,7 +335,7 @@ def _name_runs(text: str) -> tuple[list[list[_Word]], list[_Word]]:
     for match in _CAPITAL.finditer(text):
         word, start = match.group(), match.start()
         lower = word.casefold().rstrip(".")
-        token = (word, start, lower, lower.removesuffix("’s").removesuffix("'s"))
+        token = (word, start, lower, _possessive(lower))
         capitals.append(token)
         is_name = not word.isupper() or lower in ("u.s", "u.k")
         if run and is_name and start in (next_after_space, next_after_stop):
@@ -363,9 +365,9 @@ def _before(text: str, position: int) -> tuple[str, str, bool]:
         while i > 0 and text[i - 1].isspace():
             i -= 1
     j = i
-    while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "’'.-"):
+    while j > 0 and (text[j - 1].isalnum() or text[j - 1] in _JOINERS):
         j -= 1
-    raw = text[j:i].lstrip("’'.-")
+    raw = text[j:i].lstrip(_JOINERS)
     if not raw or not raw[0].isalnum():
         return "", "", False
     word = raw.casefold().rstrip(".")
@@ -579,7 +581,6 @@ def _sentence_subject(
 
 
 _TRIGGERS = SPEECH_VERBS | {"according"}
-_WORD = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*")
 
 
 def _trie(words: Sequence[str]) -> str:
@@ -610,7 +611,6 @@ def _trie(words: Sequence[str]) -> str:
 # an article's folded text: most sentences hold neither. `\b` keeps the scan fast;
 # `_whole_token` then drops what `_TOKEN` would not split out as a word of its own.
 _VERB_OR_PRONOUN = re.compile(rf"\b(?:(he|she)|{_trie(sorted(_TRIGGERS))})\b")
-_JOINERS = "’'.-"
 
 
 def _whole_token(text: str, start: int, end: int) -> bool:
