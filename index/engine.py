@@ -51,7 +51,15 @@ from newsbot.index.pipeline import (
     prepare_many,
 )
 from newsbot.index.query import AnswerType, ParsedQuery, framing_terms, parse_query
-from newsbot.index.quotes import Candidate, QuoteScorer, Window, question_names, select_quotes
+from newsbot.index.quotes import (
+    Candidate,
+    QuoteScorer,
+    Window,
+    candidate_windows,
+    question_names,
+    select_quotes,
+)
+from newsbot.index.ranking import QuoteRanker, shipped_ranker
 from newsbot.index.recency import asks_for_latest, parse_date
 from newsbot.index.retriever import IndexDoc, Retriever
 from newsbot.index.settings import AnswerSettings
@@ -99,6 +107,7 @@ class Engine:
         on_wait: Callable[[], None] | None = None,
         today: Callable[[], date] = date.today,
         model: AnswerabilityModel | None = None,
+        ranker: QuoteRanker | None = None,
     ) -> None:
         if writer_wait < 0:
             raise ValueError("writer_wait must not be negative")
@@ -111,6 +120,8 @@ class Engine:
         self.settings = settings or AnswerSettings()
         # Whether the first quote answers: the fitted model unless a test gives one.
         self.model = model or shipped_model()
+        # Which candidate quotes come first: the fitted ranker unless one is given.
+        self.ranker = ranker or shipped_ranker()
         self.fetch_policy = fetch_policy or FetchPolicy()
         self.store = Store(self.db_path)
         self.retriever = Retriever(
@@ -392,21 +403,13 @@ class Engine:
         (empty when nothing could be quoted): what the training script fits on,
         and what explains a confidence."""
         _check_k(k)
-        query = parse_query(question, context=context)
-        if not query.terms:
-            raise QueryError(
-                "The question has no searchable words (only stopwords or punctuation)."
-            )
-        candidates = self._candidates(query.weighted, max(self.settings.answer_passages, k * 5))
+        scorer, candidates, ranked = self.ranked_windows(question, k, context=context)
         surface: dict[str, str] = {}
         for token in analyze_spans(question):
             surface.setdefault(token.term, question[token.start : token.end])
-        scorer = self._scorer(query)
-        if asks_for_latest(question):
-            scorer.freshness = _freshness(c.article for c in candidates)
-        quotes, windows = select_quotes(scorer, candidates, k, surface)
+        quotes, windows = select_quotes(scorer, ranked, k, surface)
         coverage = windows[0].coverage if windows else 0.0
-        quotes = self._corroborated(quotes, candidates)
+        quotes = self._corroborated(quotes, candidates, scorer)
         closest = _distinct_articles(candidates, 3)
         if not quotes:
             return Answer(question, (), Confidence.NONE, 0.0, closest, coverage=coverage), {}
@@ -414,6 +417,12 @@ class Engine:
         answerable = self.model.answerable.probability(values)
         evidence = self.model.answers.probability(values)
         confidence = self.settings.confidence(answerable, evidence)
+        if confidence in (Confidence.HIGH, Confidence.MEDIUM) and scorer.query.terms.keys() <= (
+            framing_terms()
+        ):
+            # "And what did he say?": nothing says what about, so whatever is quoted
+            # cannot be called likely (the model sees full coverage of "say").
+            confidence = Confidence.LOW
         kept = tuple(quotes) if confidence is not Confidence.NONE else ()
         answer = Answer(
             question,
@@ -426,6 +435,26 @@ class Engine:
             answerable=answerable,
         )
         return answer, values
+
+    def ranked_windows(
+        self, question: str, k: int = 3, *, context: str | None = None
+    ) -> tuple[QuoteScorer, list[Candidate], list[Window]]:
+        """The question's scorer, its retrieved passages, and the pool of windows the
+        ranker chose among (best first by first-stage score, with the ranker's
+        probabilities): what `answer()` quotes from, and what
+        `training/quote_ranker.py` fits on."""
+        _check_k(k)
+        query = parse_query(question, context=context)
+        if not query.terms:
+            raise QueryError(
+                "The question has no searchable words (only stopwords or punctuation)."
+            )
+        candidates = self._candidates(query.weighted, max(self.settings.answer_passages, k * 5))
+        scorer = self._scorer(query)
+        if asks_for_latest(question):
+            scorer.freshness = _freshness(c.article for c in candidates)
+        pool = candidate_windows(scorer, candidates, max(self.settings.quote_pool, k))
+        return scorer, candidates, self.ranker.rank(scorer, pool, candidates)
 
     def _features(
         self,
@@ -492,14 +521,22 @@ class Engine:
         age = (self.today() - max(dates)).days
         return age if age > self.settings.stale_after_days else None
 
-    def _corroborated(self, quotes: list[Quote], candidates: list[Candidate]) -> list[Quote]:
+    def _corroborated(
+        self, quotes: list[Quote], candidates: list[Candidate], scorer: QuoteScorer
+    ) -> list[Quote]:
         """Each quote with the other articles that state its fact; a fact several
-        outlets report ranks above one reported once (`corroboration_weight` per
-        source, up to three)."""
+        outlets report ranks above one reported once about as likely to answer (its
+        probability counts `corroboration_weight` more per source, up to three)."""
         weight = self.settings.corroboration_weight
         claims: dict[tuple[int, int], Claim] = {}  # shared by the quotes of this answer
         found = [corroborate(quote, candidates, claims) for quote in quotes]
-        return sorted(found, key=lambda q: -(q.score + weight * min(len(q.corroborated_by), 3)))
+        return sorted(
+            found,
+            key=lambda q: (
+                not scorer.asked_for(q.speaker),  # as select_quotes: the asked speaker first
+                -q.score * (1.0 + weight * min(len(q.corroborated_by), 3)),
+            ),
+        )
 
     def passages(self, query_text: str, k: int = 10) -> list[SearchHit]:
         """The top k passages by BM25 (several may come from one article)."""

@@ -1,17 +1,20 @@
 """Pick the sentences that answer a question out of the top-ranked passages.
 
 A quote is one sentence, or two neighbouring sentences of the same passage when
-the second adds question terms the first lacks. Each candidate is scored by how
-much of the question's IDF mass it covers (synonyms count a little less), how
-close together the matched words stand, whether it holds the kind of thing the
-question asks for (a number for "how many", a date for "when", a name for
-"who"), and the BM25 score of its passage. The weights are `AnswerSettings`.
+the second adds question terms the first lacks. Two stages. First, each candidate
+gets a hand-set score (`QuoteScorer`): how much of the question's IDF mass it
+covers (translations count a little less), how close together the matched words
+stand, whether it holds the kind of thing the question asks for (a number for "how
+many", a date for "when", a name for "who"), and the BM25 score of its passage; the
+weights are `AnswerSettings`. Then the best `quote_pool` windows go to the learned
+ranker (`index.ranking`), and `select_quotes` chooses among them by its probability.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from newsbot.index.analysis import analyze, analyze_spans
 from newsbot.index.models import Article, Quote, StoredPassage
@@ -67,6 +70,11 @@ class Window:
     matched: frozenset[str]  # original query terms covered
     terms: frozenset[str]  # all terms of the window (for near-duplicate checks)
     speaker: str | None = None  # whose words the window carries
+    typed: bool = False  # one of its sentences holds what the question asks for
+    sequence: tuple[str, ...] = ()  # its terms in order
+    # The learned ranker's probability that this window, of the question's
+    # candidates, holds the answer (index.ranking); 0 until ranked.
+    probability: float = 0.0
 
 
 def _has_answer_type(text: str, kind: AnswerType, query_text: str) -> bool:
@@ -139,6 +147,9 @@ class QuoteScorer:
             for term in translations:
                 offer(term, original, settings.translation_credit)
         self._keys = frozenset(self.stands_for)
+        # The question's neighbouring word pairs, for the ranker's bigram feature.
+        words = list(query.terms)
+        self.question_pairs = frozenset((a, b) for a, b in pairwise(words) if a != b)
         # The most a window's coverage can be multiplied by: proximity, and the
         # answer-type bonuses only where the question has a type / counts something.
         typed = query.answer_type is not AnswerType.OTHER
@@ -155,6 +166,10 @@ class QuoteScorer:
             + settings.type_bonus * (query.counted is not None)
             + settings.speaker_bonus * bool(self.asked_speakers)
         )
+
+    def asked_for(self, speaker: str | None) -> bool:
+        """Whether these are the words of someone the question asks to hear from."""
+        return speaker is not None and names_match(self.asked_speakers, speaker)
 
     @property
     def bonus_ceiling(self) -> float:
@@ -231,7 +246,10 @@ class QuoteScorer:
         score = coverage
         score += weights.proximity_weight * _proximity(terms, wanted) * coverage
         cache = {} if typed is None else typed
-        if matched and any(self._typed(passage, i, cache) for i in range(first, last + 1)):
+        holds_type = bool(matched) and any(
+            self._typed(passage, i, cache) for i in range(first, last + 1)
+        )
+        if holds_type:
             score += weights.type_bonus * coverage
             if self._counts_the_counted(terms):
                 score += weights.type_bonus * coverage
@@ -245,7 +263,18 @@ class QuoteScorer:
             score -= 0.02  # all else equal, the shorter quote
         start = passage.sentences[first].start
         end = passage.sentences[last].end
-        return Window(candidate, start, end, score, coverage, matched, frozenset(distinct), speaker)
+        return Window(
+            candidate,
+            start,
+            end,
+            score,
+            coverage,
+            matched,
+            frozenset(distinct),
+            speaker,
+            holds_type,
+            tuple(terms),
+        )
 
     def best_windows(self, candidate: Candidate, best_passage: float) -> list[Window]:
         passage = candidate.passage
@@ -380,58 +409,77 @@ def _best_windows(
     return windows
 
 
+def candidate_windows(scorer: QuoteScorer, candidates: list[Candidate], pool: int) -> list[Window]:
+    """The `pool` best windows by first-stage score, best first (ties to the older
+    article, the first to report it): what the learned ranker chooses among."""
+    if not candidates:
+        return []
+    best_passage = max(c.retrieval_score for c in candidates)
+    windows = _best_windows(scorer, candidates, pool, best_passage)
+    windows.sort(key=lambda w: (-w.score, w.candidate.article.id, w.start))
+    return windows[:pool]
+
+
 def select_quotes(
     scorer: QuoteScorer,
-    candidates: list[Candidate],
+    windows: list[Window],
     k: int,
     surface: dict[str, str],
 ) -> tuple[list[Quote], list[Window]]:
-    """Up to k quotes, from different articles first, best first; and their windows,
-    in the same order."""
-    if not candidates:
-        return [], []
-    best_passage = max(c.retrieval_score for c in candidates)
+    """Up to k quotes from ranked windows (their `probability` set), from different
+    articles first, best first; and their windows, in the same order."""
     settings = scorer.settings
-    windows = _best_windows(scorer, candidates, k, best_passage)
-    # Ties go to the older article (lower id): the first to report it.
-    windows.sort(key=lambda w: (-w.score, w.candidate.article.id, w.start))
+
+    def asked(w: Window) -> bool:
+        return scorer.asked_for(w.speaker)
+
+    def order(w: Window) -> tuple[bool, float, int, int]:
+        # "What did Putin say about...": his own words first, then by probability.
+        # SQuAD's questions rarely ask for someone's words, so the ranker cannot
+        # learn this; the user asked for it in so many words.
+        return (not asked(w), -w.probability, w.candidate.article.id, w.start)
+
+    windows = sorted(windows, key=order)
     if not windows:
         return [], []
     top = windows[0]
     chosen: list[Window] = []
     also: dict[int, list[Article]] = {}
-    for allow_same_article in (False, True):
-        for window in windows:
-            if len(chosen) >= k:
-                break
-            floor = settings.relative_floor if allow_same_article else settings.diversity_floor
-            if any(window is c for c in chosen) or window.score < floor * top.score:
-                continue
-            twin = next(
-                (
-                    i
-                    for i, c in enumerate(chosen)
-                    if _jaccard(c.terms, window.terms) >= settings.duplicate_jaccard
-                ),
-                None,
-            )
-            if twin is not None:
-                article = window.candidate.article
-                seen = also.setdefault(twin, [])
-                if article.id != chosen[twin].candidate.article.id and article not in seen:
-                    seen.append(article)
-                continue
-            same = any(c.candidate.article.id == window.candidate.article.id for c in chosen)
-            if same and not allow_same_article:
-                continue
-            chosen.append(window)
-    quotes = []
-    for i, window in enumerate(chosen):
-        quote = _quote_from(window, scorer, surface)
-        quotes.append((replace(quote, also_in=tuple(also.get(i, ()))), window))
+    # The asked speaker's words (if any) before anyone else's; within each, quotes
+    # from different articles first.
+    for group in ([w for w in windows if asked(w)], [w for w in windows if not asked(w)]):
+        for allow_same_article in (False, True):
+            floor = settings.probability_floor if allow_same_article else settings.diversity_floor
+            for window in group:
+                if len(chosen) >= k:
+                    break
+                if any(window is c for c in chosen) or window.probability < floor * top.probability:
+                    continue
+                twin = next(
+                    (
+                        i
+                        for i, c in enumerate(chosen)
+                        if _jaccard(c.terms, window.terms) >= settings.duplicate_jaccard
+                    ),
+                    None,
+                )
+                if twin is not None:
+                    article = window.candidate.article
+                    seen = also.setdefault(twin, [])
+                    if article.id != chosen[twin].candidate.article.id and article not in seen:
+                        seen.append(article)
+                    continue
+                same = any(c.candidate.article.id == window.candidate.article.id for c in chosen)
+                if same and not allow_same_article:
+                    continue
+                chosen.append(window)
+    found = [
+        (replace(_quote_from(window, scorer, surface), also_in=tuple(also.get(i, ()))), window)
+        for i, window in enumerate(chosen)
+    ]
     # Best first, whichever pass chose them.
-    quotes.sort(key=lambda pair: -pair[0].score)
-    return [q for q, _ in quotes], [w for _, w in quotes]
+    found.sort(key=lambda pair: order(pair[1]))
+    return [q for q, _ in found], [w for _, w in found]
 
 
 def _quote_from(window: Window, scorer: QuoteScorer, surface: dict[str, str]) -> Quote:
@@ -445,7 +493,7 @@ def _quote_from(window: Window, scorer: QuoteScorer, surface: dict[str, str]) ->
         text=text,
         start=window.start,
         end=window.end,
-        score=window.score,
+        score=window.probability,
         matched_terms=tuple(surface.get(t, t) for t in matched),
         article=window.candidate.article,
         highlights=highlights,

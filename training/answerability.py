@@ -89,6 +89,18 @@ def groups(articles: Sequence[QAArticle], sizes: Sequence[int]) -> list[list[QAA
     return out
 
 
+def split_articles(
+    articles: Sequence[QAArticle], rng: random.Random
+) -> tuple[list[QAArticle], list[QAArticle]]:
+    """(calibration, fitting): a shuffled CALIBRATION_SHARE of the articles, and the
+    rest. By article, never by question; the quote ranker is fitted on the same
+    fitting part."""
+    shuffled = sorted(articles, key=lambda a: a.key)
+    rng.shuffle(shuffled)
+    cut = max(1, round(len(shuffled) * CALIBRATION_SHARE))
+    return shuffled[:cut], shuffled[cut:]
+
+
 def collect(
     articles: Sequence[QAArticle],
     sizes: Sequence[int],
@@ -272,10 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         articles, source = squad_train(args.data), "squad-v1.1-train"
     rng = random.Random(args.seed)
-    articles = sorted(articles, key=lambda a: a.key)
-    rng.shuffle(articles)
-    cut = max(1, round(len(articles) * CALIBRATION_SHARE))
-    calibration, fitting = articles[:cut], articles[cut:]
+    calibration, fitting = split_articles(articles, rng)
     with tempfile.TemporaryDirectory(prefix="newsbot-train-") as tmp:
         work = Path(tmp)
         print(f"fitting part: {len(fitting)} articles", file=sys.stderr)

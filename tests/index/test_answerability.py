@@ -235,13 +235,23 @@ def test_settings_thresholds_apply_to_the_probabilities(engine: Engine) -> None:
     [
         (0.05, 0.99, "none"),  # the articles probably hold no answer: abstain
         (0.5, 0.9, "high"),
-        (0.5, 0.67, "high"),  # the bounds are inclusive
+        (0.5, 0.7, "high"),  # the bounds are inclusive
         (0.5, 0.3, "medium"),
         (0.5, 0.1, "low"),
-        (0.142, 0.0, "low"),
+        (0.156, 0.0, "low"),
     ],
 )
 def test_labels_are_ranges_of_the_two_probabilities(
     answerable: float, evidence: float, label: str
 ) -> None:
     assert AnswerSettings().confidence(answerable, evidence).value == label
+
+
+def test_a_question_of_framing_words_alone_is_never_called_likely(engine: Engine) -> None:
+    """ "And what did he say?" names no topic: even a model sure of every answer gives
+    it "low" at most, while a question with a topic keeps the model's label."""
+    sure = replace(Logistic.neutral(), intercept=10.0)
+    model = AnswerabilityModel(sure, sure, {"fitted_on": "nothing"})
+    with Engine(engine.db_path, model=model) as confident:
+        assert confident.answer("And what did he say?").confidence.value == "low"
+        assert confident.answer("What did Putin say about troops?").confidence.value == "high"

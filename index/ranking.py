@@ -1,0 +1,180 @@
+"""The learned quote ranker: which of the best candidate windows answers the question.
+
+`QuoteScorer` gives every candidate sentence (or pair) a first score from hand-set
+parts. The ten best windows then go to this ranker: a conditional logit (a softmax
+over one question's candidates) over the features below, fitted on SQuAD v1.1 train
+by `training/quote_ranker.py`. Its output for a window is the probability that this
+window, of the question's candidates, is the one holding the answer; quotes are
+chosen and ordered by it, and `Quote.score` is it.
+
+Like the answerability model, every feature keeps its meaning from five articles to
+a million passages: ranks, shares of the question's own weight, BM25 over the best
+passage's; never a raw BM25 score. The model is a small JSON file in `index/data/`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from newsbot.index.answerability import ModelError
+from newsbot.index.query import AnswerType
+from newsbot.index.quotes import Candidate, QuoteScorer, Window
+
+# The order is the model file's: a model fitted on other features is refused.
+FEATURES = (
+    "coverage",  # share of the question's IDF weight the window covers
+    "score",  # the first-stage score (coverage and its hand-set bonuses)
+    "relative",  # that score over the best window's
+    "rank",  # 1 / (1 + the window's rank by that score)
+    "typed",  # the question asks for a number, date, person or place, and the window has one
+    "retrieval",  # its passage's BM25 over the best passage's
+    "passage_rank",  # 1 / (1 + its passage's rank in retrieval)
+    "lead",  # exp(-offset / 1000): how near the article's start it stands
+    "bigram",  # the question's neighbouring word pairs found side by side in it
+    "length",  # log(1 + its terms)
+    "novel",  # log(1 + its terms that are not the question's): where an answer can be
+    "article_rank",  # 1 / (1 + its article's rank among the windows' articles)
+)
+
+# Offsets are in characters: 1,000 is about the first two paragraphs of a news story,
+# where the inverted pyramid puts what a story is about.
+_LEAD_SCALE = 1000.0
+
+
+def window_features(
+    scorer: QuoteScorer, windows: Sequence[Window], candidates: Sequence[Candidate]
+) -> list[list[float]]:
+    """Each window's features, in `FEATURES` order. `windows` come best first by
+    first-stage score (as `candidate_windows` gives them, and as the ranker was
+    fitted); `candidates` are the retrieved passages, best first."""
+    if not windows:
+        return []
+    top = windows[0].score
+    best_passage = max(c.retrieval_score for c in candidates)
+    passage_ranks = {c.passage.id: i for i, c in enumerate(candidates)}
+    articles: dict[int, int] = {}
+    pairs = scorer.question_pairs
+    stands_for = scorer.stands_for
+    typed_question = scorer.query.answer_type is not AnswerType.OTHER
+    rows = []
+    for i, window in enumerate(windows):
+        terms = window.sequence
+        articles.setdefault(window.candidate.article.id, len(articles))
+        found = set(pairwise(terms)) if pairs else set()
+        novel = sum(1 for t in terms if t not in stands_for)
+        rows.append(
+            [
+                window.coverage,
+                window.score,
+                window.score / top if top > 0 else 0.0,
+                1.0 / (1.0 + i),
+                float(typed_question and window.typed),
+                window.candidate.retrieval_score / best_passage if best_passage > 0 else 0.0,
+                1.0 / (1.0 + passage_ranks.get(window.candidate.passage.id, len(passage_ranks))),
+                math.exp(-window.start / _LEAD_SCALE),
+                len(pairs & found) / len(pairs) if pairs else 0.0,
+                math.log1p(len(terms)),
+                math.log1p(novel),
+                1.0 / (1.0 + articles[window.candidate.article.id]),
+            ]
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class QuoteRanker:
+    """A conditional logit over standardised `FEATURES`: a window's probability is
+    exp(its score) over the sum for all the question's candidates."""
+
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    coefficients: tuple[float, ...]
+    about: Mapping[str, Any]  # what it was fitted on, by which script at which commit
+
+    def __post_init__(self) -> None:
+        n = len(FEATURES)
+        if not (len(self.means) == len(self.scales) == len(self.coefficients) == n):
+            raise ModelError(f"the ranker needs {n} means, scales and coefficients")
+        if any(scale <= 0 for scale in self.scales):
+            raise ModelError("every scale must be positive")
+        if not all(math.isfinite(v) for v in (*self.means, *self.scales, *self.coefficients)):
+            raise ModelError("the ranker holds a number that is not finite")
+
+    def utility(self, row: Sequence[float]) -> float:
+        return sum(
+            c * (v - m) / s
+            for v, m, s, c in zip(row, self.means, self.scales, self.coefficients, strict=True)
+        )
+
+    def rank(
+        self, scorer: QuoteScorer, windows: Sequence[Window], candidates: Sequence[Candidate]
+    ) -> list[Window]:
+        """The windows with their `probability` set (in the order given)."""
+        found = self.probabilities(window_features(scorer, windows, candidates))
+        return [replace(w, probability=p) for w, p in zip(windows, found, strict=True)]
+
+    def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        """Each candidate's share of the question's probability mass (they sum to 1)."""
+        if not rows:
+            return []
+        utilities = [self.utility(row) for row in rows]
+        most = max(utilities)  # subtracted, so exp never overflows
+        weights = [math.exp(u - most) for u in utilities]
+        total = sum(weights)
+        return [w / total for w in weights]
+
+    @classmethod
+    def first_stage(cls) -> QuoteRanker:
+        """Ranks by the first-stage score alone: for collecting training data, and for
+        tests that pin the hand-set order."""
+        n = len(FEATURES)
+        coefficients = tuple(1.0 if name == "score" else 0.0 for name in FEATURES)
+        return cls((0.0,) * n, (1.0,) * n, coefficients, {"fitted_on": "nothing"})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(FEATURES),
+            "means": list(self.means),
+            "scales": list(self.scales),
+            "coefficients": list(self.coefficients),
+            "about": dict(self.about),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> QuoteRanker:
+        try:
+            names = tuple(data["features"])
+            if names != FEATURES:
+                raise ModelError(f"the ranker was fitted on features {names}, not {FEATURES}")
+            return cls(
+                means=tuple(float(v) for v in data["means"]),
+                scales=tuple(float(v) for v in data["scales"]),
+                coefficients=tuple(float(v) for v in data["coefficients"]),
+                about=dict(data.get("about", {})),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            if isinstance(error, ModelError):
+                raise
+            raise ModelError(f"malformed quote ranker: {error!r}") from error
+
+    @classmethod
+    def load(cls, path: Path) -> QuoteRanker:
+        try:
+            return cls.from_json(json.loads(path.read_text("utf-8")))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ModelError(f"cannot read the quote ranker {path}: {error}") from error
+
+
+@lru_cache(maxsize=1)
+def shipped_ranker() -> QuoteRanker:
+    """The ranker in the package (`index/data/quote_ranker.json`)."""
+    raw = resources.files("newsbot.index").joinpath("data/quote_ranker.json").read_text("utf-8")
+    return QuoteRanker.from_json(json.loads(raw))

@@ -1,0 +1,66 @@
+"""The quote ranker's training script, end to end on the tiny SQuAD-format sample, and
+its conditional logit against a known answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsbot.index.ranking import FEATURES, QuoteRanker
+from tests.training.test_answerability import _sample
+from training.quote_ranker import conditional_logit, main, with_lead
+
+
+def test_training_on_a_tiny_sample_writes_a_ranker_newsbot_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = _sample(tmp_path / "tiny.json.gz")
+    out = tmp_path / "ranker.json"
+    assert main(["--squad", str(sample), "--out", str(out), "--per-group", "40"]) == 0
+    ranker = QuoteRanker.load(out)
+    assert ranker.about["fitted_on"] == "tiny.json.gz"
+    assert ranker.about["articles"] == 24
+    assert ranker.about["questions"] > 0
+    assert ranker.about["lead_added"] == 0.0  # no news set to choose it on
+    assert any(c != 0.0 for c in ranker.coefficients)
+    printed = capsys.readouterr().out
+    assert "fitted ranker" in printed and "first-stage score" in printed
+
+
+def test_the_same_sample_gives_the_same_ranker(tmp_path: Path) -> None:
+    sample = _sample(tmp_path / "tiny.json.gz")
+    written = []
+    for name in ("one.json", "two.json"):
+        main(["--squad", str(sample), "--out", str(tmp_path / name), "--per-group", "40"])
+        data = json.loads((tmp_path / name).read_text("utf-8"))
+        data["about"].pop("commit")
+        written.append(data)
+    assert written[0] == written[1]
+    assert written[0]["features"] == list(FEATURES)
+
+
+def test_conditional_logit_recovers_known_weights() -> None:
+    """Questions of 8 candidates; the right one drawn from softmax(1.5 a - 2 b)."""
+    rng = np.random.default_rng(0)
+    questions, size = 5000, 8
+    x = rng.normal(size=(questions * size, 2))
+    utility = (1.5 * x[:, 0] - 2.0 * x[:, 1]).reshape(questions, size)
+    p = np.exp(utility) / np.exp(utility).sum(axis=1, keepdims=True)
+    right = np.array([rng.choice(size, p=row) for row in p])
+    y = np.zeros(questions * size)
+    y[np.arange(questions) * size + right] = 1.0
+    owner = np.repeat(np.arange(questions), size)
+    w = conditional_logit(x, y, owner, l2=1e-6)
+    assert w == pytest.approx([1.5, -2.0], abs=0.1)
+
+
+def test_with_lead_raises_only_the_lead_coefficient() -> None:
+    base = QuoteRanker.first_stage()
+    raised = with_lead(base, 0.3)
+    at = FEATURES.index("lead")
+    assert raised.coefficients[at] == pytest.approx(base.coefficients[at] + 0.3)
+    others = [c for i, c in enumerate(raised.coefficients) if i != at]
+    assert others == [c for i, c in enumerate(base.coefficients) if i != at]
