@@ -238,7 +238,7 @@ def test_settings_thresholds_apply_to_the_probabilities(engine: Engine) -> None:
         (0.5, 0.7, "high"),  # the bounds are inclusive
         (0.5, 0.3, "medium"),
         (0.5, 0.1, "low"),
-        (0.156, 0.0, "low"),
+        (0.159, 0.0, "low"),
     ],
 )
 def test_labels_are_ranges_of_the_two_probabilities(
