@@ -89,6 +89,14 @@ def groups(articles: Sequence[QAArticle], sizes: Sequence[int]) -> list[list[QAA
     return out
 
 
+def training_set(squad: Path | None, data: Path) -> tuple[list[QAArticle], str]:
+    """The articles to fit on, and their name: `--squad FILE` in place of SQuAD train
+    (the tests' tiny sample), else SQuAD train under `data`."""
+    if squad:
+        return squad_file(squad), squad.name
+    return squad_train(data), "squad-v1.1-train"
+
+
 def split_articles(
     articles: Sequence[QAArticle], rng: random.Random
 ) -> tuple[list[QAArticle], list[QAArticle]]:
@@ -279,10 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
-    if args.squad:
-        articles, source = squad_file(args.squad), str(args.squad.name)
-    else:
-        articles, source = squad_train(args.data), "squad-v1.1-train"
+    articles, source = training_set(args.squad, args.data)
     rng = random.Random(args.seed)
     calibration, fitting = split_articles(articles, rng)
     with tempfile.TemporaryDirectory(prefix="newsbot-train-") as tmp:

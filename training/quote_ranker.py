@@ -51,13 +51,17 @@ from benchmarks.qa_sets import (  # noqa: E402
     QAArticle,
     Question,
     newsqa_dev_a,
-    squad_file,
-    squad_train,
 )
 from newsbot.index import Engine, QueryError  # noqa: E402
 from newsbot.index.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
 from newsbot.index.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
-from training.answerability import SEED, commit, groups, split_articles  # noqa: E402
+from training.answerability import (  # noqa: E402
+    SEED,
+    commit,
+    groups,
+    split_articles,
+    training_set,
+)
 
 FIT_SIZES = (8, 20, 50, 100)
 CALIBRATION_SIZES = (25,)
@@ -228,10 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
-    if args.squad:
-        articles, source = squad_file(args.squad), str(args.squad.name)
-    else:
-        articles, source = squad_train(args.data), "squad-v1.1-train"
+    articles, source = training_set(args.squad, args.data)
     rng = random.Random(args.seed)
     calibration, fitting = split_articles(articles, rng)
     with tempfile.TemporaryDirectory(prefix="newsbot-ranker-") as tmp:
