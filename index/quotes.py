@@ -430,14 +430,11 @@ def select_quotes(
     articles first, best first; and their windows, in the same order."""
     settings = scorer.settings
 
-    def asked(w: Window) -> bool:
-        return scorer.asked_for(w.speaker)
-
     def order(w: Window) -> tuple[bool, float, int, int]:
         # "What did Putin say about...": his own words first, then by probability.
         # SQuAD's questions rarely ask for someone's words, so the ranker cannot
         # learn this; the user asked for it in so many words.
-        return (not asked(w), -w.probability, w.candidate.article.id, w.start)
+        return (not scorer.asked_for(w.speaker), -w.probability, w.candidate.article.id, w.start)
 
     windows = sorted(windows, key=order)
     if not windows:
@@ -447,7 +444,8 @@ def select_quotes(
     also: dict[int, list[Article]] = {}
     # The asked speaker's words (if any) before anyone else's; within each, quotes
     # from different articles first.
-    for group in ([w for w in windows if asked(w)], [w for w in windows if not asked(w)]):
+    asked = [w for w in windows if scorer.asked_for(w.speaker)]
+    for group in (asked, [w for w in windows if not scorer.asked_for(w.speaker)]):
         for allow_same_article in (False, True):
             floor = settings.probability_floor if allow_same_article else settings.diversity_floor
             for window in group:

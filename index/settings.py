@@ -61,8 +61,8 @@ class AnswerSettings:
     # A passage none of whose windows could reach this share of the best first-stage
     # score is not read for candidates (a bound, to save time).
     relative_floor: float = 0.6
-    # The first-stage windows the learned ranker chooses among (index.ranking):
-    # on SQuAD and NewsQA the answer is as often among the best 10 as the best 30.
+    # The first-stage windows the learned ranker chooses among (index.ranking): a
+    # ranker over the best 30 put the answer among three quotes no more often.
     quote_pool: int = 10
     # A later quote's ranker probability must be this share of the first's...
     probability_floor: float = 0.02
