@@ -15,16 +15,22 @@ library to read it.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from newsbot.index import bm25
+from newsbot.index.fitted import (
+    ModelError,
+    Standardised,
+    packaged,
+    read,
+    reading,
+    require_features,
+)
 
 # The order is the model file's: a model fitted on other features is refused.
 FEATURES = (
@@ -122,35 +128,20 @@ def features(s: Signals) -> dict[str, float]:
     }
 
 
-class ModelError(ValueError):
-    """The answerability model file is missing, malformed or for other features."""
-
-
 @dataclass(frozen=True)
-class Logistic:
+class Logistic(Standardised):
     """One logistic regression over standardised `FEATURES`."""
 
-    means: tuple[float, ...]
-    scales: tuple[float, ...]
-    coefficients: tuple[float, ...]
     intercept: float
 
     def __post_init__(self) -> None:
-        n = len(FEATURES)
-        if not (len(self.means) == len(self.scales) == len(self.coefficients) == n):
-            raise ModelError(f"the model needs {n} means, scales and coefficients")
-        if any(scale <= 0 for scale in self.scales):
-            raise ModelError("every scale must be positive")
-        values = (*self.means, *self.scales, *self.coefficients, self.intercept)
-        if not all(math.isfinite(v) for v in values):
+        super().__post_init__()
+        self.require(FEATURES)
+        if not math.isfinite(self.intercept):
             raise ModelError("the model holds a number that is not finite")
 
     def probability(self, values: Mapping[str, float]) -> float:
-        z = self.intercept
-        for name, mean, scale, coef in zip(
-            FEATURES, self.means, self.scales, self.coefficients, strict=True
-        ):
-            z += coef * (values[name] - mean) / scale
+        z = self.intercept + self.utility([values[name] for name in FEATURES])
         # The logistic function, without overflow for large |z|.
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
@@ -164,21 +155,11 @@ class Logistic:
         return cls((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "means": list(self.means),
-            "scales": list(self.scales),
-            "coefficients": list(self.coefficients),
-            "intercept": self.intercept,
-        }
+        return {**self.weights_json(), "intercept": self.intercept}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Logistic:
-        return cls(
-            means=tuple(float(v) for v in data["means"]),
-            scales=tuple(float(v) for v in data["scales"]),
-            coefficients=tuple(float(v) for v in data["coefficients"]),
-            intercept=float(data["intercept"]),
-        )
+        return cls(**Standardised.weights_from(data), intercept=float(data["intercept"]))
 
 
 @dataclass(frozen=True)
@@ -212,30 +193,20 @@ class AnswerabilityModel:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AnswerabilityModel:
-        try:
-            names = tuple(data["features"])
-            if names != FEATURES:
-                raise ModelError(f"the model was fitted on features {names}, not {FEATURES}")
+        with reading("answerability model"):
+            require_features(data, FEATURES, "answerability model")
             return cls(
                 Logistic.from_json(data["answerable"]),
                 Logistic.from_json(data["answers"]),
                 dict(data.get("about", {})),
             )
-        except (KeyError, TypeError, ValueError) as error:
-            if isinstance(error, ModelError):
-                raise
-            raise ModelError(f"malformed answerability model: {error!r}") from error
 
     @classmethod
     def load(cls, path: Path) -> AnswerabilityModel:
-        try:
-            return cls.from_json(json.loads(path.read_text("utf-8")))
-        except (OSError, json.JSONDecodeError) as error:
-            raise ModelError(f"cannot read the answerability model {path}: {error}") from error
+        return cls.from_json(read(path, "answerability model"))
 
 
 @lru_cache(maxsize=1)
 def shipped_model() -> AnswerabilityModel:
     """The model in the package (`index/data/answerability.json`)."""
-    raw = resources.files("newsbot.index").joinpath("data/answerability.json").read_text("utf-8")
-    return AnswerabilityModel.from_json(json.loads(raw))
+    return AnswerabilityModel.from_json(packaged("answerability.json"))

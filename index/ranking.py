@@ -14,17 +14,15 @@ passage's; never a raw BM25 score. The model is a small JSON file in `index/data
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from newsbot.index.answerability import ModelError
+from newsbot.index.fitted import Standardised, packaged, read, reading, require_features
 from newsbot.index.query import AnswerType
 from newsbot.index.quotes import Candidate, QuoteScorer, Window
 
@@ -90,29 +88,15 @@ def window_features(
 
 
 @dataclass(frozen=True)
-class QuoteRanker:
+class QuoteRanker(Standardised):
     """A conditional logit over standardised `FEATURES`: a window's probability is
-    exp(its score) over the sum for all the question's candidates."""
+    exp(its utility) over the sum for all the question's candidates."""
 
-    means: tuple[float, ...]
-    scales: tuple[float, ...]
-    coefficients: tuple[float, ...]
     about: Mapping[str, Any]  # what it was fitted on, by which script at which commit
 
     def __post_init__(self) -> None:
-        n = len(FEATURES)
-        if not (len(self.means) == len(self.scales) == len(self.coefficients) == n):
-            raise ModelError(f"the ranker needs {n} means, scales and coefficients")
-        if any(scale <= 0 for scale in self.scales):
-            raise ModelError("every scale must be positive")
-        if not all(math.isfinite(v) for v in (*self.means, *self.scales, *self.coefficients)):
-            raise ModelError("the ranker holds a number that is not finite")
-
-    def utility(self, row: Sequence[float]) -> float:
-        return sum(
-            c * (v - m) / s
-            for v, m, s, c in zip(row, self.means, self.scales, self.coefficients, strict=True)
-        )
+        super().__post_init__()
+        self.require(FEATURES)
 
     def rank(
         self, scorer: QuoteScorer, windows: Sequence[Window], candidates: Sequence[Candidate]
@@ -140,41 +124,20 @@ class QuoteRanker:
         return cls((0.0,) * n, (1.0,) * n, coefficients, {"fitted_on": "nothing"})
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "features": list(FEATURES),
-            "means": list(self.means),
-            "scales": list(self.scales),
-            "coefficients": list(self.coefficients),
-            "about": dict(self.about),
-        }
+        return {"features": list(FEATURES), **self.weights_json(), "about": dict(self.about)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> QuoteRanker:
-        try:
-            names = tuple(data["features"])
-            if names != FEATURES:
-                raise ModelError(f"the ranker was fitted on features {names}, not {FEATURES}")
-            return cls(
-                means=tuple(float(v) for v in data["means"]),
-                scales=tuple(float(v) for v in data["scales"]),
-                coefficients=tuple(float(v) for v in data["coefficients"]),
-                about=dict(data.get("about", {})),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            if isinstance(error, ModelError):
-                raise
-            raise ModelError(f"malformed quote ranker: {error!r}") from error
+        with reading("quote ranker"):
+            require_features(data, FEATURES, "quote ranker")
+            return cls(**Standardised.weights_from(data), about=dict(data.get("about", {})))
 
     @classmethod
     def load(cls, path: Path) -> QuoteRanker:
-        try:
-            return cls.from_json(json.loads(path.read_text("utf-8")))
-        except (OSError, json.JSONDecodeError) as error:
-            raise ModelError(f"cannot read the quote ranker {path}: {error}") from error
+        return cls.from_json(read(path, "quote ranker"))
 
 
 @lru_cache(maxsize=1)
 def shipped_ranker() -> QuoteRanker:
     """The ranker in the package (`index/data/quote_ranker.json`)."""
-    raw = resources.files("newsbot.index").joinpath("data/quote_ranker.json").read_text("utf-8")
-    return QuoteRanker.from_json(json.loads(raw))
+    return QuoteRanker.from_json(packaged("quote_ranker.json"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.index import AnswerSettings, Engine
-from newsbot.index.answerability import ModelError
+from newsbot.index.fitted import ModelError
 from newsbot.index.models import ArticleDraft
 from newsbot.index.ranking import FEATURES, QuoteRanker, shipped_ranker, window_features
 

@@ -1,0 +1,98 @@
+"""What the fitted models share: weights over standardised features, and their files.
+
+The answerability model (`index.answerability`) and the quote ranker
+(`index.ranking`) are each a weighted sum of features, every feature first
+standardised by the mean and scale it had in the training data. Both ship as
+JSON in `index/data/`, read with the standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class ModelError(ValueError):
+    """A fitted model's file is missing, malformed or for other features."""
+
+
+@dataclass(frozen=True)
+class Standardised:
+    """sum of coefficient * (value - mean) / scale, over features in a fixed order."""
+
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    coefficients: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not len(self.means) == len(self.scales) == len(self.coefficients):
+            raise ModelError("the model needs as many means, scales and coefficients")
+        if any(scale <= 0 for scale in self.scales):
+            raise ModelError("every scale must be positive")
+        if not all(math.isfinite(v) for v in (*self.means, *self.scales, *self.coefficients)):
+            raise ModelError("the model holds a number that is not finite")
+
+    def require(self, features: Sequence[str]) -> None:
+        """Refuse weights for another number of features than `features`."""
+        if len(self.coefficients) != len(features):
+            raise ModelError(
+                f"the model needs {len(features)} means, scales and coefficients, "
+                f"not {len(self.coefficients)}"
+            )
+
+    def utility(self, values: Sequence[float]) -> float:
+        return sum(
+            c * (v - m) / s
+            for v, m, s, c in zip(values, self.means, self.scales, self.coefficients, strict=True)
+        )
+
+    def weights_json(self) -> dict[str, Any]:
+        return {
+            "means": list(self.means),
+            "scales": list(self.scales),
+            "coefficients": list(self.coefficients),
+        }
+
+    @staticmethod
+    def weights_from(data: Mapping[str, Any]) -> dict[str, tuple[float, ...]]:
+        """The three weight lists of a JSON object, as constructor arguments."""
+        names = ("means", "scales", "coefficients")
+        return {name: tuple(float(v) for v in data[name]) for name in names}
+
+
+def require_features(data: Mapping[str, Any], features: Sequence[str], what: str) -> None:
+    """Refuse a model file fitted on other features, or in another order."""
+    names = tuple(data["features"])
+    if names != tuple(features):
+        raise ModelError(f"the {what} was fitted on features {names}, not {tuple(features)}")
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Turn a malformed model file's KeyError, TypeError or ValueError into a
+    ModelError that names `what`."""
+    try:
+        yield
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelError(f"malformed {what}: {error!r}") from error
+
+
+def read(path: Path, what: str) -> Any:
+    """A model file's JSON; a file that cannot be read or parsed is a ModelError."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ModelError(f"cannot read the {what} {path}: {error}") from error
+
+
+def packaged(name: str) -> Any:
+    """The JSON of `index/data/<name>`, shipped in the package."""
+    return json.loads(resources.files("newsbot.index").joinpath(f"data/{name}").read_text("utf-8"))
