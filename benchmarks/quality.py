@@ -15,12 +15,12 @@
    stories (the model over a small newsroom).
 4. The bundled seeds with newsbot's own question set.
 
-On 2 and 3 two rules are judged over the same quotes: "today" (abstain when the
-best quote covers under 0.40 of the question's weight, the rule before the
-answerability model) and "learned" (the fitted model, index/answerability.py,
-fitted on SQuAD *train* only). Both judge the same quotes, chosen by the learned
-quote ranker (index/ranking.py); the README gives the figures of the hand-set ranking
-before it. Each gets a reliability table: for each confidence
+On 2 and 3 every question is asked twice, and two systems are judged: "today"
+(quotes chosen by the hand-set first-stage score alone, abstaining when the best
+quote covers under 0.40 of the question's weight: the design before the learned
+models) and "learned" (quotes chosen by the quote ranker, index/ranking.py, and
+abstention and labels from the answerability model, index/answerability.py; both
+fitted on SQuAD *train*). Each gets a reliability table: for each confidence
 label, its share of the answers given and how often their first quote is right,
 over the answerable and the absent-article questions together.
 
@@ -58,6 +58,7 @@ from benchmarks.qa_sets import (  # noqa: E402
 )
 from newsbot.index import AnswerSettings, ArticleDraft, Engine, Status  # noqa: E402
 from newsbot.index.analysis import analyze  # noqa: E402
+from newsbot.index.ranking import QuoteRanker  # noqa: E402
 
 UNANSWERABLE_SAMPLE = 500
 SEED = 20251122
@@ -166,8 +167,29 @@ def scifact_baseline(docs: list[dict], queries: dict[str, str], splits: dict) ->
 # best quote covers less than 0.40 of the question's weight; "medium" from 0.65,
 # "high" from 0.80 of it.
 TODAY = {"abstain_below": 0.40, "medium_confidence": 0.65, "high_confidence": 0.80}
-# Questions are asked with NEVER_ABSTAIN, and each rule judged afterwards: the
-# quotes are the same under both (only the abstention and the labels differ).
+# Questions are asked with NEVER_ABSTAIN, and each rule judged afterwards.
+
+
+def ask_both(engine: Engine, question: Question, *, present: bool) -> tuple[Asked, Asked]:
+    """The question asked with today's ranking (the first-stage score alone) and with
+    the learned ranker, over the same database."""
+    learned = ask(engine, question, present=present)
+    shipped, engine.ranker = engine.ranker, QuoteRanker.first_stage()
+    try:
+        today = ask(engine, question, present=present)
+    finally:
+        engine.ranker = shipped
+    return today, learned
+
+
+def both_rates(
+    present: list[tuple[Asked, Asked]], absent: list[tuple[Asked, Asked]]
+) -> dict[str, Any]:
+    """Today's figures over today's quotes, the learned ones over the ranker's."""
+    return {
+        rule: rates(rule, [pair[i] for pair in present], [pair[i] for pair in absent])
+        for i, rule in enumerate(("today", "learned"))
+    }
 
 
 def label(rule: str, asked: Asked) -> str:
@@ -229,7 +251,7 @@ def qa_set(
         for article, question in questions:
             if question.start >= 0:
                 hits.append(_passage_ranks(engine, question, id_of[article.key]))
-            present.append(ask(engine, question, present=True))
+            present.append(ask_both(engine, question, present=True))
         if hits:
             result["passage_hit_at_1"] = sum(bool(r and r[0] == 0) for r in hits) / len(hits)
             result["passage_hit_at_5"] = sum(bool(r) for r in hits) / len(hits)
@@ -242,11 +264,10 @@ def qa_set(
         articles_by_key = {a.key: a for a in articles}
         for key, indices in by_article.items():
             engine.forget(id_of[key])
-            absent += [ask(engine, questions[i][1], present=False) for i in indices]
+            absent += [ask_both(engine, questions[i][1], present=False) for i in indices]
             id_of[key] = engine.ingest(articles_by_key[key].draft(name)).article_id
         result["unanswerable_sample"] = len(sample)
-        result["today"] = rates("today", present, absent)
-        result["learned"] = rates("learned", present, absent)
+        result |= both_rates(present, absent)
         if baseline:
             result["baseline"] = qa_baseline(engine, questions, id_of)
     return result
@@ -322,18 +343,17 @@ def newsqa_small(data: Path, work: Path, stories: int = 30) -> dict[str, Any]:
     inside, outside = articles[:stories], articles[stories:]
     with Engine(work / "newsqa-small.db", settings=NEVER_ABSTAIN) as engine:
         list(engine.ingest_many(a.draft("newsqa") for a in inside))
-        present = [ask(engine, q, present=True) for a in inside for q in a.questions]
+        present = [ask_both(engine, q, present=True) for a in inside for q in a.questions]
         rng = random.Random(SEED)
         others = [q for a in outside for q in a.questions]
         absent = [
-            ask(engine, q, present=False)
+            ask_both(engine, q, present=False)
             for q in rng.sample(others, min(len(present), len(others)))
         ]
     return {
         "articles": len(inside),
         "questions": len(present),
-        "today": rates("today", present, absent),
-        "learned": rates("learned", present, absent),
+        **both_rates(present, absent),
     }
 
 
