@@ -494,17 +494,12 @@ class Engine:
             best_retrieval=best,
             other_article_retrieval=other,
             typed_question=query.answer_type is not AnswerType.OTHER,
-            typed_quote=scorer.holds_answer_type(window),
+            typed_quote=window.typed,
             headline_terms=frozenset(analyze(first.article.headline or "")),
             quote_rank=rank,
             runner_up=min(second, 1.0),
             question_sequence=tuple(query.terms),
-            quote_sequence=tuple(
-                t
-                for span, terms in zip(passage.sentences, passage.sentence_terms, strict=True)
-                if window.start <= span.start and span.end <= window.end
-                for t in terms
-            ),
+            quote_sequence=window.sequence,
             max_idf=bm25.idf(scorer.doc_count, 1),
             question_names=question_names(query.text),
             passage_terms=in_passage,

@@ -213,18 +213,6 @@ class QuoteScorer:
             )
         return cache[index]
 
-    def holds_answer_type(self, window: Window) -> bool:
-        """Whether one of the window's sentences holds what the question asks for."""
-        if self.query.answer_type is AnswerType.OTHER:
-            return False
-        passage = window.candidate.passage
-        cache: dict[int, bool] = {}
-        return any(
-            self._typed(passage, i, cache)
-            for i, span in enumerate(passage.sentences)
-            if window.start <= span.start and span.end <= window.end
-        )
-
     def window(
         self,
         candidate: Candidate,
