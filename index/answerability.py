@@ -31,6 +31,7 @@ from newsbot.index.fitted import (
     reading,
     require_features,
 )
+from newsbot.index.quotes import pair_share, word_pairs
 
 # The order is the model file's: a model fitted on other features is refused.
 FEATURES = (
@@ -95,9 +96,6 @@ def features(s: Signals) -> dict[str, float]:
         s.idf.get(t, 0.0) * min(w, 1.0) * (bm25.K1 + 1.0) for t, w in s.query_weights.items()
     )
     best = s.best_retrieval
-    pairs = set(zip(s.question_sequence, s.question_sequence[1:], strict=False))
-    pairs = {(a, b) for a, b in pairs if a != b}
-    quoted = set(zip(s.quote_sequence, s.quote_sequence[1:], strict=False))
     rarity = {t: min(s.idf.get(t, 0.0) / s.max_idf, 1.0) if s.max_idf > 0 else 0.0 for t in share}
     for t in s.unseen:
         rarity[t] = 1.0
@@ -115,7 +113,7 @@ def features(s: Signals) -> dict[str, float]:
         "headline_share": sum(v for t, v in share.items() if t in s.headline_terms),
         "quote_rank": 1.0 / (1.0 + s.quote_rank),
         "runner_up": s.runner_up,
-        "bigram_share": len(pairs & quoted) / len(pairs) if pairs else 0.0,
+        "bigram_share": pair_share(word_pairs(s.question_sequence), s.quote_sequence),
         "matched_rarity": max((rarity[t] for t in s.matched if t in rarity), default=0.0),
         "missed_rarity": max((r for t, r in rarity.items() if t not in s.matched), default=0.0),
         "matched_count": math.log1p(len(s.matched)),

@@ -13,6 +13,7 @@ ranker (`index.ranking`), and `select_quotes` chooses among them by its probabil
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -88,6 +89,17 @@ def _has_answer_type(text: str, kind: AnswerType, query_text: str) -> bool:
     return False
 
 
+def word_pairs(terms: Sequence[str]) -> frozenset[tuple[str, str]]:
+    """Neighbouring pairs of different terms: ("foreign", "minist")."""
+    return frozenset((a, b) for a, b in pairwise(terms) if a != b)
+
+
+def pair_share(pairs: frozenset[tuple[str, str]], terms: Sequence[str]) -> float:
+    """The share of a question's word `pairs` found side by side in `terms` (0 when
+    the question has none)."""
+    return len(pairs & word_pairs(terms)) / len(pairs) if pairs else 0.0
+
+
 def _proximity(terms: list[str], wanted: set[str]) -> float:
     """Share of the tightest run of terms holding every matched term (1 = adjacent)."""
     if len(wanted) < 2:
@@ -148,8 +160,7 @@ class QuoteScorer:
                 offer(term, original, settings.translation_credit)
         self._keys = frozenset(self.stands_for)
         # The question's neighbouring word pairs, for the ranker's bigram feature.
-        words = list(query.terms)
-        self.question_pairs = frozenset((a, b) for a, b in pairwise(words) if a != b)
+        self.question_pairs = word_pairs(list(query.terms))
         # The most a window's coverage can be multiplied by: proximity, and the
         # answer-type bonuses only where the question has a type / counts something.
         typed = query.answer_type is not AnswerType.OTHER

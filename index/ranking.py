@@ -18,13 +18,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from newsbot.index.fitted import Standardised, packaged, read, reading, require_features
 from newsbot.index.query import AnswerType
-from newsbot.index.quotes import Candidate, QuoteScorer, Window
+from newsbot.index.quotes import Candidate, QuoteScorer, Window, pair_share
 
 # The order is the model file's: a model fitted on other features is refused.
 FEATURES = (
@@ -66,7 +65,6 @@ def window_features(
     for i, window in enumerate(windows):
         terms = window.sequence
         articles.setdefault(window.candidate.article.id, len(articles))
-        found = set(pairwise(terms)) if pairs else set()
         novel = sum(1 for t in terms if t not in stands_for)
         rows.append(
             [
@@ -78,7 +76,7 @@ def window_features(
                 window.candidate.retrieval_score / best_passage if best_passage > 0 else 0.0,
                 1.0 / (1.0 + passage_ranks.get(window.candidate.passage.id, len(passage_ranks))),
                 math.exp(-window.start / _LEAD_SCALE),
-                len(pairs & found) / len(pairs) if pairs else 0.0,
+                pair_share(pairs, terms),
                 math.log1p(len(terms)),
                 math.log1p(novel),
                 1.0 / (1.0 + articles[window.candidate.article.id]),
