@@ -321,7 +321,7 @@ def qa_baseline(
                 ),
             )
             span = passage.sentences[best]
-            quotes.append(passage.text[span.start - passage.start : span.end - passage.start])
+            quotes.append(passage.between(span.start, span.end))
         found = [any(a.casefold() in quote.casefold() for a in q.answers) for quote in quotes]
         hit1 += bool(ranks and ranks[0] == 0)
         hit5 += bool(ranks)

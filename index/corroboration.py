@@ -183,10 +183,10 @@ def corroborate(
                 shorter = min(len(mine.terms), len(canonical))
                 if shared < MIN_SHARED - 1 or shared < COUNTED_CONTAINMENT * shorter:
                     continue
-                text = passage.text[span.start - passage.start : span.end - passage.start]
+                text = passage.between(span.start, span.end)
                 other = claims[(passage.id, index)] = claim(text, terms)
             else:
-                text = passage.text[span.start - passage.start : span.end - passage.start]
+                text = passage.between(span.start, span.end)
             if not same_fact(mine, other):
                 continue
             differences = differing_counts(mine, other)

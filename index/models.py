@@ -48,6 +48,10 @@ class StoredPassage:
     sentence_terms: tuple[list[str], ...]  # each sentence's terms, stored at ingest
     speakers: tuple[str | None, ...] = ()  # each sentence's speaker (index.speakers)
 
+    def between(self, start: int, end: int) -> str:
+        """The article's text from `start` to `end`: article offsets inside this passage."""
+        return self.text[start - self.start : end - self.start]
+
 
 @dataclass(frozen=True)
 class Corroboration:

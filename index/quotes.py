@@ -214,7 +214,7 @@ class QuoteScorer:
         """
         if index not in cache:
             span = passage.sentences[index]
-            text = passage.text[span.start - passage.start : span.end - passage.start]
+            text = passage.between(span.start, span.end)
             kind = self.query.answer_type
             speaker = _speaker_of(passage, index, index)
             cache[index] = _has_answer_type(text, kind, self.query.text) or (
@@ -363,9 +363,8 @@ def names_match(asked: frozenset[str], speaker: str) -> bool:
 
 def _crosses_paragraph(passage: StoredPassage, first: int) -> bool:
     """True when sentence `first` and the next one stand in different paragraphs."""
-    gap_start = passage.sentences[first].end - passage.start
-    gap_end = passage.sentences[first + 1].start - passage.start
-    return "\n\n" in passage.text[gap_start:gap_end]
+    gap = passage.between(passage.sentences[first].end, passage.sentences[first + 1].start)
+    return "\n\n" in gap
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -481,7 +480,7 @@ def select_quotes(
 
 def _quote_from(window: Window, scorer: QuoteScorer, surface: dict[str, str]) -> Quote:
     passage = window.candidate.passage
-    text = passage.text[window.start - passage.start : window.end - passage.start]
+    text = passage.between(window.start, window.end)
     # Spans only for the few quotes shown: the words that matched, to highlight.
     highlights = tuple((t.start, t.end) for t in analyze_spans(text) if t.term in scorer.stands_for)
     order = list(surface)

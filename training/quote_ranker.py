@@ -82,11 +82,6 @@ class Asked:
     scorer: QuoteScorer  # to choose quotes again under another ranker
 
 
-def window_text(window: Window) -> str:
-    passage = window.candidate.passage
-    return passage.text[window.start - passage.start : window.end - passage.start]
-
-
 def ask_pool(engine: Engine, article: str, question: Question) -> Asked | None:
     """The question's pool; None when it has no searchable words or nothing to quote."""
     try:
@@ -96,7 +91,8 @@ def ask_pool(engine: Engine, article: str, question: Question) -> Asked | None:
     if not ranked:
         return None
     answers = [a.casefold() for a in question.answers]
-    labels = [any(a in window_text(w).casefold() for a in answers) for w in ranked]
+    texts = [w.candidate.passage.between(w.start, w.end).casefold() for w in ranked]
+    labels = [any(a in text for a in answers) for text in texts]
     return Asked(article, ranked, window_features(scorer, ranked, candidates), labels, scorer)
 
 
