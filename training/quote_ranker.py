@@ -72,7 +72,7 @@ L2 = 1.0
 
 
 @dataclass
-class Asked:
+class Pool:
     """One question's candidate windows, their features, and which hold an answer."""
 
     article: str  # the key of the question's article
@@ -82,7 +82,7 @@ class Asked:
     scorer: QuoteScorer  # to choose quotes again under another ranker
 
 
-def ask_pool(engine: Engine, article: str, question: Question) -> Asked | None:
+def ask_pool(engine: Engine, article: str, question: Question) -> Pool | None:
     """The question's pool; None when it has no searchable words or nothing to quote."""
     try:
         scorer, candidates, ranked = engine.ranked_windows(question.text)
@@ -93,7 +93,7 @@ def ask_pool(engine: Engine, article: str, question: Question) -> Asked | None:
     answers = [a.casefold() for a in question.answers]
     texts = [w.candidate.passage.between(w.start, w.end).casefold() for w in ranked]
     labels = [any(a in text for a in answers) for text in texts]
-    return Asked(article, ranked, window_features(scorer, ranked, candidates), labels, scorer)
+    return Pool(article, ranked, window_features(scorer, ranked, candidates), labels, scorer)
 
 
 def collect(
@@ -102,10 +102,10 @@ def collect(
     per_group: int,
     work: Path,
     rng: random.Random,
-) -> list[Asked]:
+) -> list[Pool]:
     """For each group of articles, a database of them and up to `per_group` of their
     questions, asked with the first-stage ranker."""
-    found: list[Asked] = []
+    found: list[Pool] = []
     for number, part in enumerate(groups(articles, sizes)):
         questions = [(a.key, q) for a in part for q in a.questions]
         sample = rng.sample(questions, min(per_group, len(questions)))
@@ -160,7 +160,7 @@ def conditional_logit(
     return w
 
 
-def fit(asked: Sequence[Asked]) -> QuoteRanker:
+def fit(asked: Sequence[Pool]) -> QuoteRanker:
     # Only questions with a right and a wrong window say anything about the order.
     useful = [a for a in asked if any(a.labels) and not all(a.labels)]
     x = np.asarray([row for a in useful for row in a.rows], dtype=float)
@@ -181,10 +181,10 @@ def with_lead(ranker: QuoteRanker, amount: float) -> QuoteRanker:
     at = FEATURES.index("lead")
     coefficients = list(ranker.coefficients)
     coefficients[at] = round(coefficients[at] + amount, 8)
-    return QuoteRanker(ranker.means, ranker.scales, tuple(coefficients), ranker.about)
+    return replace(ranker, coefficients=tuple(coefficients))
 
 
-def hits(ranker: QuoteRanker, asked: Sequence[Asked]) -> tuple[float, float]:
+def hits(ranker: QuoteRanker, asked: Sequence[Pool]) -> tuple[float, float]:
     """Answer in the first quote, and among the three, as answer() chooses them."""
     at1 = at3 = 0
     for a in asked:
@@ -199,7 +199,7 @@ def hits(ranker: QuoteRanker, asked: Sequence[Asked]) -> tuple[float, float]:
 
 
 def choose_lead(
-    ranker: QuoteRanker, news: Sequence[Asked], squad: Sequence[Asked]
+    ranker: QuoteRanker, news: Sequence[Pool], squad: Sequence[Pool]
 ) -> tuple[float, list[dict[str, float]]]:
     squad_floor = hits(ranker, squad)[1] - LEAD_SQUAD_COST
     grid = []
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         fit_asked = collect(fitting, FIT_SIZES, args.per_group, work / "fit", rng)
         print(f"calibration part: {len(calibration)} articles", file=sys.stderr)
         cal_asked = collect(calibration, CALIBRATION_SIZES, args.per_group, work / "cal", rng)
-        news_asked: list[Asked] = []
+        news_asked: list[Pool] = []
         if not args.no_news and not args.squad:
             print("NewsQA dev A, for the lead coefficient only", file=sys.stderr)
             news = newsqa_dev_a(args.data)
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         "script": "training/quote_ranker.py",
         "commit": commit(),
     }
-    ranker = QuoteRanker(ranker.means, ranker.scales, ranker.coefficients, about)
+    ranker = replace(ranker, about=about)
     args.out.write_text(json.dumps(ranker.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} in {time.monotonic() - started:.0f} s")
     return 0
