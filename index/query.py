@@ -154,7 +154,7 @@ def parse_query(text: str, *, context: str | None = None) -> ParsedQuery:
     translated = {term: table[term] for term in terms if term in table}
     for term in terms:
         same_word = irregular.get(term, frozenset())
-        for form in same_word:
+        for form in sorted(same_word):  # sorted: the clause order tantivy sums in
             weighted.setdefault(form, weighted[term])
         groups[term] = same_word | {term}
     counted_match = _COUNTED.search(text)

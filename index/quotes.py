@@ -12,6 +12,7 @@ ranker (`index.ranking`), and `select_quotes` chooses among them by its probabil
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -194,7 +195,8 @@ class QuoteScorer:
             original, share = self.stands_for[term]
             value = self.idf[original] * share
             credit[original] = max(credit.get(original, 0.0), value)
-        return sum(credit.values()) / self.total, frozenset(credit)
+        # fsum: exact, so the same in every process (set order follows the hash seed).
+        return math.fsum(credit.values()) / self.total, frozenset(credit)
 
     def _counts_the_counted(self, terms: list[str]) -> bool:
         """For "how many X": a number stands just before X (or its synonym)."""
