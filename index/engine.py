@@ -527,9 +527,8 @@ class Engine:
         found = [corroborate(quote, candidates, claims) for quote in quotes]
         return sorted(
             found,
-            key=lambda q: (
-                not scorer.asked_for(q.speaker),  # as select_quotes: the asked speaker first
-                -q.score * (1.0 + weight * min(len(q.corroborated_by), 3)),
+            key=lambda q: scorer.quote_order(
+                q.speaker, q.score * (1.0 + weight * min(len(q.corroborated_by), 3))
             ),
         )
 

@@ -183,6 +183,12 @@ class QuoteScorer:
         """Whether these are the words of someone the question asks to hear from."""
         return speaker is not None and names_match(self.asked_speakers, speaker)
 
+    def quote_order(self, speaker: str | None, probability: float) -> tuple[bool, float]:
+        """Sort key of a quote: "What did Putin say about...": his own words first
+        (SQuAD's questions rarely ask for someone's words, so the ranker cannot learn
+        this; the user asked for it in so many words), then the likelier."""
+        return (not self.asked_for(speaker), -probability)
+
     @property
     def bonus_ceiling(self) -> float:
         """The most a window's coverage can be multiplied by (for pruning passages)."""
@@ -431,10 +437,7 @@ def select_quotes(
     settings = scorer.settings
 
     def order(w: Window) -> tuple[bool, float, int, int]:
-        # "What did Putin say about...": his own words first, then by probability.
-        # SQuAD's questions rarely ask for someone's words, so the ranker cannot
-        # learn this; the user asked for it in so many words.
-        return (not scorer.asked_for(w.speaker), -w.probability, w.candidate.article.id, w.start)
+        return (*scorer.quote_order(w.speaker, w.probability), w.candidate.article.id, w.start)
 
     windows = sorted(windows, key=order)
     if not windows:
