@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -273,23 +273,48 @@ def commit() -> str:
     return done.stdout.strip()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+@dataclass(frozen=True)
+class Run:
+    """What a training script's command line asks for, and the articles it reads."""
+
+    args: argparse.Namespace
+    source: str  # the fitting set's name, for the model file's `about`
+    calibration: list[QAArticle]
+    fitting: list[QAArticle]
+    rng: random.Random  # seeded, and already used once: to split the articles
+
+
+def start(
+    argv: list[str] | None, *, doc: str, model_file: str, per_group: int, no_news: str
+) -> Run:
+    """The options both training scripts take (`--data`, `--squad`, `--out`,
+    `--per-group`, `--seed`, `--no-news`), the fitting set read, and its articles
+    split into calibration and fitting parts."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--squad", type=Path, help="a SQuAD-format .json.gz in place of train")
-    parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / "answerability.json")
-    parser.add_argument("--per-group", type=int, default=1500)
+    parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / model_file)
+    parser.add_argument("--per-group", type=int, default=per_group)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument(
-        "--no-news",
-        action="store_true",
-        help="set the abstention threshold on SQuAD alone, not NewsQA dev A too",
-    )
+    parser.add_argument("--no-news", action="store_true", help=no_news)
     args = parser.parse_args(argv)
-    started = time.monotonic()
     articles, source = training_set(args.squad, args.data)
     rng = random.Random(args.seed)
     calibration, fitting = split_articles(articles, rng)
+    return Run(args, source, calibration, fitting, rng)
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    run = start(
+        argv,
+        doc=__doc__,
+        model_file="answerability.json",
+        per_group=1500,
+        no_news="set the abstention threshold on SQuAD alone, not NewsQA dev A too",
+    )
+    args, source, rng = run.args, run.source, run.rng
+    calibration, fitting = run.calibration, run.fitting
     with tempfile.TemporaryDirectory(prefix="newsbot-train-") as tmp:
         work = Path(tmp)
         print(f"fitting part: {len(fitting)} articles", file=sys.stderr)

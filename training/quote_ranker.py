@@ -26,7 +26,6 @@ Refit the answerability model afterwards: its features come from the ranked quot
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -55,13 +54,7 @@ from benchmarks.qa_sets import (  # noqa: E402
 from newsbot.index import Engine, QueryError  # noqa: E402
 from newsbot.index.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
 from newsbot.index.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
-from training.answerability import (  # noqa: E402
-    SEED,
-    commit,
-    groups,
-    split_articles,
-    training_set,
-)
+from training.answerability import commit, groups, start  # noqa: E402
 
 FIT_SIZES = (8, 20, 50, 100)
 CALIBRATION_SIZES = (25,)
@@ -217,20 +210,16 @@ def choose_lead(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--squad", type=Path, help="a SQuAD-format .json.gz in place of train")
-    parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / "quote_ranker.json")
-    parser.add_argument("--per-group", type=int, default=3000)
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument(
-        "--no-news", action="store_true", help="leave the lead coefficient as fitted"
-    )
-    args = parser.parse_args(argv)
     started = time.monotonic()
-    articles, source = training_set(args.squad, args.data)
-    rng = random.Random(args.seed)
-    calibration, fitting = split_articles(articles, rng)
+    run = start(
+        argv,
+        doc=__doc__,
+        model_file="quote_ranker.json",
+        per_group=3000,
+        no_news="leave the lead coefficient as fitted",
+    )
+    args, source, rng = run.args, run.source, run.rng
+    calibration, fitting = run.calibration, run.fitting
     with tempfile.TemporaryDirectory(prefix="newsbot-ranker-") as tmp:
         work = Path(tmp)
         print(f"fitting part: {len(fitting)} articles", file=sys.stderr)
