@@ -23,6 +23,31 @@ def test_ndcg_and_recall_by_hand() -> None:
     assert quality.recall_at(["x"], {}, 100) == 0.0
 
 
+def test_abstained_at_reads_the_threshold_off_the_answerable_scores() -> None:
+    present = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    absent = [0.05, 0.15, 0.25, 0.95]
+    # 10% of ten answerable questions: the lowest one (0.1) is abstained; the cut is 0.2.
+    assert quality.abstained_at(present, absent, 0.10) == pytest.approx(2 / 4)
+    # 30%: the cut is 0.4, and 0.25 falls under it too.
+    assert quality.abstained_at(present, absent, 0.30) == pytest.approx(3 / 4)
+    # No budget: nothing under the lowest answerable score but the 0.05.
+    assert quality.abstained_at(present, absent, 0.0) == pytest.approx(1 / 4)
+    # A question with no quote at all scores -inf: abstained at any threshold.
+    assert quality.abstained_at(present, [-math.inf], 0.0) == 1.0
+    assert math.isnan(quality.abstained_at([], absent, 0.05))
+    assert math.isnan(quality.abstained_at(present, [], 0.05))
+
+
+def test_separation_is_the_roc_area() -> None:
+    assert quality.separation([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert quality.separation([0.1, 0.2], [0.9, 0.8]) == 0.0
+    # Of four pairs, (0.6 > 0.5) wins, (0.6 > 0.7) loses, (0.4 > 0.5) and (0.4 > 0.7) lose.
+    assert quality.separation([0.6, 0.4], [0.5, 0.7]) == pytest.approx(1 / 4)
+    # A tie counts half.
+    assert quality.separation([0.5], [0.5]) == pytest.approx(0.5)
+    assert math.isnan(quality.separation([], [0.5]))
+
+
 def _tiny_dataset(root: Path) -> None:
     scifact = root / "beir-scifact"
     (scifact / "qrels").mkdir(parents=True)
@@ -133,6 +158,8 @@ def test_quality_script_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
         assert squad[rule]["false_abstain_rate"] == 0.0
         # With its article forgotten, a question about the harbour finds nothing.
         assert squad[rule]["unanswerable_abstain_rate"] == 1.0
+        assert squad[rule]["unanswerable_abstain_at_budget"] == 1.0
+        assert squad[rule]["separation"] == 1.0
         assert squad[rule]["reliability"]["high"]["first_quote_right"] in (None, 1.0)
     assert squad["baseline"]["answer_in_quote_at_3"] == 1.0
     news = results["newsqa"]
