@@ -32,10 +32,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # One BLAS thread: a threaded matrix product sums in a varying order, and the same
 # data should give the same file to the last digit. Set before numpy is imported.
@@ -304,6 +304,43 @@ def start(
     return Run(args, source, calibration, fitting, rng)
 
 
+T = TypeVar("T")  # what a script's `collect` asks: answers, or candidate pools
+# A script's own `collect`: (articles, database sizes, questions per database, a
+# folder for the databases, the seeded rng) -> what was asked.
+Collect = Callable[[Sequence[QAArticle], Sequence[int], int, Path, random.Random], list[T]]
+
+
+def gather(
+    run: Run,
+    collect: Collect[T],
+    *,
+    fit_sizes: Sequence[int],
+    calibration_sizes: Sequence[int],
+    news_sizes: Sequence[int],
+    news_per_group: int,
+    news_for: str,
+) -> tuple[list[T], list[T], list[T]]:
+    """(fitting, calibration, NewsQA dev A): the questions a training script asks,
+    through its own `collect`, in temporary databases of the given sizes for each
+    part (news_sizes=(): one database of every story). Always in this order, so the
+    seeded rng draws the same samples; NewsQA is left out under --no-news or --squad."""
+    args = run.args
+    with tempfile.TemporaryDirectory(prefix="newsbot-train-") as tmp:
+        work = Path(tmp)
+        print(f"fitting part: {len(run.fitting)} articles", file=sys.stderr)
+        fitting = collect(run.fitting, fit_sizes, args.per_group, work / "fit", run.rng)
+        print(f"calibration part: {len(run.calibration)} articles", file=sys.stderr)
+        calibration = collect(
+            run.calibration, calibration_sizes, args.per_group, work / "cal", run.rng
+        )
+        news: list[T] = []
+        if not args.no_news and not args.squad:
+            print(f"NewsQA dev A, for {news_for} only", file=sys.stderr)
+            stories = newsqa_dev_a(args.data)
+            news = collect(stories, news_sizes, news_per_group, work / "news", run.rng)
+    return fitting, calibration, news
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     run = start(
@@ -313,19 +350,17 @@ def main(argv: list[str] | None = None) -> int:
         per_group=1500,
         no_news="set the abstention threshold on SQuAD alone, not NewsQA dev A too",
     )
-    args, source, rng = run.args, run.source, run.rng
+    args, source = run.args, run.source
     calibration, fitting = run.calibration, run.fitting
-    with tempfile.TemporaryDirectory(prefix="newsbot-train-") as tmp:
-        work = Path(tmp)
-        print(f"fitting part: {len(fitting)} articles", file=sys.stderr)
-        fit_rows = collect(fitting, FIT_SIZES, args.per_group, work / "fit", rng)
-        print(f"calibration part: {len(calibration)} articles", file=sys.stderr)
-        cal_rows = collect(calibration, CALIBRATION_SIZES, args.per_group, work / "cal", rng)
-        news_rows: list[Asked] = []
-        if not args.no_news and not args.squad:
-            print("NewsQA dev A, for the abstention threshold only", file=sys.stderr)
-            news = newsqa_dev_a(args.data)
-            news_rows = collect(news, NEWS_SIZES, args.per_group, work / "news", rng)
+    fit_rows, cal_rows, news_rows = gather(
+        run,
+        collect,
+        fit_sizes=FIT_SIZES,
+        calibration_sizes=CALIBRATION_SIZES,
+        news_sizes=NEWS_SIZES,
+        news_per_group=args.per_group,
+        news_for="the abstention threshold",
+    )
     model = fit(fit_rows)
     by_set = {"squad_calibration": abstain_at(model, cal_rows, FALSE_ABSTENTIONS)}
     if news_rows:

@@ -30,7 +30,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -49,12 +48,11 @@ from benchmarks.qa_sets import (  # noqa: E402
     NEVER_ABSTAIN,
     QAArticle,
     Question,
-    newsqa_dev_a,
 )
 from newsbot.index import Engine, QueryError  # noqa: E402
 from newsbot.index.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
 from newsbot.index.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
-from training.answerability import commit, groups, start  # noqa: E402
+from training.answerability import commit, gather, groups, start  # noqa: E402
 
 FIT_SIZES = (8, 20, 50, 100)
 CALIBRATION_SIZES = (25,)
@@ -218,19 +216,16 @@ def main(argv: list[str] | None = None) -> int:
         per_group=3000,
         no_news="leave the lead coefficient as fitted",
     )
-    args, source, rng = run.args, run.source, run.rng
-    calibration, fitting = run.calibration, run.fitting
-    with tempfile.TemporaryDirectory(prefix="newsbot-ranker-") as tmp:
-        work = Path(tmp)
-        print(f"fitting part: {len(fitting)} articles", file=sys.stderr)
-        fit_asked = collect(fitting, FIT_SIZES, args.per_group, work / "fit", rng)
-        print(f"calibration part: {len(calibration)} articles", file=sys.stderr)
-        cal_asked = collect(calibration, CALIBRATION_SIZES, args.per_group, work / "cal", rng)
-        news_asked: list[Pool] = []
-        if not args.no_news and not args.squad:
-            print("NewsQA dev A, for the lead coefficient only", file=sys.stderr)
-            news = newsqa_dev_a(args.data)
-            news_asked = collect(news, (len(news),), 10**6, work / "news", rng)
+    args, source, fitting = run.args, run.source, run.fitting
+    fit_asked, cal_asked, news_asked = gather(
+        run,
+        collect,
+        fit_sizes=FIT_SIZES,
+        calibration_sizes=CALIBRATION_SIZES,
+        news_sizes=(),  # NewsQA: every question of every story, in one database
+        news_per_group=10**6,
+        news_for="the lead coefficient",
+    )
     ranker = fit(fit_asked)
     first_stage = QuoteRanker.first_stage()
     print("SQuAD calibration, answer in first quote / among three:")
