@@ -3,9 +3,6 @@ its logistic regression against a known answer."""
 
 from __future__ import annotations
 
-import gzip
-import json
-import random
 from pathlib import Path
 
 import numpy as np
@@ -14,45 +11,15 @@ import pytest
 from benchmarks.qa_sets import squad_file
 from newsbot.index import Engine
 from newsbot.index.answerability import FEATURES, AnswerabilityModel
+from tests.training.conftest import FitTwice
 from training.answerability import groups, logistic_regression, main
-
-_TOWNS = [f"Town{chr(65 + i)}{chr(75 + i)}" for i in range(30)]
-
-
-def _sample(path: Path) -> Path:
-    """30 made-up articles, three questions each, in SQuAD's file format."""
-    rng = random.Random(5)
-    data = []
-    for n, town in enumerate(_TOWNS):
-        year = 1900 + n
-        mayor = f"Mayor{chr(80 + n % 10)}son"
-        cars = 10 * (n + 1)
-        context = (
-            f"The harbour of {town} opened in {year} after a long campaign. "
-            f"Its mayor, {mayor}, said the ferry would carry {cars} cars a day. "
-            f"Fishermen in {town} complained that the new pier blocked the "
-            f"{rng.choice(['north', 'south', 'east'])} channel."
-        )
-        qas = [
-            {"question": f"When did the harbour of {town} open?", "answers": [{"text": str(year)}]},
-            {"question": f"Who is the mayor of {town}?", "answers": [{"text": mayor}]},
-            {
-                "question": f"How many cars will the {town} ferry carry?",
-                "answers": [{"text": str(cars)}],
-            },
-        ]
-        data.append({"title": town, "paragraphs": [{"context": context, "qas": qas}]})
-    with gzip.open(path, "wt", encoding="utf-8") as f:
-        json.dump({"data": data}, f)
-    return path
 
 
 def test_training_on_a_tiny_sample_writes_a_model_newsbot_loads(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, squad_sample: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sample = _sample(tmp_path / "tiny.json.gz")
     out = tmp_path / "model.json"
-    assert main(["--squad", str(sample), "--out", str(out), "--per-group", "20"]) == 0
+    assert main(["--squad", str(squad_sample), "--out", str(out), "--per-group", "20"]) == 0
     model = AnswerabilityModel.load(out)
     about = model.about
     assert about["fitted_on"] == "tiny.json.gz"
@@ -65,21 +32,15 @@ def test_training_on_a_tiny_sample_writes_a_model_newsbot_loads(
     # The file is used: an engine over five of the sample's articles, with this
     # model, finds its own questions more answerable than one about an absent town.
     with Engine(tmp_path / "check.db", model=model) as engine:
-        articles = squad_file(sample)
+        articles = squad_file(squad_sample)
         list(engine.ingest_many(a.draft("squad") for a in articles[:5]))
         present = engine.answer_with_features(articles[0].questions[0].text)[0]
         absent = engine.answer_with_features(articles[20].questions[0].text)[0]
     assert present.answerable > absent.answerable
 
 
-def test_the_same_sample_gives_the_same_file(tmp_path: Path) -> None:
-    sample = _sample(tmp_path / "tiny.json.gz")
-    written = []
-    for name in ("one.json", "two.json"):
-        main(["--squad", str(sample), "--out", str(tmp_path / name), "--per-group", "20"])
-        data = json.loads((tmp_path / name).read_text("utf-8"))
-        data["about"].pop("commit")
-        written.append(data)
+def test_the_same_sample_gives_the_same_file(fit_twice: FitTwice) -> None:
+    written = fit_twice(main, "20")
     assert written[0] == written[1]
     assert written[0]["features"] == list(FEATURES)
 

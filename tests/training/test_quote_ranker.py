@@ -3,23 +3,21 @@ its conditional logit against a known answer."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from newsbot.index.ranking import FEATURES, QuoteRanker
-from tests.training.test_answerability import _sample
+from tests.training.conftest import FitTwice
 from training.quote_ranker import conditional_logit, main, with_lead
 
 
 def test_training_on_a_tiny_sample_writes_a_ranker_newsbot_loads(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, squad_sample: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sample = _sample(tmp_path / "tiny.json.gz")
     out = tmp_path / "ranker.json"
-    assert main(["--squad", str(sample), "--out", str(out), "--per-group", "40"]) == 0
+    assert main(["--squad", str(squad_sample), "--out", str(out), "--per-group", "40"]) == 0
     ranker = QuoteRanker.load(out)
     assert ranker.about["fitted_on"] == "tiny.json.gz"
     assert ranker.about["articles"] == 24
@@ -30,14 +28,8 @@ def test_training_on_a_tiny_sample_writes_a_ranker_newsbot_loads(
     assert "fitted ranker" in printed and "first-stage score" in printed
 
 
-def test_the_same_sample_gives_the_same_ranker(tmp_path: Path) -> None:
-    sample = _sample(tmp_path / "tiny.json.gz")
-    written = []
-    for name in ("one.json", "two.json"):
-        main(["--squad", str(sample), "--out", str(tmp_path / name), "--per-group", "40"])
-        data = json.loads((tmp_path / name).read_text("utf-8"))
-        data["about"].pop("commit")
-        written.append(data)
+def test_the_same_sample_gives_the_same_ranker(fit_twice: FitTwice) -> None:
+    written = fit_twice(main, "40")
     assert written[0] == written[1]
     assert written[0]["features"] == list(FEATURES)
 
