@@ -18,8 +18,8 @@
 On 2 and 3 every question is asked twice, and two systems are judged: "today"
 (quotes chosen by the hand-set first-stage score alone, abstaining when the best
 quote covers under 0.40 of the question's weight: the design before the learned
-models) and "learned" (quotes chosen by the quote ranker, index/ranking.py, and
-abstention and labels from the answerability model, index/answerability.py; both
+models) and "learned" (quotes chosen by the quote ranker, index/answer/ranking.py, and
+abstention and labels from the answerability model, index/answer/answerability.py; both
 fitted on SQuAD *train*). Each gets a reliability table: for each confidence
 label, its share of the answers given and how often their first quote is right,
 over the answerable and the absent-article questions together. Each rule's abstention
@@ -62,8 +62,8 @@ from benchmarks.qa_sets import (  # noqa: E402
     squad_dev,
 )
 from newsbot.index import AnswerSettings, ArticleDraft, Engine, Status  # noqa: E402
-from newsbot.index.analysis import analyze  # noqa: E402
-from newsbot.index.ranking import QuoteRanker  # noqa: E402
+from newsbot.index.answer.ranking import QuoteRanker  # noqa: E402
+from newsbot.index.text.analysis import analyze  # noqa: E402
 
 UNANSWERABLE_SAMPLE = 500
 SEED = 20251122
@@ -207,11 +207,11 @@ def ask_both(engine: Engine, question: Question, *, present: bool) -> tuple[Aske
     """The question asked with today's ranking (the first-stage score alone) and with
     the learned ranker, over the same database."""
     learned = ask(engine, question, present=present)
-    shipped, engine.ranker = engine.ranker, QuoteRanker.first_stage()
+    shipped, engine.answerer.ranker = engine.ranker, QuoteRanker.first_stage()
     try:
         today = ask(engine, question, present=present)
     finally:
-        engine.ranker = shipped
+        engine.answerer.ranker = shipped
     return today, learned
 
 

@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsbot.index.ingest import draft_from_bytes, draft_from_path  # noqa: E402
+from newsbot.index.ingest.files import draft_from_bytes, draft_from_path  # noqa: E402
+from newsbot.index.ingest.pipeline import prepare  # noqa: E402
+from newsbot.index.ingest.seeds import bundled_seeds_dir  # noqa: E402
 from newsbot.index.models import ArticleDraft  # noqa: E402
-from newsbot.index.pipeline import prepare  # noqa: E402
-from newsbot.index.seeds import bundled_seeds_dir  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "speakers.json"
 BBC_ARCHIVE = Path("bbc-news") / "bbc-fulltext.tar.gz"

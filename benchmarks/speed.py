@@ -253,7 +253,7 @@ BASELINE_SCRIPT = textwrap.dedent(
     sys.path.insert(0, sys.argv[4])
     import sqlite3
     import numpy as np
-    from newsbot.index.analysis import analyze
+    from newsbot.index.text.analysis import analyze
     which, db, questions = sys.argv[1], sys.argv[2], json.loads(open(sys.argv[3]).read())
     budget = float(sys.argv[5])
     conn = sqlite3.connect(db)

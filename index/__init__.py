@@ -1,11 +1,13 @@
-"""newsbot's engine: ingest, analysis, passages, SQLite store, BM25 ranking, quotes.
+"""newsbot's engine: three stages behind one facade.
 
-It knows nothing of Slack, Discord or the terminal: they call `Engine` and
-render what it returns. What a surface needs is importable from here; the
-modules behind it are the engine's own business.
+`text` (terms, sentences, speakers, dates) is shared by all; `store` keeps
+SQLite and the BM25 index in step; `ingest` and `answer` sit on the store, and
+`Engine` (engine.py) is the one object the surfaces call. It knows nothing of
+Slack, Discord or the terminal: they call `Engine` and render what it returns.
+What a surface needs is importable from here; the packages behind it are the
+engine's own business.
 """
 
-from newsbot.index.database import connect, migrate, transaction
 from newsbot.index.engine import Engine, IngestBatch
 from newsbot.index.errors import (
     BlockedURLError,
@@ -18,8 +20,9 @@ from newsbot.index.errors import (
     StoreError,
     TooLargeError,
 )
-from newsbot.index.fetch import FetchPolicy, fetch_article
-from newsbot.index.ingest import MAX_BYTES, READABLE_SUFFIXES
+from newsbot.index.ingest.fetch import FetchPolicy, fetch_article
+from newsbot.index.ingest.files import MAX_BYTES, READABLE_SUFFIXES
+from newsbot.index.ingest.seeds import bundled_seeds_dir
 from newsbot.index.models import (
     Answer,
     Article,
@@ -33,8 +36,8 @@ from newsbot.index.models import (
     SearchResults,
     Status,
 )
-from newsbot.index.seeds import bundled_seeds_dir
 from newsbot.index.settings import AnswerSettings
+from newsbot.index.store.database import connect, migrate, transaction
 
 __all__ = [
     "MAX_BYTES",

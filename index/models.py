@@ -4,10 +4,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from newsbot.index.errors import IngestError
-from newsbot.index.sentences import Span
+
+
+class Span(NamedTuple):
+    """Character offsets [start, end) into the text that was split."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class PassageSpan:
+    """A passage as offsets into the article text, with its sentences' offsets."""
+
+    start: int
+    end: int
+    sentences: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """A cleaned, split, analysed article, ready to store and index: what the ingest
+    stage hands the store."""
+
+    origin: str
+    headline: str
+    outlet: str | None
+    url: str | None
+    published: str | None
+    author: str | None
+    text: str
+    content_hash: str
+    passages: list[PassageSpan]
+    sentence_terms: list[list[list[str]]]  # per passage, per sentence: stored for quoting
+    speakers: list[list[str | None]]  # per passage, per sentence: whose words, if anyone's
+    title_terms: list[str]
+    signature: np.ndarray | None  # MinHash, for near-duplicate detection
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ from benchmarks.qa_sets import (  # noqa: E402
     squad_train,
 )
 from newsbot.index import Engine  # noqa: E402
-from newsbot.index.answerability import FEATURES, AnswerabilityModel, Logistic  # noqa: E402
+from newsbot.index.answer.answerability import FEATURES, AnswerabilityModel, Logistic  # noqa: E402
 
 SEED = 20261122
 # Databases of these many articles each, over the fitting part (the rest in the last).

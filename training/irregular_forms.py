@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsbot.index.analysis import analyze  # noqa: E402
+from newsbot.index.text.analysis import analyze  # noqa: E402
 
 FILES = ("noun.exc", "verb.exc", "adj.exc", "adv.exc")
 HEADER = """\

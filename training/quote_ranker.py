@@ -50,8 +50,8 @@ from benchmarks.qa_sets import (  # noqa: E402
     Question,
 )
 from newsbot.index import Engine, QueryError  # noqa: E402
-from newsbot.index.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
-from newsbot.index.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
+from newsbot.index.answer.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
+from newsbot.index.answer.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
 from training.answerability import commit, gather, groups, start  # noqa: E402
 
 FIT_SIZES = (8, 20, 50, 100)

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsbot.index.analysis import analyze  # noqa: E402
-from newsbot.index.sentences import split_sentences  # noqa: E402
+from newsbot.index.text.analysis import analyze  # noqa: E402
+from newsbot.index.text.sentences import split_sentences  # noqa: E402
 
 ITERATIONS = 5
 MIN_QUESTIONS = 30

@@ -38,9 +38,9 @@ def test_the_command_reports_and_writes_json(tmp_path: Path, capsys: object) -> 
 def test_the_legitimate_targets_warning_is_putins_in_every_article() -> None:
     """The issue's check: every seed sentence with Putin's 'legitimate targets'
     warning is attributed to him, including where the article says 'he'."""
-    from newsbot.index.ingest import draft_from_path
-    from newsbot.index.pipeline import prepare
-    from newsbot.index.seeds import bundled_seeds_dir
+    from newsbot.index.ingest.files import draft_from_path
+    from newsbot.index.ingest.pipeline import prepare
+    from newsbot.index.ingest.seeds import bundled_seeds_dir
 
     found = 0
     for path in sorted(bundled_seeds_dir().glob("0*.txt")):

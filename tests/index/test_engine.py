@@ -6,13 +6,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsbot.index.analysis import analyze
 from newsbot.index.engine import Engine, index_path_for
 from newsbot.index.errors import NotFoundError, QueryError
+from newsbot.index.ingest.pipeline import prepare
 from newsbot.index.models import ArticleDraft, Confidence, Status
-from newsbot.index.passages import build_passages
-from newsbot.index.pipeline import prepare
 from newsbot.index.settings import AnswerSettings
+from newsbot.index.text.analysis import analyze
+from newsbot.index.text.passages import build_passages
 from tests.conftest import SEEDS, seeded_engine
 
 

@@ -10,7 +10,7 @@ import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from newsbot.index.fetch import FetchPolicy
+from newsbot.index.ingest.fetch import FetchPolicy
 
 # The fixture lives on 127.0.0.1: only that address is allowed, nothing else private.
 LOCAL_ONLY = FetchPolicy(address_allowed=lambda address: address == "127.0.0.1")

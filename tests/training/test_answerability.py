@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.qa_sets import squad_file
 from newsbot.index import Engine
-from newsbot.index.answerability import FEATURES, AnswerabilityModel
+from newsbot.index.answer.answerability import FEATURES, AnswerabilityModel
 from tests.training.conftest import FitTwice
 from training.answerability import groups, logistic_regression, main
 

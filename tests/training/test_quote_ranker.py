@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsbot.index.ranking import FEATURES, QuoteRanker
+from newsbot.index.answer.ranking import FEATURES, QuoteRanker
 from tests.training.conftest import FitTwice
 from training.quote_ranker import conditional_logit, main, with_lead
 

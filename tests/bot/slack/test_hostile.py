@@ -20,7 +20,7 @@ from newsbot.index import Engine, FetchPolicy
 from tests.bot.slack.conftest import ADMIN, ALLOWED, Bot, blocks_text, mention, start_bot
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import seeded_engine
-from tests.index.test_crash import _no_seeds_env, _write_corpus
+from tests.corpora import no_seeds_env, write_corpus
 from tests.index.web_fixture import WebFixture
 
 INJECTIONS = ("<!channel>", "<!here>", "<@U0ADMIN>", "<https://evil.example|click me>")
@@ -179,11 +179,11 @@ def test_serve_answers_ingests_and_sees_a_cli_ingest_that_runs_beside_it(
     bot: Bot, tmp_path: Path, record_property: pytest.RecordProperty
 ) -> None:
     corpus = tmp_path / "corpus"
-    _write_corpus(corpus, 1500)
+    write_corpus(corpus, 1500)
     db = bot.services.engine.db_path
     ingest = subprocess.Popen(
         [sys.executable, "-m", "newsbot.bot", "--db", str(db), "ingest", str(corpus)],
-        env=_no_seeds_env(tmp_path),
+        env=no_seeds_env(tmp_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,0 +1,247 @@
+"""SQLite, the system of record: articles and their passages.
+
+Everything else (the BM25 index) is derived from these tables and can be
+rebuilt from them. The tables and their migrations are in `schema`; the
+index journal in `journal`; the near-duplicate buckets in `neardup`. Rows are
+read by column name (sqlite-utils' `query`), one idiom for every table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from datetime import UTC, datetime
+from operator import itemgetter
+from pathlib import Path
+from typing import NamedTuple
+
+from newsbot.index.errors import NotFoundError
+from newsbot.index.models import Article, PreparedArticle, Span, StoredPassage
+from newsbot.index.store import neardup
+from newsbot.index.store.database import connect, select, transaction
+from newsbot.index.store.journal import IndexJournal, JournalOp
+from newsbot.index.store.schema import migrate_engine
+from newsbot.index.text.analysis import decode_terms, encode_terms
+
+# Article's fields are its columns: one list for every query that builds one.
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+_ARTICLE_COLUMNS = ", ".join(_ARTICLE_FIELDS)
+# The answer path's one read: passages with their articles' metadata. substr()
+# counts characters on TEXT, as Python's offsets do (1-based), so only the
+# passage's text leaves SQLite.
+_PASSAGE_QUERY = (
+    'SELECT p.id, p.article_id, p.start, p."end", p.sentences, p.terms, p.speakers, '
+    'substr(a.text, p.start + 1, p."end" - p.start) AS text, '
+    + ", ".join(f"a.{name} AS article_{name}" for name in _ARTICLE_FIELDS)
+    + " FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
+)
+
+
+class AddedArticle(NamedTuple):
+    id: int
+    passage_ids: list[int]
+    journal_seq: int  # the index journal row this write added
+
+
+class IndexRow(NamedTuple):
+    """What the BM25 index needs of one stored passage."""
+
+    passage_id: int
+    article_id: int
+    headline: str
+    terms: tuple[list[str], ...]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# The passage columns get_passages builds from, by name (positions looked up once).
+_PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "sentences", "terms", "speakers")
+
+
+class Store:
+    """The SQLite database, brought up to date on open. Not thread-safe: one owner."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self.db = connect(self.path)
+        migrate_engine(self.db, self.path)
+        self.journal = IndexJournal(self.db)
+        self.lsh = neardup.LshTable(self.db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- meta -------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = list(select(self.db, "SELECT value FROM meta WHERE key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    # -- articles ---------------------------------------------------------------
+
+    def _one_id(self, sql: str, params: list[object]) -> int | None:
+        rows = list(select(self.db, sql, params))
+        return int(rows[0]["id"]) if rows else None
+
+    def find_by_hash(self, content_hash: str) -> int | None:
+        return self._one_id("SELECT id FROM articles WHERE content_hash = ?", [content_hash])
+
+    def find_by_url(self, url: str) -> int | None:
+        return self._one_id("SELECT id FROM articles WHERE url = ?", [url])
+
+    def add_article(self, article: PreparedArticle) -> AddedArticle:
+        """Store an article, its passages and LSH buckets whole, or not at all; journal it."""
+        with transaction(self.db):
+            # Plain SQL on the hot path: sqlite-utils' insert() re-reads the table's
+            # schema on every call, which dominated bulk ingest.
+            row = {
+                "headline": article.headline,
+                "outlet": article.outlet,
+                "author": article.author,
+                "published": article.published,
+                "url": article.url,
+                "origin": article.origin,
+                "content_hash": article.content_hash,
+                "text": article.text,
+                "word_count": len(article.text.split()),
+                "passage_count": len(article.passages),
+                "ingested_at": _now(),
+            }
+            columns = ", ".join(f'"{name}"' for name in row)
+            marks = ", ".join("?" * len(row))
+            cursor = self.db.conn.execute(
+                f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values())
+            )
+            article_id = int(cursor.lastrowid or 0)
+            passage_ids = []
+            for ordinal, (p, terms, speakers) in enumerate(
+                zip(article.passages, article.sentence_terms, article.speakers, strict=True)
+            ):
+                spans = json.dumps([[s.start, s.end] for s in p.sentences])
+                cursor = self.db.conn.execute(
+                    "INSERT INTO passages "
+                    '(article_id, ordinal, start, "end", sentences, terms, speakers) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article_id,
+                        ordinal,
+                        p.start,
+                        p.end,
+                        spans,
+                        encode_terms(terms),
+                        json.dumps(speakers),
+                    ),
+                )
+                passage_ids.append(int(cursor.lastrowid or 0))
+            self.lsh.add(article_id, article.signature)
+            seq = self.journal.record(article_id, JournalOp.ADD)
+        return AddedArticle(article_id, passage_ids, seq)
+
+    def delete_article(self, article_id: int) -> tuple[Article, int]:
+        """Delete an article whole; returns it and the index journal row this added."""
+        article = self.get_article(article_id)
+        with transaction(self.db):
+            self.db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
+            self.lsh.delete(article_id)
+            self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+            seq = self.journal.record(article_id, JournalOp.DELETE)
+        return article, seq
+
+    def get_article(self, article_id: int) -> Article:
+        found = self.get_articles([article_id])
+        if article_id not in found:
+            raise NotFoundError(
+                f"No article #{article_id}. Run `newsbot sources` to list them.",
+                article_id=article_id,
+            )
+        return found[article_id]
+
+    def get_articles(self, ids: Iterable[int]) -> dict[int, Article]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = select(
+            self.db, f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", wanted
+        )
+        return {row["id"]: Article(**row) for row in rows}
+
+    def list_articles(self) -> list[Article]:
+        rows = select(self.db, f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id")
+        return [Article(**row) for row in rows]
+
+    def article_text(self, article_id: int) -> str:
+        rows = list(select(self.db, "SELECT text FROM articles WHERE id = ?", [article_id]))
+        if not rows:
+            raise NotFoundError(f"No article #{article_id}.", article_id=article_id)
+        return str(rows[0]["text"])
+
+    def count_articles(self) -> int:
+        return self.db["articles"].count
+
+    def count_passages(self) -> int:
+        return self.db["passages"].count
+
+    # -- passages ---------------------------------------------------------------
+
+    def get_passages(self, ids: Iterable[int]) -> dict[int, tuple[StoredPassage, Article]]:
+        """Passages by id, with their text, sentence spans, stored terms, and article."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        # Still read by column name, but each name is resolved once per query, not once
+        # per row: this is the read every question makes (sqlite3.Row's lookups cost
+        # a tenth of search()'s time).
+        cursor = self.db.conn.execute(
+            _PASSAGE_QUERY.format(marks=",".join("?" * len(wanted))), wanted
+        )
+        at = {column[0]: i for i, column in enumerate(cursor.description)}
+        passage_columns = itemgetter(*(at[name] for name in _PASSAGE_FIELDS))
+        article_columns = itemgetter(*(at[f"article_{name}"] for name in _ARTICLE_FIELDS))
+        articles: dict[int, Article] = {}  # several passages often share one article
+        found = {}
+        for row in cursor:
+            pid, article_id, start, end, text, sentences, terms, speakers = passage_columns(row)
+            article = articles.get(article_id)
+            if article is None:
+                article = articles[article_id] = Article(*article_columns(row))
+            spans = tuple(Span(a, b) for a, b in json.loads(sentences))
+            passage = StoredPassage(
+                pid,
+                article_id,
+                start,
+                end,
+                text,
+                spans,
+                decode_terms(terms),
+                tuple(json.loads(speakers)) if speakers else (None,) * len(spans),
+            )
+            found[pid] = (passage, article)
+        return found
+
+    def iter_index_rows(self, article_ids: Iterable[int] | None = None) -> Iterator[IndexRow]:
+        """Every stored passage (or those of some articles), to (re)build the index."""
+        sql = (
+            "SELECT p.id, p.article_id, a.headline, p.terms "
+            "FROM passages p JOIN articles a ON a.id = p.article_id"
+        )
+        if article_ids is None:
+            queries = [(sql + " ORDER BY p.id", [])]
+        else:
+            ids = sorted(set(article_ids))
+            chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)]
+            queries = [
+                (sql + f" WHERE p.article_id IN ({','.join('?' * len(chunk))})", chunk)
+                for chunk in chunks
+            ]
+        for query, params in queries:
+            for row in select(self.db, query, params):
+                yield IndexRow(
+                    row["id"], row["article_id"], row["headline"], decode_terms(row["terms"])
+                )

@@ -1,0 +1,180 @@
+"""The library: SQLite (the system of record) and the BM25 index derived from it, kept
+in step.
+
+Every write goes to SQLite first, with a journal row in the same transaction,
+then to the index under its writer lock; once the index commits, the writer
+clears the rows it wrote, and only those. Rows left over belong to a writer that
+died: the next process to take the lock replays them (`repair`). An index that
+disagrees with SQLite is rebuilt in place.
+
+Several processes may use one database: readers never wait, and writers take
+turns on the index's writer lock, taken before each SQLite write the index
+must follow. A second writer waits up to `writer_wait` seconds, calling
+`on_wait` once so a surface can say why it is waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from newsbot.index.errors import NotFoundError
+from newsbot.index.models import Article, PreparedArticle
+from newsbot.index.store.articles import Store
+from newsbot.index.store.retriever import IndexDoc, Retriever, passage_terms
+from newsbot.index.text.analysis import analyze
+
+log = logging.getLogger(__name__)
+
+WRITER_WAIT_S = 120.0
+
+
+def index_path_for(db_path: Path) -> Path:
+    """The index lives beside the database: newsbot.db -> newsbot.db.index/."""
+    return db_path.with_name(db_path.name + ".index")
+
+
+class Library:
+    """One database and its index. Not thread-safe: one owner (the engine)."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        title_boost: float,
+        writer_wait: float = WRITER_WAIT_S,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
+        if writer_wait < 0:
+            raise ValueError("writer_wait must not be negative")
+        self.writer_wait = writer_wait
+        self.on_wait = on_wait
+        self._own_journal: list[int] = []  # journal rows this library wrote, not yet indexed
+        self.store = Store(db_path)
+        self.retriever = Retriever(index_path_for(db_path), title_boost=title_boost)
+
+    def close(self) -> None:
+        self.retriever.rollback()
+        self.store.close()
+
+    # -- the writer lock ----------------------------------------------------------
+
+    @property
+    def writing(self) -> bool:
+        """Whether this library holds the index's writer lock."""
+        return self.retriever.writing
+
+    def hold_writer(self) -> None:
+        """Take the index's writer lock before a write it must follow (may wait up to
+        `writer_wait`)."""
+        self.retriever.acquire_writer(wait=self.writer_wait, on_wait=self.on_wait)
+
+    def release_writer(self) -> None:
+        """Give the writer lock back when nothing is waiting to be committed."""
+        if self.retriever.writing and not self._own_journal:
+            self.retriever.rollback()
+
+    def commit(self) -> None:
+        """Publish the index writes, release the lock, and clear this library's own
+        journal rows (another writer's rows are its own to clear)."""
+        self.retriever.commit()
+        if self._own_journal:
+            self.store.journal.clear(self._own_journal)
+            self._own_journal.clear()
+
+    # -- writes ------------------------------------------------------------------
+
+    def add(self, item: PreparedArticle) -> int:
+        """Store one article and add its passages to the index (writer lock held, not
+        yet committed). Returns the new article's id."""
+        added = self.store.add_article(item)
+        self._own_journal.append(added.journal_seq)
+        self.retriever.add(
+            IndexDoc(pid, added.id, passage_terms(terms), item.title_terms)
+            for pid, terms in zip(added.passage_ids, item.sentence_terms, strict=True)
+        )
+        return added.id
+
+    def forget(self, article_id: int) -> Article:
+        """Delete an article from the database and the index."""
+        self.store.get_article(article_id)  # an unknown id is refused before any lock
+        self.hold_writer()
+        try:
+            article, seq = self.store.delete_article(article_id)
+        except NotFoundError:
+            self.retriever.rollback()  # deleted by another process while this one waited
+            raise
+        self._own_journal.append(seq)
+        self.retriever.delete_article(article_id)
+        self.commit()
+        return article
+
+    # -- consistency --------------------------------------------------------------
+
+    def repair(self) -> int:
+        """Replay journal rows left by a crashed writer; rebuild an index that disagrees
+        with SQLite. Returns how many repairs were made (0 when they agree).
+
+        Only reads unless something needs repair, and never waits: while another
+        process is writing, the rows and passages it has not indexed yet are its
+        own to index, so there is nothing to repair.
+        """
+        self.retriever.refresh()
+        if not self.store.journal.pending() and not self._disagrees():
+            return 0
+        if not self.retriever.try_writer():
+            log.info("another newsbot process is writing; it keeps the index up to date")
+            return 0
+        # Under the writer lock: every journal row left is a dead writer's.
+        pending = self.store.journal.pending()
+        if pending:
+            log.warning(
+                "replaying %d index journal entries from an interrupted write", len(pending)
+            )
+            touched = sorted({entry.article_id for entry in pending})
+            for article_id in touched:
+                self.retriever.delete_article(article_id)
+            self._index_articles(touched)
+            self.retriever.commit(release=False)
+            self.store.journal.clear(entry.seq for entry in pending)
+        repairs = len(pending)
+        if self._disagrees():
+            log.warning("search index disagrees with the database; rebuilding it")
+            self._rebuild()
+            repairs += 1
+        self.retriever.commit()
+        return repairs
+
+    def reindex(self) -> int:
+        """Rebuild the BM25 index from SQLite. Returns the number of passages indexed."""
+        self.hold_writer()
+        count = self._rebuild()
+        self.commit()
+        return count
+
+    def _disagrees(self) -> bool:
+        return self.retriever.num_docs != self.store.count_passages()
+
+    def _rebuild(self) -> int:
+        """Empty the index in place and index every stored passage (writer lock held).
+
+        In place, not a new directory: a serving process keeps reading the same index.
+        """
+        self.retriever.delete_all()
+        return self._index_articles(None)
+
+    def _index_articles(self, article_ids: Iterable[int] | None) -> int:
+        """Index passages from their stored terms: nothing is analysed again."""
+        titles: dict[int, list[str]] = {}
+
+        def docs() -> Iterator[IndexDoc]:
+            for row in self.store.iter_index_rows(article_ids):
+                if row.article_id not in titles:
+                    titles.clear()  # rows come grouped by article; keep one
+                    titles[row.article_id] = analyze(row.headline)
+                yield IndexDoc(
+                    row.passage_id, row.article_id, passage_terms(row.terms), titles[row.article_id]
+                )
+
+        return self.retriever.add(docs())

@@ -1,0 +1,200 @@
+"""The BM25 passage index: tantivy, fed with terms we analysed ourselves.
+
+tantivy keeps an on-disk inverted index in segments, so adding an article costs
+the same at 10k passages as at 1M, and nothing is re-tokenised at start-up.
+It sees only our terms (space-joined, split on whitespace), never raw text, so
+ranking uses exactly the analyzer in `index.text.analysis`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+import tantivy
+
+from newsbot.index.errors import StoreError
+
+BODY = "body"
+TITLE = "title"
+PASSAGE_ID = "passage_id"
+ARTICLE_ID = "article_id"
+_WRITER_HEAP = 64_000_000
+_LOCK_POLL_S = 0.1
+
+
+class PassageHit(NamedTuple):
+    passage_id: int
+    score: float
+
+
+class IndexDoc(NamedTuple):
+    """One passage as the index sees it: ids and analysed terms."""
+
+    passage_id: int
+    article_id: int
+    body_terms: list[str]
+    title_terms: list[str]
+
+
+def passage_terms(sentence_terms: list[list[str]]) -> list[str]:
+    """A passage's terms for the BM25 index: its sentences' terms, in order."""
+    return [term for sentence in sentence_terms for term in sentence]
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field(BODY, tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field(TITLE, tokenizer_name="whitespace", index_option="freq")
+    builder.add_unsigned_field(PASSAGE_ID, indexed=True, fast=True)
+    builder.add_unsigned_field(ARTICLE_ID, indexed=True, fast=True)
+    return builder.build()
+
+
+class Retriever:
+    """BM25 top-k over passages. `run(terms, top_k)` is the whole query contract.
+
+    `title_boost` weighs the headline field against the passage body: every
+    passage of an article carries its headline, so a question that names the
+    story lifts all of that article's passages a little.
+    """
+
+    def __init__(self, path: Path | str, *, title_boost: float = 0.3) -> None:
+        if title_boost < 0:
+            raise ValueError("title_boost must be >= 0")
+        self.path = Path(path)
+        self.title_boost = title_boost
+        self.schema = _schema()
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except (OSError, ValueError) as exc:
+            raise StoreError(
+                f"The search index at {self.path} cannot be opened ({exc}). "
+                "Run `newsbot reindex` to rebuild it from the database.",
+                path=str(self.path),
+            ) from exc
+        self._writer: tantivy.IndexWriter | None = None
+
+    # -- writing ----------------------------------------------------------------
+    #
+    # One process at a time may write: tantivy's writer lock. It is taken before
+    # the SQLite write it follows (Engine), held while writing and released at
+    # each commit, so readers never need it and another writer waits its turn.
+
+    def acquire_writer(self, *, wait: float, on_wait: Callable[[], None] | None = None) -> None:
+        """Take the writer lock, waiting up to `wait` seconds for another process.
+
+        `on_wait` is called once, when the lock is found taken.
+        """
+        deadline = time.monotonic() + wait
+        told = False
+        while self._writer is None:
+            try:
+                self._writer = self.index.writer(_WRITER_HEAP, 1)
+            except ValueError as exc:  # tantivy: "Failed to acquire Lockfile: LockBusy"
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"The search index at {self.path} is being written by another "
+                        f"newsbot process; waited {wait:g} s for it. Try again later.",
+                        path=str(self.path),
+                    ) from exc
+                if on_wait is not None and not told:
+                    on_wait()
+                    told = True
+                time.sleep(_LOCK_POLL_S)
+
+    def try_writer(self) -> bool:
+        """Take the writer lock if no other process holds it; never waits."""
+        try:
+            self.acquire_writer(wait=0)
+        except StoreError:
+            return False
+        return True
+
+    @property
+    def writing(self) -> bool:
+        return self._writer is not None
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        self.acquire_writer(wait=0)
+        assert self._writer is not None
+        return self._writer
+
+    def add(self, docs: Iterable[IndexDoc]) -> int:
+        writer = self._get_writer()
+        count = 0
+        for doc in docs:
+            document = tantivy.Document()
+            document.add_text(BODY, " ".join(doc.body_terms))
+            document.add_text(TITLE, " ".join(doc.title_terms))
+            document.add_unsigned(PASSAGE_ID, doc.passage_id)
+            document.add_unsigned(ARTICLE_ID, doc.article_id)
+            writer.add_document(document)
+            count += 1
+        return count
+
+    def delete_article(self, article_id: int) -> None:
+        query = tantivy.Query.term_query(self.schema, ARTICLE_ID, article_id)
+        self._get_writer().delete_documents_by_query(query)
+
+    def delete_all(self) -> None:
+        """Empty the index in place (to rebuild it): readers keep their directory."""
+        self._get_writer().delete_all_documents()
+
+    def commit(self, *, release: bool = True) -> None:
+        """Publish pending writes; then, unless told to keep it, release the writer lock."""
+        if self._writer is None:
+            return
+        self._writer.commit()
+        if release:
+            self._writer.wait_merging_threads()
+            self._writer = None
+        self.index.reload()
+
+    def refresh(self) -> None:
+        """See what other processes have committed (a watcher does it too, with a delay)."""
+        self.index.reload()
+
+    def rollback(self) -> None:
+        if self._writer is not None:
+            self._writer.rollback()
+            self._writer = None
+
+    # -- reading ----------------------------------------------------------------
+
+    @property
+    def num_docs(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    def doc_freqs(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """Document count and each term's document frequency, from one searcher."""
+        searcher = self.index.searcher()
+        return int(searcher.num_docs), {t: int(searcher.doc_freq(BODY, t)) for t in terms}
+
+    def run(self, weighted_terms: dict[str, float], top_k: int) -> list[PassageHit]:
+        """Top-k passages by BM25 for terms with query weights (repeats, word forms)."""
+        if top_k < 1:
+            raise ValueError("top_k must be >= 1")
+        if not weighted_terms:
+            return []
+        clauses = []
+        for term, weight in weighted_terms.items():
+            body = tantivy.Query.term_query(self.schema, BODY, term)
+            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(body, weight)))
+            # Headlines count for the question's own words; a context or a framing
+            # word's title match adds little and costs a clause at every query.
+            if self.title_boost > 0 and weight >= 1.0:
+                title = tantivy.Query.term_query(self.schema, TITLE, term)
+                boosted = tantivy.Query.boost_query(title, weight * self.title_boost)
+                clauses.append((tantivy.Occur.Should, boosted))
+        searcher = self.index.searcher()
+        result = searcher.search(tantivy.Query.boolean_query(clauses), top_k, count=False)
+        addresses = [address for _, address in result.hits]
+        passage_ids = searcher.fast_field_values(PASSAGE_ID, addresses)
+        return [
+            PassageHit(int(pid), float(score))
+            for (score, _), pid in zip(result.hits, passage_ids, strict=True)
+        ]

@@ -1,0 +1,148 @@
+"""The engine's tables and their migrations, as ordered, named steps.
+
+sqlite-utils' `Migrations` records each applied step in `_sqlite_migrations`,
+so a database is brought up to date step by step, whatever version it was
+made by. Add a step at the end; never edit or reorder one that has shipped.
+
+Databases made before this mechanism carry their version in
+`PRAGMA user_version` (1 or 2); `adopt_legacy_version` records those steps as
+applied. `user_version` keeps counting the engine's steps, so an older newsbot,
+which checks it, refuses a database that a newer one has changed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from newsbot.index.errors import StoreError
+from newsbot.index.store import neardup
+from newsbot.index.store.database import (
+    applied_step_names,
+    migrate,
+    select,
+    step_names,
+    transaction,
+)
+from newsbot.index.text.analysis import analyze, encode_terms
+from newsbot.index.text.speakers import speakers_by_passage
+
+ENGINE = Migrations("newsbot")
+
+
+@ENGINE(name="001_articles_passages_journal")
+def _articles_passages_journal(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db["articles"].create(
+        {
+            "id": int,
+            "headline": str,
+            "outlet": str,
+            "author": str,
+            "published": str,
+            "url": str,
+            "origin": str,
+            "content_hash": str,
+            "text": str,
+            "word_count": int,
+            "passage_count": int,
+            "ingested_at": str,
+        },
+        pk="id",
+        not_null={"headline", "content_hash", "text", "ingested_at"},
+        if_not_exists=True,
+    )
+    db["articles"].create_index(["content_hash"], unique=True, if_not_exists=True)
+    db["articles"].create_index(["url"], if_not_exists=True)
+    db["passages"].create(
+        {"id": int, "article_id": int, "ordinal": int, "start": int, "end": int, "sentences": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"article_id", "ordinal", "start", "end", "sentences"},
+        if_not_exists=True,
+    )
+    db["passages"].create_index(["article_id"], if_not_exists=True)
+    db["index_journal"].create(
+        {"seq": int, "article_id": int, "op": str}, pk="seq", if_not_exists=True
+    )
+
+
+@ENGINE(name="002_minhash_and_terms")
+def _minhash_and_terms(db: sqlite_utils.Database) -> None:
+    """MinHash signatures and LSH buckets, for near-duplicate detection, and each
+    passage's analysed terms (per sentence), so neither quoting nor reindexing
+    analyses text again. Existing rows are backfilled."""
+    db["articles"].add_column("minhash", bytes)
+    db["passages"].add_column("terms", str)
+    rows = select(
+        db,
+        "SELECT p.id, a.text, p.sentences FROM passages p JOIN articles a ON a.id = p.article_id",
+    )
+    for row in list(rows):
+        terms = encode_terms([analyze(row["text"][a:b]) for a, b in json.loads(row["sentences"])])
+        db.execute("UPDATE passages SET terms = ? WHERE id = ?", [terms, row["id"]])
+    db["article_lsh"].create(
+        {"bucket": int, "article_id": int},
+        foreign_keys=[("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+    db["article_lsh"].create_index(["bucket"], if_not_exists=True)
+    db["article_lsh"].create_index(["article_id"], if_not_exists=True)
+    lsh = neardup.LshTable(db)
+    for row in list(select(db, "SELECT id, text FROM articles")):
+        lsh.add(row["id"], neardup.signature(row["text"]))
+
+
+@ENGINE(name="003_speakers")
+def _speakers(db: sqlite_utils.Database) -> None:
+    """Who speaks in each sentence (index/text/speakers.py), per passage as a JSON list
+    aligned with `sentences`. Existing articles are attributed now."""
+    db["passages"].add_column("speakers", str)
+    for article in list(select(db, "SELECT id, text FROM articles")):
+        rows = list(
+            select(
+                db,
+                "SELECT id, sentences FROM passages WHERE article_id = ? ORDER BY ordinal",
+                [article["id"]],
+            )
+        )
+        spans = [[(a, b) for a, b in json.loads(row["sentences"])] for row in rows]
+        for row, speakers in zip(rows, speakers_by_passage(article["text"], spans), strict=True):
+            db.execute(
+                "UPDATE passages SET speakers = ? WHERE id = ?", [json.dumps(speakers), row["id"]]
+            )
+
+
+def migrate_engine(db: sqlite_utils.Database, path: str) -> None:
+    """Bring the engine's tables up to date (or refuse a newer database).
+
+    On an up-to-date database this only reads: opening never takes the write lock.
+    """
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version and not applied_step_names(db, ENGINE):
+        with transaction(db):
+            _adopt_legacy_version(db, version, path)
+    migrate(db, ENGINE, path)
+    applied = len(applied_step_names(db, ENGINE))
+    if version != applied:
+        db.execute(f"PRAGMA user_version = {applied}")
+
+
+def _adopt_legacy_version(db: sqlite_utils.Database, version: int, path: str) -> None:
+    """Record the steps a pre-migrations database already has (its user_version)."""
+    if applied_step_names(db, ENGINE):
+        return  # another process adopted it while this one waited for the lock
+    steps = step_names(ENGINE)
+    if version > len(steps):
+        raise StoreError(
+            f"The database at {path} has schema version {version}; this newsbot knows up "
+            f"to {len(steps)}. Upgrade newsbot.",
+            path=path,
+        )
+    ENGINE.ensure_migrations_table(db)
+    for name in steps[:version]:
+        db[Migrations.migrations_table].insert(
+            {"migration_set": ENGINE.name, "name": name, "applied_at": "before migrations"}
+        )

@@ -1,0 +1,37 @@
+"""Generated corpora and subprocess environments that several test folders use."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+ARTICLES = 3000
+
+VOCABULARY = (
+    "harbour council vessel cargo ferry bridge minister budget storm river school hospital "
+    "market strike museum airport festival court police union factory election railway"
+).split()
+
+
+def write_corpus(directory: Path, count: int = ARTICLES, *, start: int = 0) -> None:
+    """`count` distinct articles (random word order, so no two are near-duplicates),
+    numbered from `start`; article n is the only one that names marker{n}tag."""
+    directory.mkdir()
+    rng = random.Random(7 + start)
+    for n in range(start, start + count):
+        sentences = [
+            " ".join(rng.choice(VOCABULARY) for _ in range(12)).capitalize() + "." for _ in range(6)
+        ]
+        (directory / f"{n:04d}.txt").write_text(
+            f"Story number {n} about the harbour\n\n"
+            f"The harbour master confirmed that vessel marker{n}tag docked on Monday. "
+            + " ".join(sentences),
+            encoding="utf-8",
+        )
+
+
+def no_seeds_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment for a subprocess whose database gets no bundled seeds."""
+    (tmp_path / "no-seeds").mkdir()
+    return {**os.environ, "NEWSBOT_SEEDS": str(tmp_path / "no-seeds"), **extra}

@@ -1,0 +1,127 @@
+"""Bulk URL ingest: pages and feeds, duplicates by URL, by content and near-identical copies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsbot.bot.cli import cli
+from newsbot.bot.render_text import render_outcome
+from newsbot.index.engine import Engine
+from newsbot.index.errors import FetchError
+from newsbot.index.ingest.bulk import feed_links
+from newsbot.index.models import Status
+from tests.index.web_fixture import ATOM, LOCAL_ONLY, RSS, WebFixture
+
+
+@pytest.fixture
+def local_engine(db_path: Path) -> Iterator[Engine]:
+    """An empty engine that may fetch from the local web fixture only."""
+    with Engine(db_path, fetch_policy=LOCAL_ONLY) as e:
+        yield e
+
+
+def test_pages_duplicates_and_failures(local_engine: Engine, web: WebFixture) -> None:
+    urls = [
+        f"{web.base}{p}"
+        for p in (
+            "/article/ferry",
+            "/article/ferry-copy?utm_source=x",
+            "/wire/a",
+            "/wire/b",
+            "/missing",
+            "/doc.pdf",
+            "/article/ferry#comments",
+        )
+    ]
+    outcomes = list(local_engine.ingest_urls(urls, workers=4))
+    by_origin = {o.origin.removeprefix(web.base): o for o in outcomes}
+    assert len(outcomes) == 6  # the #comments link is the ferry page again
+    assert by_origin["/article/ferry"].status is Status.ADDED
+    ferry_id = by_origin["/article/ferry"].article_id
+    assert by_origin["/article/ferry-copy"].status is Status.DUPLICATE
+    assert by_origin["/article/ferry-copy"].article_id == ferry_id
+    assert by_origin["/wire/a"].status is Status.ADDED
+    near = by_origin["/wire/b"]
+    assert near.status is Status.NEAR_DUPLICATE
+    assert near.article_id == by_origin["/wire/a"].article_id and near.similarity >= 0.8
+    assert render_outcome(near) == (
+        f"{web.base}/wire/b: near-duplicate of #{near.article_id} "
+        f"({near.similarity:.0%} the same text); not added"
+    )
+    assert by_origin["/missing"].reason == "the server answered 404."
+    assert "application/pdf" in by_origin["/doc.pdf"].reason
+    assert len(local_engine.sources()) == 2
+    ferry = local_engine.store.get_article(ferry_id)
+    assert (ferry.headline, ferry.outlet, ferry.url) == (
+        "Night ferry returns to Eilean Mor",
+        "Coast Times",
+        f"{web.base}/article/ferry",
+    )
+    # A second run fetches nothing it already has.
+    seen = len(web.hosts_seen)
+    again = list(local_engine.ingest_urls([f"{web.base}/article/ferry"]))
+    assert again[0].status is Status.DUPLICATE and len(web.hosts_seen) == seen
+
+
+def test_feeds_are_expanded_into_their_items(local_engine: Engine, web: WebFixture) -> None:
+    outcomes = list(local_engine.ingest_urls([f"{web.base}/feed.rss", f"{web.base}/feed.atom"]))
+    statuses = sorted((o.origin.removeprefix(web.base), o.status.value) for o in outcomes)
+    assert statuses == [
+        ("/article/ferry", "added"),
+        ("/missing", "failed"),
+        ("/wire/a", "added"),
+        ("/wire/b", "near_duplicate"),
+    ]
+
+
+def test_a_bad_link_in_a_feed_is_one_failed_line(local_engine: Engine, web: WebFixture) -> None:
+    outcomes = list(local_engine.ingest_urls([f"{web.base}/feed-with-bad-links.rss"]))
+    lines = sorted(render_outcome(o).removeprefix(web.base) for o in outcomes)
+    assert lines[0].startswith("/article/ferry: added #")
+    assert lines[1].startswith("/wire/a: added #")
+    assert lines[2] == "http://[::1/x: failed: not a valid URL (Invalid IPv6 URL)."
+
+
+def test_feed_parsing() -> None:
+    base = "http://x"
+    assert feed_links(RSS.format(base=base), base) == [
+        "http://x/article/ferry",
+        "http://x/wire/a",
+        "http://x/missing",
+    ]
+    assert feed_links(ATOM.format(base=base), base) == ["http://x/wire/a", "http://x/wire/b"]
+    with pytest.raises(FetchError, match="not well-formed"):
+        feed_links("<rss><channel>", base)
+    with pytest.raises(FetchError, match="not an RSS or Atom feed"):
+        feed_links("<html><body/></html>", base)
+
+
+def test_cli_url_list_json(
+    tmp_path: Path, web: WebFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_URLS", "1")
+    url_file = tmp_path / "urls.txt"
+    url_file.write_text(
+        f"# morning list\n{web.base}/article/ferry\n\n{web.base}/error\n", encoding="utf-8"
+    )
+    db = tmp_path / "cli.db"
+    result = CliRunner().invoke(
+        cli, ["--db", str(db), "ingest", "--json", "--urls", str(url_file), f"{web.base}/wire/a"]
+    )
+    assert result.exit_code == 1  # one item failed
+    outcomes = json.loads(result.stdout)
+    assert [o["status"] for o in outcomes] == ["added", "added", "failed"]
+    assert outcomes[2]["reason"] == "the server answered 500."
+
+
+def test_cli_refuses_private_urls_by_default(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "x.db"), "ingest", "http://127.0.0.1:9/article"]
+    )
+    assert result.exit_code == 1
+    assert "not a public address" in result.stdout

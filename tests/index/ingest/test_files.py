@@ -1,0 +1,209 @@
+import json
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsbot.index.errors import (
+    BinaryInputError,
+    EncodingError,
+    IngestError,
+    TooLargeError,
+    UnsupportedInputError,
+)
+from newsbot.index.ingest.files import (
+    decode_text,
+    draft_from_bytes,
+    draft_from_path,
+    expand_paths,
+    markdown_to_text,
+)
+
+
+def test_empty_input_is_refused() -> None:
+    with pytest.raises(IngestError, match="empty"):
+        decode_text(b"  \n ", "x.txt")
+
+
+def test_binary_input_is_refused() -> None:
+    with pytest.raises(BinaryInputError, match="binary"):
+        decode_text(b"abc\x00\x01\x02def", "x.bin")
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [(b"%PDF-1.7 ...", "PDF"), (b"\x89PNG\r\n", "PNG"), (b"\x1f\x8b\x08\x00", "gzip")],
+)
+def test_known_binary_formats_are_named(data: bytes, kind: str) -> None:
+    with pytest.raises(UnsupportedInputError, match=kind):
+        decode_text(data, "file")
+
+
+def test_huge_input_is_refused() -> None:
+    with pytest.raises(TooLargeError, match="limit"):
+        decode_text(b"word " * 100, "big.txt", max_bytes=100)
+
+
+def test_one_stray_latin1_byte_is_refused_with_its_offset() -> None:
+    data = b"Price: \xa35 for a ticket."
+    with pytest.raises(EncodingError, match=r"0xa3 at offset 7"):
+        decode_text(data, "sport/199.txt")
+
+
+def test_markdown_heading_becomes_the_headline() -> None:
+    text, headline = markdown_to_text(
+        "# Big **news** today\n\nThe [council](http://x) voted *yes*.\n\n- item one\n"
+    )
+    assert headline == "Big **news** today"
+    assert "The council voted yes." in text
+    assert "item one" in text
+
+
+def test_html_goes_through_the_extractor() -> None:
+    html = (
+        b"<html><head><title>T | Site</title><meta property='og:site_name' content='The Daily'>"
+        b"</head><body><nav>Home News Sport</nav><article><h1>Council approves budget</h1>"
+        b"<p>The council voted on Tuesday to approve the new budget, officials said.</p>"
+        b"<p>Critics said the vote was rushed and residents were not consulted.</p>"
+        b"</article></body></html>"
+    )
+    draft = draft_from_bytes(html, "page.html", suffix=".html")
+    assert draft.headline == "Council approves budget"
+    assert draft.outlet == "The Daily"
+    assert "council voted on Tuesday" in draft.text
+    assert "Home News Sport" not in draft.text
+
+
+def test_manifest_metadata_wins(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Some headline here\n\nBody text of the article goes here.")
+    manifest = {"articles": {"a.txt": {"headline": "Given headline", "outlet": "Gazette"}}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    draft = draft_from_path(tmp_path / "a.txt")
+    assert (draft.headline, draft.outlet) == ("Given headline", "Gazette")
+    assert draft.first_line_headline is False
+
+
+@pytest.mark.parametrize(
+    ("manifest", "reason"),
+    [
+        ("{not json", "cannot be read (Expecting property name"),
+        ('{"articles": []}', 'needs an "articles" object keyed by file name.'),
+    ],
+)
+def test_broken_manifest_fails_the_file_and_names_the_manifest(
+    tmp_path: Path, manifest: str, reason: str
+) -> None:
+    (tmp_path / "a.txt").write_text("Body text of the article goes here.")
+    (tmp_path / "manifest.json").write_text(manifest)
+    with pytest.raises(IngestError) as info:
+        draft_from_path(tmp_path / "a.txt")
+    assert info.value.origin == str(tmp_path / "a.txt")
+    assert str(info.value).startswith(f"the manifest {tmp_path / 'manifest.json'} {reason}")
+
+
+def test_directories_are_walked_for_readable_files(tmp_path: Path) -> None:
+    for name in ("b.txt", "a.md", "c.html", "skip.pdf", ".hidden.txt", "README.md"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.txt").write_text("x")
+    names = [p.relative_to(tmp_path).as_posix() for p in expand_paths([tmp_path])]
+    assert names == ["a.md", "b.txt", "c.html", "sub/d.txt"]
+
+
+def test_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="no such file"):
+        draft_from_path(tmp_path / "nope.txt")
+
+
+def test_utf16_with_a_byte_order_mark_is_text() -> None:
+    text = "Tide tables change\n\nThe harbour published new tables on Monday, £5 a copy."
+    assert decode_text(text.encode("utf-16"), "t.txt") == text
+    with pytest.raises(BinaryInputError):  # without its mark, UTF-16 cannot be told
+        decode_text(text.encode("utf-16-be"), "t.txt")
+    assert decode_text(b"\xef\xbb\xbf" + text.encode(), "t.txt") == text  # UTF-8 BOM dropped
+    with pytest.raises(EncodingError, match="UTF-16"):
+        decode_text(b"\xff\xfe" + b"\x00\xd8", "odd.txt")  # a lone surrogate
+
+
+def test_markdown_still_reads_as_it_did() -> None:
+    markdown = (
+        "# The headline #\n\n## A **bold** sub-head\n\n> quoted *emphasis* and __strong__ "
+        "with a [link](https://x.example/a) and ![an image](i.png)\n- a list item\n"
+        "1. a numbered item with snake_case_names kept"
+    )
+    text, headline = markdown_to_text(markdown)
+    assert headline == "The headline"
+    assert text.splitlines() == [
+        "",
+        "A bold sub-head",
+        "",
+        "quoted emphasis and strong with a link and ",
+        "a list item",
+        "a numbered item with snakecasenames kept",
+    ]
+
+
+PATHOLOGICAL_LINES = {
+    "stars": "*a " * 32_000,
+    "underscores": "_x " * 32_000,
+    "brackets": "[a" * 48_000,
+    "links": "[a](b " * 16_000,
+    "images": "![a](" * 19_000,
+    "heading": "# " + " " * 96_000 + "x",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL_LINES))
+def test_markdown_takes_linear_time_on_long_lines(name: str) -> None:
+    # A generous safety bound: these took 20 to 50 s each with the old patterns.
+    started = time.monotonic()
+    text, _ = markdown_to_text("# Title\n\n" + PATHOLOGICAL_LINES[name])
+    assert time.monotonic() - started < 2.0
+    assert text.strip()
+
+
+def test_html_with_very_many_elements_is_extracted_in_bounded_time() -> None:
+    page = (
+        "<html><head><title>Harbour news</title></head><body><article><h1>Harbour news</h1>"
+        "<p>" + "The ferry <b>sailed</b> on time. " * 60_000 + "</p></article></body></html>"
+    )
+    started = time.monotonic()
+    draft = draft_from_bytes(page.encode(), "big.html", suffix=".html")
+    assert time.monotonic() - started < 30.0  # six minutes with trafilatura's main pass
+    assert draft.headline == "Harbour news"
+    assert draft.text.count("The ferry sailed on time.") == 60_000
+
+
+_MARKUP = st.sampled_from(
+    ["*", "**", "_", "__", "[", "]", "(", ")", "!", "#", ">", "-", "`", " ", "\n", "a", "b. "]
+)
+_HTML = st.sampled_from(
+    [
+        *("<p>", "</p>", "<b>", "</b>", "<a href='/x'>", "</a>", "<div>", "</div>", "&amp;"),
+        *("<", "text ", "More words. ", "\n", "<script>", "</script>", "<!--", "-->"),
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_MARKUP, min_size=1, max_size=4000))
+def test_fuzzed_markdown_never_crashes(parts: list[str]) -> None:
+    data = ("# T\n\n" + "".join(parts)).encode()
+    try:
+        draft = draft_from_bytes(data, "f.md", suffix=".md")
+    except IngestError:
+        return
+    assert isinstance(draft.text, str)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_HTML, min_size=1, max_size=3000))
+def test_fuzzed_html_never_crashes(parts: list[str]) -> None:
+    data = ("<html><body>" + "".join(parts) + "</body></html>").encode()
+    try:
+        draft = draft_from_bytes(data, "f.html", suffix=".html")
+    except IngestError:
+        return
+    assert isinstance(draft.text, str)

@@ -1,0 +1,120 @@
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from sqlite_utils.migrations import Migrations
+
+from newsbot.index.errors import StoreError
+from newsbot.index.ingest.pipeline import prepare
+from newsbot.index.models import ArticleDraft
+from newsbot.index.store import neardup
+from newsbot.index.store.articles import Store
+from newsbot.index.store.schema import ENGINE
+from newsbot.index.text.analysis import analyze
+
+TEXT = (
+    "The council voted on Tuesday to approve the new budget for the harbour, officials said. "
+    "Mayor Ailsa Munro said the vote was close."
+)
+
+
+STEPS = ["001_articles_passages_journal", "002_minhash_and_terms", "003_speakers"]
+
+
+def _applied(store: Store) -> list[str]:
+    return [m.name for m in ENGINE.applied(store.db)]
+
+
+def test_a_new_database_gets_every_step_in_order(tmp_path: Path) -> None:
+    store = Store(tmp_path / "new.db")
+    assert _applied(store) == STEPS
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+    store.close()
+    again = Store(tmp_path / "new.db")  # nothing pending: nothing applied twice
+    assert _applied(again) == STEPS
+
+
+def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    store = Store(path)
+    # Make it look like a database written by schema version 1, before migration sets.
+    store.db.execute(f"DROP TABLE {Migrations.migrations_table}")
+    store.db.execute("DROP TABLE article_lsh")
+    store.db.execute("ALTER TABLE articles DROP COLUMN minhash")
+    store.db.execute("ALTER TABLE passages DROP COLUMN terms")
+    store.db.execute("ALTER TABLE passages DROP COLUMN speakers")
+    store.db.execute("PRAGMA user_version = 1")
+    store.db.conn.execute(
+        "INSERT INTO articles (headline, content_hash, text, ingested_at) VALUES (?, ?, ?, ?)",
+        ["Budget", "h", TEXT, "2025-01-01T00:00:00+00:00"],
+    )
+    store.db.conn.execute(
+        'INSERT INTO passages (article_id, ordinal, start, "end", sentences) '
+        "VALUES (1, 0, 0, ?, ?)",
+        [len(TEXT), f"[[0, {len(TEXT)}]]"],
+    )
+    store.close()
+
+    upgraded = Store(path)
+    assert _applied(upgraded) == STEPS
+    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 3
+    near = upgraded.lsh.find(neardup.signature(TEXT))
+    assert near is not None and near[0] == 1 and near[1] == 1.0
+    ((passage, article),) = upgraded.get_passages([1]).values()
+    assert passage.sentence_terms == (analyze(TEXT),)
+    assert passage.speakers == ("Ailsa Munro",)  # attributed by the upgrade
+    assert passage.text == TEXT
+    assert (article.id, article.headline) == (1, "Budget")
+
+
+def test_a_newer_legacy_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"DROP TABLE {Migrations.migrations_table}")
+    conn.execute("PRAGMA user_version = 9")
+    conn.close()
+    with pytest.raises(StoreError, match="Upgrade newsbot") as info:
+        Store(path)
+    assert info.value.path == str(path)
+
+
+def test_a_database_with_an_unknown_step_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    store = Store(path)
+    store.db[Migrations.migrations_table].insert(
+        {"migration_set": "newsbot", "name": "099_from_the_future", "applied_at": "later"}
+    )
+    store.close()
+    with pytest.raises(StoreError, match="099_from_the_future"):
+        Store(path)
+
+
+def test_a_failed_article_write_leaves_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "x.db")
+    first = prepare(ArticleDraft(text="A\n\n" + TEXT, origin="a.txt"))
+    store.add_article(first)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_article(first)  # the same content hash: the UNIQUE index refuses it
+    assert store.count_articles() == 1
+    assert store.count_passages() == 1
+    assert len(store.journal.pending()) == 1
+    assert store.db["article_lsh"].count == neardup.BANDS
+
+
+def test_opening_waits_for_a_writer_on_a_new_database(tmp_path: Path) -> None:
+    """Two processes opening a new database at once: switching it to WAL needs a
+    moment alone with the file, so the second one waits instead of failing."""
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")  # a writer mid-transaction: a RESERVED lock
+    holder.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.5, lambda: holder.execute("COMMIT")).start()
+    store = Store(path)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+    holder.close()
