@@ -7,9 +7,12 @@ the batch: it comes back as an IngestError for its outcome line.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+import io
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urljoin
+
+import feedparser
 
 from newsbot.index.errors import FetchError, IngestError
 from newsbot.index.ingest.fetch import (
@@ -25,33 +28,43 @@ from newsbot.index.models import ArticleDraft
 
 DEFAULT_WORKERS = 8
 MAX_FEED_ITEMS = 500
-_ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def feed_links(xml_text: str, base_url: str) -> list[str]:
-    """Item links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in feed order."""
-    try:
-        root = ET.fromstring(xml_text.encode("utf-8"))
-    except ET.ParseError as exc:
-        raise FetchError(f"the feed is not well-formed XML ({exc}).", origin=base_url) from exc
-    links: list[str] = []
-    for item in root.iter():
-        tag = item.tag.rsplit("}", 1)[-1]
-        if tag == "item":  # RSS 2.0 and RSS 1.0
-            link = next((c.text for c in item if c.tag.rsplit("}", 1)[-1] == "link"), None)
-            if link and link.strip():
-                links.append(link.strip())
-        elif item.tag == f"{_ATOM}entry":
-            chosen = None
-            for child in item.findall(f"{_ATOM}link"):
-                if child.get("rel", "alternate") == "alternate" and child.get("href"):
-                    chosen = child.get("href")
-                    break
-            if chosen:
-                links.append(chosen.strip())
-    if not links and root.tag.rsplit("}", 1)[-1] not in ("rss", "feed", "RDF"):
+    """Item links of an RSS (0.9x, 1.0, 2.0) or Atom feed, in feed order, made absolute
+    against the feed's own URL.
+
+    feedparser reads every version and recovers what it can from broken XML (an
+    unescaped `&`, a feed cut short). It is given the text as a stream: given a
+    string, it would fetch one that looks like a URL and open one that names a
+    file, past every guard of `fetch`. Links are joined to the feed's URL here,
+    not by feedparser, which blanks a link it cannot parse: kept as written, such
+    a link becomes its own failed line.
+    """
+    parsed = feedparser.parse(
+        io.BytesIO(xml_text.encode("utf-8")),
+        response_headers={"content-type": "application/xml"},
+        sanitize_html=False,
+    )
+    if not parsed.version:
         raise FetchError("not an RSS or Atom feed.", origin=base_url)
+    links = [_absolute(link, base_url) for entry in parsed.entries if (link := _link(entry))]
+    if not links and parsed.bozo:  # broken beyond what could be recovered
+        problem = parsed.get("bozo_exception")
+        raise FetchError(f"the feed is not well-formed XML ({problem}).", origin=base_url)
     return list(dict.fromkeys(links))[:MAX_FEED_ITEMS]
+
+
+def _link(entry: feedparser.FeedParserDict) -> str:
+    return str(entry.get("link", "")).strip()
+
+
+def _absolute(link: str, base_url: str) -> str:
+    """`link` joined to the feed's URL; as written when it cannot be parsed."""
+    try:
+        return urljoin(base_url, link)
+    except ValueError:
+        return link
 
 
 def _looks_like_feed(media: str, text: str) -> bool:

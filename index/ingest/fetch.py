@@ -21,6 +21,7 @@ from email.message import Message
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpcore
+from courlan.clean import clean_query
 from tld import get_fld
 
 from newsbot.index.errors import (
@@ -50,9 +51,10 @@ FEED_TYPES = {
     "text/xml",
     "application/rdf+xml",
 }
-_TRACKING_PARAMS = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi"
-    r"|mkt_tok|oly_anon_id|oly_enc_id|vero_id|wt\.mc_id|cmpid|ocid|ns_\w+|at_\w+)$",
+# courlan's tracker list (from ClearURLs and Firefox's query stripping, kept up
+# to date upstream) strips most; these it keeps, and they mark a visit, not a page.
+_MORE_TRACKING = re.compile(
+    r"^(_hsenc|_hsmi|cmpid|ocid|wt\.mc_id|ns_\w+|at_\w+)$",
     re.IGNORECASE,
 )
 _DOTTED_QUAD = re.compile(
@@ -91,7 +93,8 @@ class FetchPolicy:
 
 
 def normalize_url(url: str) -> str:
-    """Lower-case scheme and host, no fragment, no default port, no tracking parameters.
+    """Lower-case scheme and host, no fragment, no default port, no tracking parameters,
+    the rest sorted.
 
     Raises BlockedURLError for a link that cannot be parsed (`http://[::1/x`, port 99999).
     """
@@ -112,12 +115,9 @@ def normalize_url(url: str) -> str:
         if parts.password:
             userinfo += f":{parts.password}"
         netloc = f"{userinfo}@{netloc}"
+    # courlan also sorts the parameters: ?b=2&a=1 and ?a=1&b=2 are one page.
     query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not _TRACKING_PARAMS.match(k)
-        ]
+        [(k, v) for k, v in parse_qsl(clean_query(parts.query)) if not _MORE_TRACKING.match(k)]
     )
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))

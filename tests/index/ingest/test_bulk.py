@@ -101,6 +101,54 @@ def test_feed_parsing() -> None:
         feed_links("<html><body/></html>", base)
 
 
+def test_feed_links_are_joined_to_the_feed_url() -> None:
+    rss = (
+        '<rss version="2.0"><channel><title>T</title><link>http://elsewhere/</link>'
+        "<item><link>/story2.html</link></item><item><link>story3.html</link></item>"
+        "<item><link>https://wire.example/a</link></item></channel></rss>"
+    )
+    assert feed_links(rss, "http://news.example/feeds/main.rss") == [
+        "http://news.example/story2.html",
+        "http://news.example/feeds/story3.html",
+        "https://wire.example/a",
+    ]
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://cdn.example/dir/">'
+        '<title>W</title><entry><link rel="self" href="/self"/><link href="a"/></entry></feed>'
+    )
+    assert feed_links(atom, "http://news.example/f") == ["http://cdn.example/dir/a"]
+
+
+@pytest.mark.parametrize(
+    "feed",
+    [
+        '<?xml version="1.0"?><rss version="0.91"><channel><title>t</title>'
+        "<item><title>x</title><link>http://x/1</link></item></channel></rss>",
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="http://x/"><title>t</title>'
+        '<link>http://x/</link></channel><item rdf:about="http://x/1"><title>r</title>'
+        "<link>http://x/1</link></item></rdf:RDF>",
+        # Broken XML: an unescaped & in the title and a feed cut short after an item.
+        '<rss version="2.0"><channel><title>Coast & Co</title><item><link>http://x/1</link>'
+        "</item><item><title>cut",
+    ],
+    ids=["rss-0.91", "rss-1.0-rdf", "broken-but-recoverable"],
+)
+def test_every_feed_version_and_recoverable_breakage(feed: str) -> None:
+    assert feed_links(feed, "http://x/feed") == ["http://x/1"]
+
+
+def test_a_feed_is_never_fetched_or_opened_by_the_parser(tmp_path: Path) -> None:
+    # Text that looks like a URL or names a file is not a feed; nothing is read.
+    secret = tmp_path / "secret.xml"
+    secret.write_text(
+        '<rss version="2.0"><channel><item><link>http://x/s</link></item></channel></rss>'
+    )
+    for text in (str(secret), "http://127.0.0.1:9/feed.rss"):
+        with pytest.raises(FetchError, match="not an RSS or Atom feed"):
+            feed_links(text, "http://x/feed")
+
+
 def test_cli_url_list_json(
     tmp_path: Path, web: WebFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

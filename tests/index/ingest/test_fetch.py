@@ -164,6 +164,21 @@ def test_normalize_url() -> None:
     assert normalize_url("http://example.com:8080/x") == "http://example.com:8080/x"
 
 
+def test_normalize_url_strips_trackers_and_sorts_the_rest() -> None:
+    trackers = (
+        "utm_medium=a&fbclid=1&gclid=2&dclid=3&gbraid=4&wbraid=5&msclkid=6&mc_cid=7&mc_eid=8"
+        "&igshid=9&yclid=10&_hsenc=11&_hsmi=12&mkt_tok=13&oly_anon_id=14&vero_id=15"
+        "&WT.mc_id=16&cmpid=17&ocid=18&ns_source=19&at_medium=20"
+    )
+    assert normalize_url(f"https://x.example/a?b=2&{trackers}&a=1") == "https://x.example/a?a=1&b=2"
+    # The same page reached with its parameters in another order is one URL.
+    assert normalize_url("http://x.example/p?id=7&page=2") == normalize_url(
+        "http://x.example/p?page=2&id=7"
+    )
+    with pytest.raises(BlockedURLError, match="not a valid URL"):
+        normalize_url("http://x.example:99999/")
+
+
 # -- fetching from the local fixture --------------------------------------------
 
 

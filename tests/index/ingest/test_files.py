@@ -56,7 +56,7 @@ def test_markdown_heading_becomes_the_headline() -> None:
     text, headline = markdown_to_text(
         "# Big **news** today\n\nThe [council](http://x) voted *yes*.\n\n- item one\n"
     )
-    assert headline == "Big **news** today"
+    assert headline == "Big news today"  # the headline's markup goes too
     assert "The council voted yes." in text
     assert "item one" in text
 
@@ -141,7 +141,27 @@ def test_markdown_still_reads_as_it_did() -> None:
         "",
         "quoted emphasis and strong with a link and ",
         "a list item",
-        "a numbered item with snakecasenames kept",
+        "a numbered item with snake_case_names kept",  # intraword _ is not emphasis
+    ]
+
+
+def test_markdown_tables_code_and_html_leave_only_their_text() -> None:
+    markdown = (
+        "# Troops pledged\n\nIntro paragraph.\n\n| Country | Troops |\n|---|---:|\n"
+        "| France | 2,000 |\n| UK | 1,500 |\n\n```\nquoted code\n```\n\n"
+        "<div>raw <b>html</b> block</div>\n\nLast paragraph.\n"
+    )
+    text, headline = markdown_to_text(markdown)
+    assert headline == "Troops pledged"
+    assert "|---" not in text and "---:" not in text and "```" not in text and "<" not in text
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    assert paragraphs == [
+        "Intro paragraph.",
+        "Country | Troops",
+        "France | 2,000\nUK | 1,500",
+        "quoted code",
+        "raw html block",
+        "Last paragraph.",
     ]
 
 
