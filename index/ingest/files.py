@@ -14,10 +14,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any
 
 from newsbot.index.errors import (
     BinaryInputError,
@@ -28,6 +25,10 @@ from newsbot.index.errors import (
 )
 from newsbot.index.models import ArticleDraft
 from newsbot.index.text.dates import dateline
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 MAX_BYTES = 5 * 1024 * 1024
 TEXT_SUFFIXES = {".txt", ".text", ""}
@@ -88,8 +89,15 @@ def decode_text(data: bytes, origin: str, *, max_bytes: int = MAX_BYTES) -> str:
 # CommonMark with GFM tables, read into tokens: emphasis, links, images, lists,
 # quotes, code and tables are markup, and only their text is kept. markdown-it's
 # inline parser is linear on the long runs of markers that made hand-written
-# patterns quadratic ("*a " * 32,000).
-_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
+# patterns quadratic ("*a " * 32,000). Made on first use: only Markdown needs it,
+# and importing it costs every process (bulk ingest's workers too) 50 ms.
+@lru_cache(maxsize=1)
+def _markdown_parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
 _TAG = re.compile(r"<[^<>\n]*>")  # inline HTML in Markdown: the tags go, their text stays
 
 
@@ -116,7 +124,7 @@ def markdown_to_text(markdown: str) -> tuple[str, str | None]:
     source = markdown.splitlines()
     lines: list[str | None] = [""] * len(source)
     headline: str | None = None
-    tokens = _MARKDOWN.parse(markdown)
+    tokens = _markdown_parser().parse(markdown)
     row: list[str] = []
     row_map: list[int] | None = None  # a closing token carries no source lines
     for i, token in enumerate(tokens):
