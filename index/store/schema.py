@@ -115,6 +115,31 @@ def _speakers(db: sqlite_utils.Database) -> None:
             )
 
 
+@ENGINE(name="004_article_ids_never_reused")
+def _article_ids_never_reused(db: sqlite_utils.Database) -> None:
+    """Article ids from AUTOINCREMENT: forgetting the newest article no longer frees its
+    id for the next one, so a retried `forget 6` or a stale link never names another
+    article. SQLite takes AUTOINCREMENT only when a table is created, so the table is
+    rebuilt with its ids (foreign keys are off while migrating; checked before commit).
+    The counter starts at the largest id stored: an id forgotten before this step, if
+    it was the newest, was already free."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles'").fetchone()
+    if "AUTOINCREMENT" in sql:
+        return  # a database adopted from before migration sets, made by this code
+    rebuilt = sql.replace('"id" INTEGER PRIMARY KEY,', '"id" INTEGER PRIMARY KEY AUTOINCREMENT,', 1)
+    if rebuilt == sql:
+        raise StoreError("The articles table does not have the shape this step expects.")
+    db.execute(rebuilt.replace('CREATE TABLE "articles"', 'CREATE TABLE "articles_rebuilt"', 1))
+    db.execute("INSERT INTO articles_rebuilt SELECT * FROM articles")
+    db.execute("DROP TABLE articles")
+    db.execute("ALTER TABLE articles_rebuilt RENAME TO articles")
+    db["articles"].create_index(["content_hash"], unique=True, if_not_exists=True)
+    db["articles"].create_index(["url"], if_not_exists=True)
+    broken = db.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise StoreError(f"Rebuilding the articles table would orphan rows: {broken[:3]}.")
+
+
 def migrate_engine(db: sqlite_utils.Database, path: str) -> None:
     """Bring the engine's tables up to date (or refuse a newer database).
 
@@ -124,7 +149,13 @@ def migrate_engine(db: sqlite_utils.Database, path: str) -> None:
     if version and not applied_step_names(db, ENGINE):
         with transaction(db):
             _adopt_legacy_version(db, version, path)
-    migrate(db, ENGINE, path)
+    # A step that rebuilds a table (004) needs foreign keys off, and SQLite changes
+    # that setting only outside a transaction; each step checks its keys itself.
+    db.execute("PRAGMA foreign_keys=OFF")
+    try:
+        migrate(db, ENGINE, path)
+    finally:
+        db.execute("PRAGMA foreign_keys=ON")
     applied = len(applied_step_names(db, ENGINE))
     if version != applied:
         db.execute(f"PRAGMA user_version = {applied}")

@@ -19,7 +19,12 @@ TEXT = (
 )
 
 
-STEPS = ["001_articles_passages_journal", "002_minhash_and_terms", "003_speakers"]
+STEPS = [
+    "001_articles_passages_journal",
+    "002_minhash_and_terms",
+    "003_speakers",
+    "004_article_ids_never_reused",
+]
 
 
 def _applied(store: Store) -> list[str]:
@@ -29,7 +34,7 @@ def _applied(store: Store) -> list[str]:
 def test_a_new_database_gets_every_step_in_order(tmp_path: Path) -> None:
     store = Store(tmp_path / "new.db")
     assert _applied(store) == STEPS
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
     store.close()
     again = Store(tmp_path / "new.db")  # nothing pending: nothing applied twice
     assert _applied(again) == STEPS
@@ -60,7 +65,7 @@ def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
 
     upgraded = Store(path)
     assert _applied(upgraded) == STEPS
-    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 4
     near = upgraded.lsh.find(neardup.signature(TEXT))
     assert near is not None and near[0] == 1 and near[1] == 1.0
     ((passage, article),) = upgraded.get_passages([1]).values()
@@ -118,3 +123,64 @@ def test_opening_waits_for_a_writer_on_a_new_database(tmp_path: Path) -> None:
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
     holder.close()
+
+
+def _as_made_by_the_release_before_autoincrement(path: Path) -> None:
+    """Turn a new database back into one made by the release before step 004: the
+    articles table without AUTOINCREMENT, three steps applied, user_version 3."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles'").fetchone()
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("BEGIN")
+    conn.execute(sql.replace(" AUTOINCREMENT", "").replace('"articles"', '"plain"', 1))
+    conn.execute("INSERT INTO plain SELECT * FROM articles")
+    conn.execute("DROP TABLE articles")
+    conn.execute("ALTER TABLE plain RENAME TO articles")
+    conn.execute('CREATE UNIQUE INDEX "idx_articles_content_hash" ON "articles" ("content_hash")')
+    conn.execute('CREATE INDEX "idx_articles_url" ON "articles" ("url")')
+    conn.execute(f"DELETE FROM {Migrations.migrations_table} WHERE name = ?", [STEPS[-1]])
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def _add(store: Store, text: str) -> int:
+    return store.add_article(prepare(ArticleDraft(text=text, origin="t.txt"))).id
+
+
+def test_article_ids_are_never_reused(tmp_path: Path) -> None:
+    store = Store(tmp_path / "ids.db")
+    first = _add(store, TEXT)
+    newest = _add(store, TEXT.replace("budget", "bridge repairs"))
+    store.delete_article(newest)
+    again = _add(store, TEXT.replace("budget", "ferry timetable"))
+    assert (first, newest, again) == (1, 2, 3)  # 2 stays retired: `forget 2` finds nothing
+
+
+def test_a_database_from_before_autoincrement_keeps_its_ids_and_stops_reusing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    store = Store(path)
+    ids = [_add(store, TEXT.replace("budget", word)) for word in ("budget", "bridge", "ferry")]
+    store.delete_article(ids[1])
+    store.close()
+    _as_made_by_the_release_before_autoincrement(path)
+    assert (
+        "AUTOINCREMENT"
+        not in sqlite3.connect(path)
+        .execute("SELECT sql FROM sqlite_master WHERE name = 'articles'")
+        .fetchone()[0]
+    )
+
+    upgraded = Store(path)
+    assert _applied(upgraded) == STEPS
+    assert [a.id for a in upgraded.list_articles()] == [1, 3]
+    ((passage, article),) = [
+        v for v in upgraded.get_passages(range(1, 20)).values() if v[1].id == 3
+    ]
+    assert article.headline and "ferry" in passage.text
+    upgraded.delete_article(3)
+    assert _add(upgraded, TEXT.replace("budget", "tram")) == 4  # 3 is not handed out again
+    with pytest.raises(sqlite3.IntegrityError):  # foreign keys are on again after migrating
+        upgraded.db.execute("DELETE FROM articles WHERE id = 1")
