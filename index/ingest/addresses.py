@@ -15,6 +15,7 @@ import socket
 from collections.abc import Callable
 
 from newsbot.index.errors import BlockedURLError, FetchError
+from newsbot.index.ingest.special_addresses import special_purpose
 
 _REFUSED_V6 = tuple(
     ipaddress.IPv6Network(prefix)
@@ -53,6 +54,11 @@ def is_public_address(address: str) -> bool:
 
 
 def _is_public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Public by IANA's registries as written down here, and by the running Python's
+    tables too: either saying no is enough."""
+    special = special_purpose(ip)
+    if special is not None and not special[1]:
+        return False
     return ip.is_global and not ip.is_multicast and not ip.is_unspecified
 
 

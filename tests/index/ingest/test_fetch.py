@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 import tracemalloc
@@ -22,6 +23,7 @@ from newsbot.index.ingest.fetch import (
     resolve,
 )
 from newsbot.index.ingest.pipeline import prepare
+from newsbot.index.ingest.special_addresses import IPV4, IPV6, special_purpose
 from tests.index.web_fixture import LOCAL_ONLY, WebFixture, bomb
 
 # -- the address guard, with private addresses NOT allowed ----------------------
@@ -62,6 +64,17 @@ BLOCKED_ADDRESSES = [
     # deprecated site-local
     "fec0::1",
     "feff::1",
+    # registered after the running Python's tables were written (the audit's three)
+    "192.0.0.8",
+    "192.88.99.1",
+    "3fff::1",
+    # and the rest of IANA's not-globally-reachable special-purpose blocks
+    "192.0.0.170",
+    "198.18.0.1",
+    "5f00::1",
+    "100:0:0:1::1",
+    "2001:2::1",
+    "::ffff:192.88.99.1",
 ]
 
 
@@ -76,6 +89,22 @@ def test_non_public_addresses_are_refused(address: str) -> None:
 )
 def test_public_addresses_pass(address: str) -> None:
     assert is_public_address(address)
+
+
+def test_the_written_down_registry_answers_with_its_most_specific_block() -> None:
+    assert special_purpose(ipaddress.ip_address("192.0.0.9")) == (
+        "Port Control Protocol Anycast",
+        True,
+    )
+    assert special_purpose(ipaddress.ip_address("192.0.0.77")) == (
+        "IETF Protocol Assignments",
+        False,
+    )
+    assert special_purpose(ipaddress.ip_address("3fff:1::1")) == ("Documentation", False)
+    assert special_purpose(ipaddress.ip_address("8.8.8.8")) is None
+    # Every written block parses, and each is strict (no host bits set).
+    for block, _, _ in IPV4 + IPV6:
+        assert str(ipaddress.ip_network(block)) == block
 
 
 @pytest.mark.parametrize("address", [a for a in BLOCKED_ADDRESSES if ":" in a])
