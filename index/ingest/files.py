@@ -294,12 +294,47 @@ def manifest_problem(directory: Path) -> str | None:
     return None
 
 
+# A manifest is three levels deep ({"articles": {"a.txt": {...}}}); json's parser
+# recurses once per level and fails with RecursionError past about a thousand.
+MANIFEST_MAX_DEPTH = 32
+
+
+def _nesting_depth(text: str) -> int:
+    """How deep JSON's arrays and objects nest, in one pass (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 @lru_cache(maxsize=64)
 def _load_manifest(path: Path, stamp: int) -> dict[str, dict[str, Any]]:
     """Parsed once per file version: bulk ingest asks for it once per article."""
     try:
-        raw = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if path.stat().st_size > MAX_BYTES:
+            raise _BadManifest(f"is over the {MAX_BYTES:,}-byte limit.")
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _BadManifest(f"cannot be read ({exc}).") from exc
+    if _nesting_depth(text) > MANIFEST_MAX_DEPTH:
+        raise _BadManifest(f"nests deeper than {MANIFEST_MAX_DEPTH} levels; it cannot be read.")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise _BadManifest(f"cannot be read ({exc}).") from exc
     articles = raw.get("articles") if isinstance(raw, dict) else None
     if not isinstance(articles, dict):

@@ -19,6 +19,7 @@ from newsbot.index.ingest.files import (
     draft_from_path,
     expand_paths,
     markdown_to_text,
+    plan_paths,
 )
 
 
@@ -90,7 +91,11 @@ def test_manifest_metadata_wins(tmp_path: Path) -> None:
     [
         ("{not json", "cannot be read (Expecting property name"),
         ('{"articles": []}', 'needs an "articles" object keyed by file name.'),
+        # 50,000 levels: json's parser would fail with RecursionError, a traceback.
+        ('{"articles": ' + "[" * 50_000 + "]" * 50_000 + "}", "nests deeper than 32 levels"),
+        ('{"a": "' + "[" * 50_000 + '"}', 'needs an "articles" object'),  # brackets in a string
     ],
+    ids=["not-json", "no-articles", "nested-50000", "brackets-in-a-string"],
 )
 def test_broken_manifest_fails_the_file_and_names_the_manifest(
     tmp_path: Path, manifest: str, reason: str
@@ -227,3 +232,20 @@ def test_fuzzed_html_never_crashes(parts: list[str]) -> None:
     except IngestError:
         return
     assert isinstance(draft.text, str)
+
+
+def test_a_deep_manifest_is_one_failed_line_and_the_batch_goes_on(tmp_path: Path) -> None:
+    bad, good = tmp_path / "bad", tmp_path / "good"
+    bad.mkdir()
+    good.mkdir()
+    (bad / "manifest.json").write_text('{"articles": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    (bad / "a.txt").write_text("The harbour reopened on Monday after the storm, officials said.")
+    for n in range(3):
+        (good / f"{n}.txt").write_text(f"Story {n}: the ferry number {n} sailed on time today.")
+    items = plan_paths([tmp_path])
+    failed = [i for i in items if isinstance(i, IngestError)]
+    assert [str(e) for e in failed] == [
+        "this manifest nests deeper than 32 levels; it cannot be read; its 1 file was not added."
+    ]
+    assert failed[0].origin == str(bad / "manifest.json")
+    assert [p for p in items if isinstance(p, Path)] == [good / f"{n}.txt" for n in range(3)]
