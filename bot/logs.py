@@ -37,6 +37,14 @@ class RedactTokens(logging.Filter):
         if clean != message:
             record.msg = clean
             record.args = ()
+        # A traceback is rendered after filters run, from the exception itself: render
+        # it now, redacted (an API error's text can echo the token it was sent).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
