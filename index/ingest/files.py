@@ -172,6 +172,20 @@ def _place(
 HTML_ELEMENT_BUDGET = 12_000
 
 
+# lxml (libxml2) parses an element's attributes in time that grows with the square
+# of their number (one <p> with 100,000 attributes: 258 s through trafilatura).
+# A tag this long is not markup a reader sees: its attributes are dropped, its
+# element and text kept. The pattern starts only at "<" and stops at the next
+# angle bracket, so the pass is linear.
+MAX_TAG_CHARS = 4096
+_LONG_TAG = re.compile(rf"<([A-Za-z][A-Za-z0-9:-]{{0,40}})[^<>]{{{MAX_TAG_CHARS},}}>")
+
+
+def _tame_tags(html: str) -> str:
+    """`html` with the attributes of absurdly long tags removed."""
+    return _LONG_TAG.sub(r"<\1>", html)
+
+
 def _element_count(html: str) -> int:
     """Elements in the page, counted by a streaming parser (no tree kept)."""
     from lxml import etree
@@ -189,6 +203,7 @@ def html_to_draft(html: str, origin: str, *, url: str | None = None) -> ArticleD
     """
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
+    html = _tame_tags(html)
     if _element_count(html) > HTML_ELEMENT_BUDGET:
         _, text, _ = trafilatura.baseline(html)
         document = trafilatura.extract_metadata(html, default_url=url)

@@ -129,6 +129,8 @@ _BETWEEN = frozenset(
 _PRONOUNS = frozenset({"he", "she"})
 
 # Capitalised words that make a run of names a title, not part of the name.
+# A title is a few words before a name; more is not a title but a list.
+MAX_TITLE_WORDS = 6
 TITLE_WORDS = frozenset(
     "president prime minister chancellor secretary spokesman spokeswoman spokesperson mr mrs "
     "ms miss dr sir dame lord lady general gen senator sen rep governor mayor king queen "
@@ -395,7 +397,9 @@ def find_people(text: str) -> _People:
         name = run[title_end:]
         if not name:
             continue
-        title = " ".join(t[2] for t in run[first:title_end])
+        # The title words nearest the name ("former US Secretary of State"); a run of
+        # thousands ("Dr. Mr. St. " repeated) would make every suffix of it a title.
+        title = " ".join(t[2] for t in run[max(first, title_end - MAX_TITLE_WORDS) : title_end])
         joined = " ".join(t[0] for t in name)
         last_text, last_start, _, surname = name[-1]
         after = _WORD_AFTER.match(text, last_start + len(last_text))
@@ -429,7 +433,7 @@ def find_people(text: str) -> _People:
         covered.update(t[1] for t in name)
         full_names.setdefault(surname, person)
         if title:
-            words = title.split()
+            words = title.split()[-MAX_TITLE_WORDS:]
             for n in range(1, len(words) + 1):  # "russian president" and "president"
                 people.titles.append((name_start, " ".join(words[-n:]), person))
     # Surnames mentioned alone, before or after the full name: "Putin argued".
