@@ -65,6 +65,22 @@ def read_body(environ: dict[str, Any]) -> bytes | None:
     return body
 
 
+def json_object(text: str | bytes) -> dict[str, Any] | None:
+    """A JSON object, or None for anything else: not JSON, not UTF-8, not an object,
+    or nested past what json's parser can recurse (a RecursionError, not a ValueError:
+    a signed body of 100,000 brackets is malformed, not a server error)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def has_shape(value: dict[str, Any], shape: dict[str, tuple[type, ...]]) -> bool:
+    """Whether each key of `shape` that `value` has holds one of its types."""
+    return all(isinstance(value[key], kinds) for key, kinds in shape.items() if key in value)
+
+
 def http_app(routes: Mapping[str, WSGIApp], runtime: Runtime) -> WSGIApp:
     """Route by path to each surface's app; /healthz reports the article count."""
 

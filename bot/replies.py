@@ -9,6 +9,7 @@ apology and the log the traceback.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from newsbot.index import NewsbotError
@@ -16,6 +17,16 @@ from newsbot.index import NewsbotError
 GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged."
 REFUSED_INGEST = "Sorry, you are not allowed to add articles to newsbot."
 QUEUE_FULL = "Sorry, too many articles are waiting to be added right now. Try again in a minute."
+
+
+# A surrogate code point on its own: JSON can carry one ("\\ud800"), UTF-8 cannot, so
+# SQLite and every API that encodes text would fail on it after the answer is sent.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """A user's text with lone surrogates replaced by U+FFFD, as a decoder would."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def failure_text(error: BaseException, escape: Callable[[str], str]) -> str:

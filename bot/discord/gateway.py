@@ -31,6 +31,7 @@ from newsbot.bot.discord import render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.interactions import Interactions, failure_text
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
+from newsbot.bot.replies import readable
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
 
@@ -72,7 +73,7 @@ def route_message(payload: Mapping[str, Any], bot_user_id: str | None) -> Mentio
     in_guild = bool(payload.get("guild_id"))
     if in_guild and not any(u.get("id") == bot_user_id for u in payload.get("mentions") or []):
         return None
-    content = str(payload.get("content") or "")
+    content = readable(str(payload.get("content") or ""))
     question = re.sub(rf"<@!?{re.escape(bot_user_id)}>", " ", content).strip()
     return Mention(str(payload["id"]), str(payload["channel_id"]), question, in_guild)
 

@@ -25,7 +25,8 @@ from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
 from newsbot.bot.discord.shares import Shares
-from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
+from newsbot.bot.http_server import has_shape
+from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST, readable
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
 from newsbot.index import Answer, IngestError, IngestOutcome
@@ -67,6 +68,46 @@ def say(text: str, *, ephemeral: bool = True) -> Reply:
 def failure_text(error: BaseException) -> str:
     """What the user reads, in Discord's escaping (see bot/replies.py)."""
     return replies.failure_text(error, lambda reason: render.escaped_clip(reason, 1900))
+
+
+# The shapes newsbot reads of an interaction; any other is not Discord's, however
+# well signed (a 400, never a traceback).
+_INTERACTION: dict[str, tuple[type, ...]] = {
+    "type": (int,),
+    "id": (str, int),
+    "token": (str,),
+    "data": (dict,),
+    "member": (dict,),
+    "user": (dict,),
+    "message": (dict,),
+    "channel_id": (str, int),
+    "guild_id": (str, int),
+}
+_DATA: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "type": (int,),
+    "options": (list,),
+    "resolved": (dict,),
+    "custom_id": (str,),
+    "target_id": (str, int),
+}
+_MEMBER: dict[str, tuple[type, ...]] = {"user": (dict,), "roles": (list,)}
+
+
+def well_shaped(payload: Mapping[str, Any]) -> bool:
+    """Whether an interaction has the shape Discord sends, as far as newsbot reads it."""
+    if not isinstance(payload.get("type"), int) or not has_shape(payload, _INTERACTION):
+        return False
+    data = payload.get("data") or {}
+    member = payload.get("member") or {}
+    if not (has_shape(data, _DATA) and has_shape(member, _MEMBER)):
+        return False
+    options = list(data.get("options") or [])
+    for option in options:  # a subcommand's options are options too
+        if not isinstance(option, dict) or not isinstance(option.get("options", []), list):
+            return False
+        options.extend(option.get("options", []))
+    return True
 
 
 def _user(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,6 +202,7 @@ class Interactions:
     # /ask and "Ask newsbot"
 
     def _ask(self, payload: Mapping[str, Any], question: str) -> Reply:
+        question = readable(question)
         if not question:
             return say("Usage: `/ask question:` your question.")
 

@@ -11,7 +11,7 @@ once the server has sent it (the response iterable's `close`).
 
 from __future__ import annotations
 
-import json
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -19,8 +19,10 @@ from typing import Any
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from newsbot.bot.discord.interactions import Interactions
-from newsbot.bot.http_server import WSGIApp, read_body, respond_json
+from newsbot.bot.discord.interactions import Interactions, well_shaped
+from newsbot.bot.http_server import WSGIApp, json_object, read_body, respond_json
+
+log = logging.getLogger("newsbot.discord")
 
 INTERACTIONS_PATH = "/discord/interactions"
 MAX_CLOCK_SKEW = 300  # seconds: an older signed request is a replay
@@ -63,11 +65,9 @@ def interactions_app(interactions: Interactions, public_key: str) -> WSGIApp:
             return respond_json(start_response, "413 Payload Too Large", {"error": "too large"})
         if not signed(key, environ, body, now=time.time()):
             return respond_json(start_response, "401 Unauthorized", {"error": "invalid request"})
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            payload = None
-        if not isinstance(payload, dict) or not isinstance(payload.get("type"), int):
+        payload = json_object(body)
+        if payload is None or not well_shaped(payload):
+            log.warning("400 for a malformed request: signed, but not a Discord interaction")
             return respond_json(start_response, "400 Bad Request", {"error": "malformed request"})
         reply = interactions.handle(payload)
         sent = respond_json(start_response, "200 OK", reply.response)

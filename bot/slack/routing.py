@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from newsbot.bot.replies import readable
+
 OPT_OUT_PREFIX = "//"
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -23,7 +25,7 @@ _SPECIAL = re.compile(r"<[!#@][^>]*>")
 
 def plain_text(slack_text: str) -> str:
     """A user's message as plain text: mentions dropped, links unwrapped, entities decoded."""
-    text = _MENTION.sub(" ", slack_text)
+    text = _MENTION.sub(" ", readable(slack_text))
     text = _LINK.sub(r"\1", text)
     text = _SPECIAL.sub(" ", text)
     return " ".join(html.unescape(text).split())

@@ -4,6 +4,7 @@ with what newsbot sent recorded by the fake Discord API."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -93,6 +94,40 @@ def test_a_body_signed_by_another_key_is_refused(discord_bot: DiscordBot) -> Non
 def test_signed_but_malformed_bodies_get_400(discord_bot: DiscordBot, body: bytes) -> None:
     response = discord_bot.post(body)
     assert response.status_code == 400
+    assert discord_bot.fake.calls == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"type": 2, "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"type": 2, "data": "ask"}',
+        b'{"type": 2, "data": {"name": "ask", "options": "question"}}',
+        b'{"type": 2, "data": {"name": "ask", "options": ["question"]}}',
+        b'{"type": 2, "member": "someone", "data": {"name": "ask"}}',
+        b'{"type": 2, "member": {"user": "someone"}, "data": {"name": "ask"}}',
+        b'{"type": 3, "data": {"custom_id": ["share"]}}',
+        b'{"type": 2, "token": 7, "data": {"name": "ingest"}}',
+    ],
+    ids=[
+        "nested-100000",
+        "data-is-a-string",
+        "options-is-a-string",
+        "option-is-a-string",
+        "member-is-a-string",
+        "member-user-is-a-string",
+        "custom-id-is-a-list",
+        "token-is-a-number",
+    ],
+)
+def test_signed_interactions_of_the_wrong_shape_get_400_and_one_line(
+    discord_bot: DiscordBot, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        response = discord_bot.post(body)
+    assert response.status_code == 400
+    assert not [r for r in caplog.records if r.exc_info]
+    assert len([r for r in caplog.records if "malformed" in r.getMessage()]) == 1
     assert discord_bot.fake.calls == []
 
 

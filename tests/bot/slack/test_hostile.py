@@ -3,6 +3,8 @@ fetches, a full ingest queue, a crash between the acknowledgement and the reply.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import subprocess
@@ -17,7 +19,15 @@ from newsbot.bot.logs import LOG_LINE_LIMIT, RedactTokens
 from newsbot.bot.replies import QUEUE_FULL
 from newsbot.bot.slack.server import answer_unfinished
 from newsbot.index import Engine, FetchPolicy
-from tests.bot.slack.conftest import ADMIN, ALLOWED, Bot, blocks_text, mention, start_bot
+from tests.bot.slack.conftest import (
+    ADMIN,
+    ALLOWED,
+    SIGNING_SECRET,
+    Bot,
+    blocks_text,
+    mention,
+    start_bot,
+)
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import seeded_engine
 from tests.corpora import no_seeds_env, write_corpus
@@ -62,6 +72,63 @@ def test_unsigned_or_oddly_signed_requests_get_401(
 def test_signed_but_malformed_bodies_get_400(bot: Bot, body: bytes, content_type: str) -> None:
     response = bot.post(body, content_type)
     assert response.status_code == 400
+    bot.settle()
+    assert bot.fake.calls_except_auth() == []
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def _event_body(event: object) -> bytes:
+    return json.dumps({"type": "event_callback", "event_id": "Ev9", "event": event}).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"type": "event_callback", "event": ' + DEEP + b"}", "application/json"),
+        (_event_body("a string, not an event"), "application/json"),
+        (_event_body({"type": ["app_mention"], "text": "x"}), "application/json"),
+        (_event_body({"type": "app_mention", "text": {"not": "text"}}), "application/json"),
+        (b'{"type": "event_callback", "authorizations": "x", "event": {}}', "application/json"),
+        (b"payload=" + DEEP, "application/x-www-form-urlencoded"),
+        (
+            b"payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A%22x%22%7D",
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            b"payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%22x%22%7D",
+            "application/x-www-form-urlencoded",
+        ),
+        (b"command=%2Fask&text=%FF%FE", "application/x-www-form-urlencoded"),
+        (b"\xff\xfe\x00 not utf-8", "application/json"),
+    ],
+    ids=[
+        "nested-100000",
+        "event-is-a-string",
+        "event-type-is-a-list",
+        "event-text-is-an-object",
+        "authorizations-is-a-string",
+        "payload-nested-100000",
+        "actions-is-a-string",
+        "payload-user-is-a-string",
+        "form-not-utf8",
+        "json-not-utf8",
+    ],
+)
+def test_signed_bodies_of_the_wrong_shape_get_400_and_one_line(
+    bot: Bot, body: bytes, content_type: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    ts = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256)
+    with caplog.at_level(logging.INFO):
+        response = bot.post(
+            body, content_type, timestamp=int(ts), signature="v0=" + digest.hexdigest()
+        )
+    assert response.status_code == 400
+    assert response.json() == {"ok": False, "error": "malformed request"}
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback
+    assert len([r for r in caplog.records if "malformed" in r.getMessage()]) == 1
     bot.settle()
     assert bot.fake.calls_except_auth() == []
 
@@ -223,3 +290,21 @@ def test_serve_answers_ingests_and_sees_a_cli_ingest_that_runs_beside_it(
     found = bot.services.call(engine.answer, "When did the last lighthouse keeper retire?")
     assert "40 years" in found.quotes[0].text
     assert bot.services.call(engine.count_articles) == 5 + 1500 + 1
+
+
+def test_a_lone_surrogate_in_a_question_is_answered_once(bot: Bot) -> None:
+    # JSON may carry "\ud800" (a lone surrogate), which no UTF-8 text can hold.
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": "EvSurrogate",
+            "event": mention("How many countries pledged to send troops? \ud800"),
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        }
+    ).encode()
+    assert b"\\ud800" in body
+    assert bot.post(body, "application/json").status_code == 200
+    bot.settle()
+    replies = bot.fake.of("chat.postMessage")
+    assert len(replies) == 1, [blocks_text(r) for r in replies]
+    assert "26" in blocks_text(replies[0])
