@@ -76,9 +76,9 @@ class _State:
         self.settings = settings
         self._engine: Engine | None = None
 
-    def engine(self) -> Engine:
+    def engine(self, *, to_reindex: bool = False) -> Engine:
         if self._engine is None:
-            engine, seeded = self.settings.open_engine(on_wait=_say_waiting)
+            engine, seeded = self.settings.open_engine(on_wait=_say_waiting, to_reindex=to_reindex)
             self._engine = engine
             added = sum(o.status is Status.ADDED for o in seeded)
             if added:
@@ -296,8 +296,11 @@ def forget(ctx: click.Context, article_id: int) -> None:
 @cli.command()
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
-    """Rebuild the search index from the database."""
-    click.echo(f"reindexed {_engine(ctx).reindex()} passages")
+    """Rebuild the search index from the database, whatever state the index is in."""
+    engine = ctx.find_object(_State).engine(to_reindex=True)
+    if engine.damaged_index is not None:
+        click.echo(f"the damaged search index was moved to {engine.damaged_index}", err=True)
+    click.echo(f"reindexed {engine.reindex()} passages")
 
 
 @cli.command()

@@ -24,16 +24,24 @@ class EngineEnvironment:
     fetch_policy: FetchPolicy
 
     def open_engine(
-        self, *, on_wait: Callable[[], None] | None = None
+        self, *, on_wait: Callable[[], None] | None = None, to_reindex: bool = False
     ) -> tuple[Engine, list[IngestOutcome]]:
         """The engine as every surface starts it: opened, index repaired, seeded if new.
 
         Returns the engine and the seeding outcomes (empty after the first run).
         `on_wait` is called when a write has to wait for another newsbot process.
+        `to_reindex`: whatever state the index is in, open it for a rebuild (a damaged
+        one moved aside, no repair first: the rebuild does it all).
         """
-        engine = Engine(self.db_path, fetch_policy=self.fetch_policy, on_wait=on_wait)
+        engine = Engine(
+            self.db_path,
+            fetch_policy=self.fetch_policy,
+            on_wait=on_wait,
+            replace_damaged_index=to_reindex,
+        )
         try:
-            engine.repair_index()
+            if not to_reindex:
+                engine.repair_index()
             return engine, engine.seed_if_empty(self.seeds_dir)
         except BaseException:
             engine.close()

@@ -63,7 +63,10 @@ class Engine:
         today: Callable[[], date] = date.today,
         model: AnswerabilityModel | None = None,
         ranker: QuoteRanker | None = None,
+        replace_damaged_index: bool = False,
     ) -> None:
+        """`replace_damaged_index` (for `reindex`): an index that cannot be opened is
+        moved aside (`damaged_index` says where) rather than refused."""
         self.db_path = Path(db_path)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.settings = settings or AnswerSettings()
@@ -73,6 +76,7 @@ class Engine:
             title_boost=self.settings.title_boost,
             writer_wait=writer_wait,
             on_wait=on_wait,
+            replace_damaged_index=replace_damaged_index,
         )
         self.ingester = Ingester(self.library, fetch_policy=self.fetch_policy)
         # The fitted models unless a test or a benchmark gives others.
@@ -102,6 +106,11 @@ class Engine:
     @property
     def retriever(self) -> Retriever:
         return self.library.retriever
+
+    @property
+    def damaged_index(self) -> Path | None:
+        """Where a damaged index was moved when this engine opened, if it was."""
+        return self.library.damaged_index
 
     @property
     def model(self) -> AnswerabilityModel:

@@ -108,6 +108,11 @@ class StoreError(NewsbotError):
     path: str
 
 
+class IndexDamagedError(StoreError):
+    """The search index cannot be opened; SQLite still holds everything, and
+    `newsbot reindex` moves the damaged folder aside and rebuilds it."""
+
+
 class ConfigError(NewsbotError):
     """A setting is missing or malformed; the message names the variable."""
 

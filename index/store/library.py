@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
-from newsbot.index.errors import NotFoundError
+from newsbot.index.errors import IndexDamagedError, NotFoundError
 from newsbot.index.models import Article, PreparedArticle
 from newsbot.index.store.articles import Store
 from newsbot.index.store.retriever import IndexDoc, Retriever, passage_terms
@@ -35,6 +36,18 @@ def index_path_for(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".index")
 
 
+def _move_aside(path: Path) -> Path:
+    """Rename a damaged index out of the way (kept, for whoever wants to look at it)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    path.rename(target)
+    return target
+
+
 class Library:
     """One database and its index. Not thread-safe: one owner (the engine)."""
 
@@ -45,14 +58,28 @@ class Library:
         title_boost: float,
         writer_wait: float = WRITER_WAIT_S,
         on_wait: Callable[[], None] | None = None,
+        replace_damaged_index: bool = False,
     ) -> None:
+        """`replace_damaged_index`: an index that cannot be opened is moved aside (to
+        `damaged_index`) and a new, empty one made, for `reindex` to fill; otherwise
+        it is an IndexDamagedError."""
         if writer_wait < 0:
             raise ValueError("writer_wait must not be negative")
         self.writer_wait = writer_wait
         self.on_wait = on_wait
         self._own_journal: list[int] = []  # journal rows this library wrote, not yet indexed
         self.store = Store(db_path)
-        self.retriever = Retriever(index_path_for(db_path), title_boost=title_boost)
+        self.damaged_index: Path | None = None
+        path = index_path_for(db_path)
+        try:
+            self.retriever = Retriever(path, title_boost=title_boost)
+        except IndexDamagedError:
+            if not replace_damaged_index:
+                self.store.close()
+                raise
+            self.damaged_index = _move_aside(path)
+            log.info("moved the damaged search index to %s", self.damaged_index)
+            self.retriever = Retriever(path, title_boost=title_boost)
 
     def close(self) -> None:
         self.retriever.rollback()
@@ -147,9 +174,15 @@ class Library:
         return repairs
 
     def reindex(self) -> int:
-        """Rebuild the BM25 index from SQLite. Returns the number of passages indexed."""
+        """Rebuild the BM25 index from SQLite. Returns the number of passages indexed.
+
+        Journal rows left by dead writers are done with too: under the writer lock,
+        every pending row is a dead writer's, and the rebuild covers what it was for.
+        """
         self.hold_writer()
         count = self._rebuild()
+        self.retriever.commit(release=False)
+        self.store.journal.clear(entry.seq for entry in self.store.journal.pending())
         self.commit()
         return count
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import tantivy
 
-from newsbot.index.errors import StoreError
+from newsbot.index.errors import IndexDamagedError, StoreError
 
 BODY = "body"
 TITLE = "title"
@@ -67,11 +67,11 @@ class Retriever:
         self.path = Path(path)
         self.title_boost = title_boost
         self.schema = _schema()
-        self.path.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.mkdir(parents=True, exist_ok=True)
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         except (OSError, ValueError) as exc:
-            raise StoreError(
+            raise IndexDamagedError(
                 f"The search index at {self.path} cannot be opened ({exc}). "
                 "Run `newsbot reindex` to rebuild it from the database.",
                 path=str(self.path),

@@ -249,6 +249,21 @@ def test_reindex(run) -> None:
     assert result.stdout.startswith("reindexed ")
 
 
+def test_a_damaged_index_is_one_line_until_reindex_mends_it(run, db_path: Path) -> None:
+    assert run("sources").exit_code == 0
+    (db_path.with_name(db_path.name + ".index") / "meta.json").write_text("garbage")
+    broken = run("ask", "How many countries pledged to send troops?")
+    assert broken.exit_code == 1
+    assert len(broken.stderr.strip().splitlines()) == 1
+    assert "Run `newsbot reindex`" in broken.stderr
+    mended = run("reindex")
+    assert mended.exit_code == 0, mended.output
+    assert "the damaged search index was moved to " in mended.stderr
+    assert mended.stdout.startswith("reindexed ")
+    answer = run("ask", "How many countries pledged to send troops?")
+    assert answer.exit_code == 0 and "26" in answer.stdout
+
+
 def test_chat_answers_then_exits_on_eof(run) -> None:
     result = run("chat", stdin="Where did Putin invite Zelensky for talks?\n\n")
     assert result.exit_code == 0

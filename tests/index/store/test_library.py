@@ -1,0 +1,61 @@
+"""The library keeps SQLite and the index in step; `reindex` mends any index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsbot.index import Engine, IndexDamagedError
+from newsbot.index.store.library import index_path_for
+from tests.conftest import seeded_engine
+
+
+def _damage(index: Path, kind: str) -> None:
+    if kind == "meta-garbage":
+        (index / "meta.json").write_text("garbage\n")
+    elif kind == "segments-emptied":
+        for path in index.iterdir():
+            if path.suffix in (".idx", ".term"):
+                path.write_bytes(b"")
+    elif kind == "a-file-not-a-folder":
+        shutil.rmtree(index)
+        index.write_text("x")
+    else:
+        raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["meta-garbage", "segments-emptied", "a-file-not-a-folder"])
+def test_reindex_rebuilds_whatever_state_the_index_is_in(db_path: Path, kind: str) -> None:
+    seeded_engine(db_path).close()
+    index = index_path_for(db_path)
+    _damage(index, kind)
+    with pytest.raises(IndexDamagedError, match="Run `newsbot reindex`"):
+        Engine(db_path)
+    with Engine(db_path, replace_damaged_index=True) as engine:
+        moved = engine.damaged_index
+        assert moved is not None and moved.parent == index.parent
+        assert moved.name.startswith(index.name + ".damaged-") and moved.exists()
+        assert engine.reindex() == engine.store.count_passages() > 0
+    with Engine(db_path) as engine:
+        answer = engine.answer("How many countries pledged to send troops?")
+        assert not answer.abstained and "26" in answer.quotes[0].text
+
+
+def test_reindex_of_a_healthy_index_moves_nothing_and_clears_dead_writers_rows(
+    db_path: Path,
+) -> None:
+    with seeded_engine(db_path) as engine:
+        article = engine.sources()[0]
+        # A writer that died after its SQLite write: a row left, the index untouched.
+        with engine.store.db.conn:
+            engine.store.db.execute(
+                "INSERT INTO index_journal (article_id, op) VALUES (?, 'add')", [article.id]
+            )
+        assert engine.store.journal.pending()
+    with Engine(db_path, replace_damaged_index=True) as engine:
+        assert engine.damaged_index is None
+        engine.reindex()
+        assert engine.store.journal.pending() == []
+        assert engine.retriever.num_docs == engine.store.count_passages()
