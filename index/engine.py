@@ -16,9 +16,11 @@ write, rebuild an index that disagrees) and `seed_if_empty()`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from newsbot.index.answer.answerability import AnswerabilityModel, shipped_model
 from newsbot.index.answer.answerer import Answerer
@@ -38,10 +40,39 @@ from newsbot.index.models import (
 )
 from newsbot.index.settings import AnswerSettings
 from newsbot.index.store.articles import Store
+from newsbot.index.store.database import storage_errors
 from newsbot.index.store.library import WRITER_WAIT_S, Library, index_path_for
 from newsbot.index.store.retriever import Retriever
 
 __all__ = ["Engine", "IngestBatch", "index_path_for"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _storage_errors_as_one_line(method: Callable[P, R]) -> Callable[P, R]:
+    """A facade method whose SQLite or storage failure (damaged file, full disk,
+    read-only folder) is a StoreError that says what to do, not a traceback; the
+    outcomes a batch yields later are checked as they come."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        engine = args[0]
+        assert isinstance(engine, Engine)
+        with storage_errors(engine.db_path):
+            result = method(*args, **kwargs)
+        if isinstance(result, IngestBatch):
+            return IngestBatch(result.total, _guarded(result.outcomes, engine.db_path))  # type: ignore[return-value]
+        if isinstance(result, Iterator):
+            return _guarded(result, engine.db_path)  # type: ignore[return-value]
+        return result
+
+    return guarded
+
+
+def _guarded(outcomes: Iterator[IngestOutcome], path: Path) -> Iterator[IngestOutcome]:
+    with storage_errors(path):
+        yield from outcomes
 
 
 class Engine:
@@ -68,16 +99,17 @@ class Engine:
         """`replace_damaged_index` (for `reindex`): an index that cannot be opened is
         moved aside (`damaged_index` says where) rather than refused."""
         self.db_path = Path(db_path)
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.settings = settings or AnswerSettings()
         self.fetch_policy = fetch_policy or FetchPolicy()
-        self.library = Library(
-            self.db_path,
-            title_boost=self.settings.title_boost,
-            writer_wait=writer_wait,
-            on_wait=on_wait,
-            replace_damaged_index=replace_damaged_index,
-        )
+        with storage_errors(self.db_path):
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            self.library = Library(
+                self.db_path,
+                title_boost=self.settings.title_boost,
+                writer_wait=writer_wait,
+                on_wait=on_wait,
+                replace_damaged_index=replace_damaged_index,
+            )
         self.ingester = Ingester(self.library, fetch_policy=self.fetch_policy)
         # The fitted models unless a test or a benchmark gives others.
         self.answerer = Answerer(
@@ -122,15 +154,18 @@ class Engine:
 
     # -- consistency ------------------------------------------------------------
 
+    @_storage_errors_as_one_line
     def repair_index(self) -> int:
         """Replay journal rows left by a crashed writer; rebuild an index that disagrees
         with SQLite. Returns how many repairs were made (0 when they agree)."""
         return self.library.repair()
 
+    @_storage_errors_as_one_line
     def reindex(self) -> int:
         """Rebuild the BM25 index from SQLite. Returns the number of passages indexed."""
         return self.library.reindex()
 
+    @_storage_errors_as_one_line
     def hold_writer(self) -> None:
         """Take the index's writer lock before a write it must follow (may wait up to
         `writer_wait`). Ingest and forget take it themselves; a threaded caller takes
@@ -143,46 +178,57 @@ class Engine:
 
     # -- ingest -----------------------------------------------------------------
 
+    @_storage_errors_as_one_line
     def seed_if_empty(self, seeds_dir: Path) -> list[IngestOutcome]:
         """Ingest `seeds_dir` into a database that has never held an article (once)."""
         return self.ingester.seed_if_empty(seeds_dir)
 
+    @_storage_errors_as_one_line
     def ingest(self, draft: ArticleDraft) -> IngestOutcome:
         """Store and index one article; failures come back as an outcome, not raised."""
         return next(self.ingester.ingest_many([draft]))
 
+    @_storage_errors_as_one_line
     def ingest_bytes(self, data: bytes, origin: str, *, suffix: str = "") -> IngestOutcome:
         """One article from raw bytes (stdin, pasted text, an uploaded file)."""
         return self.ingester.ingest_bytes(data, origin, suffix=suffix)
 
+    @_storage_errors_as_one_line
     def ingest_many(self, items: Iterable[Item], *, workers: int = 1) -> Iterator[IngestOutcome]:
         """Ingest a stream of drafts or file paths, one outcome per item, in order."""
         return self.ingester.ingest_many(items, workers=workers)
 
+    @_storage_errors_as_one_line
     def ingest_paths(self, paths: list[Path], *, workers: int | None = None) -> IngestBatch:
         """Ingest files and directories (walked), one outcome per file."""
         return self.ingester.ingest_paths(paths, workers=workers)
 
+    @_storage_errors_as_one_line
     def ingest_urls(self, urls: list[str], *, workers: int = DEFAULT_WORKERS) -> IngestBatch:
         """Fetch pages and feeds concurrently (bounded) and ingest them; one outcome per page."""
         return self.ingester.ingest_urls(urls, workers=workers)
 
+    @_storage_errors_as_one_line
     def article_id_for_url(self, url: str) -> int | None:
         """The article already stored under this (normalised) URL, if any."""
         return self.library.store.find_by_url(normalize_url(url))
 
+    @_storage_errors_as_one_line
     def forget(self, article_id: int) -> Article:
         """Delete an article from the database and the index."""
         return self.library.forget(article_id)
 
+    @_storage_errors_as_one_line
     def sources(self) -> list[Article]:
         return self.library.store.list_articles()
 
+    @_storage_errors_as_one_line
     def count_articles(self) -> int:
         return self.library.store.count_articles()
 
     # -- answering --------------------------------------------------------------
 
+    @_storage_errors_as_one_line
     def answer(self, question: str, k: int = 3, *, context: str | None = None) -> Answer:
         """Up to k verbatim quotes that answer `question`, or an abstention.
 
@@ -191,22 +237,26 @@ class Engine:
         """
         return self.answerer.answer(question, k, context=context)
 
+    @_storage_errors_as_one_line
     def answer_with_features(
         self, question: str, k: int = 3, *, context: str | None = None
     ) -> tuple[Answer, dict[str, float]]:
         """`answer()`, with the answerability model's inputs for its first quote."""
         return self.answerer.answer_with_features(question, k, context=context)
 
+    @_storage_errors_as_one_line
     def ranked_windows(
         self, question: str, k: int = 3, *, context: str | None = None
     ) -> tuple[QuoteScorer, list[Candidate], list[Window]]:
         """The windows the ranker chose among, for the training scripts."""
         return self.answerer.ranked_windows(question, k, context=context)
 
+    @_storage_errors_as_one_line
     def passages(self, query_text: str, k: int = 10) -> list[SearchHit]:
         """The top k passages by BM25 (several may come from one article)."""
         return self.answerer.passages(query_text, k)
 
+    @_storage_errors_as_one_line
     def search(self, query_text: str, k: int = 5) -> SearchResults:
         """Articles ranked by their best passage's BM25 score."""
         return self.answerer.search(query_text, k)

@@ -7,6 +7,7 @@ its settings, and apply their own migration sets through `migrate`.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -37,8 +38,46 @@ def connect(path: Path | str) -> sqlite_utils.Database:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
     except sqlite3.Error as exc:
-        raise StoreError(f"Cannot open the database at {path}: {exc}.", path=str(path)) from exc
+        raise storage_error(exc, path) from exc
     return db
+
+
+def storage_error(exc: sqlite3.Error | OSError, path: Path | str) -> StoreError:
+    """One line that says what is wrong with the database and what to do about it."""
+    text = str(exc)
+    lowered = text.lower()
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        advice = (
+            "it is damaged. SQLite is the system of record and nothing can rebuild it: "
+            "restore it from a backup (the search index beside it cannot replace it)"
+        )
+    elif "full" in lowered or getattr(exc, "errno", None) == errno.ENOSPC:
+        advice = "the disk is full. Free some space and try again (nothing was lost)"
+    elif "readonly" in lowered or "read-only" in lowered or "permission" in lowered:
+        advice = "it is read-only here. Give newsbot write access to it and its folder"
+    elif "unable to open" in lowered:
+        advice = "it cannot be opened. Check that its folder exists and newsbot may write there"
+    else:
+        advice = "check the disk it is on"
+    return StoreError(f"The database at {path}: {advice} ({text}).", path=str(path))
+
+
+# What the OS says when storage, not the caller, is at fault.
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+@contextmanager
+def storage_errors(path: Path | str) -> Iterator[None]:
+    """Turn SQLite's errors, and the OS's about storage (full, read-only, not
+    permitted), into one StoreError line."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+    except OSError as exc:
+        if exc.errno not in _STORAGE_ERRNOS:
+            raise
+        raise storage_error(exc, path) from exc
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsbot.index.errors import IndexDamagedError, NotFoundError
+from newsbot.index.errors import IndexDamagedError, NotFoundError, StoreError
 from newsbot.index.models import Article, PreparedArticle
 from newsbot.index.store.articles import Store
 from newsbot.index.store.retriever import IndexDoc, Retriever, passage_terms
@@ -34,6 +34,23 @@ WRITER_WAIT_S = 120.0
 def index_path_for(db_path: Path) -> Path:
     """The index lives beside the database: newsbot.db -> newsbot.db.index/."""
     return db_path.with_name(db_path.name + ".index")
+
+
+def _refuse_a_truncated_database(db_path: Path) -> None:
+    """An empty database file beside an index that holds passages was truncated, not
+    made new: seeding it would hide the loss. A new database has no index yet."""
+    try:
+        empty = db_path.stat().st_size == 0
+    except FileNotFoundError:
+        return
+    index = index_path_for(db_path)
+    if empty and index.is_dir() and any(index.iterdir()):
+        raise StoreError(
+            f"The database at {db_path} is empty (0 bytes), but the search index beside it, "
+            f"{index}, is not: the database was probably truncated. Restore it from a "
+            "backup; to start anew instead, delete both.",
+            path=str(db_path),
+        )
 
 
 def _move_aside(path: Path) -> Path:
@@ -68,6 +85,7 @@ class Library:
         self.writer_wait = writer_wait
         self.on_wait = on_wait
         self._own_journal: list[int] = []  # journal rows this library wrote, not yet indexed
+        _refuse_a_truncated_database(db_path)
         self.store = Store(db_path)
         self.damaged_index: Path | None = None
         path = index_path_for(db_path)

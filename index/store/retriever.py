@@ -8,6 +8,7 @@ ranking uses exactly the analyzer in `index.text.analysis`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -118,6 +119,25 @@ class Retriever:
     def writing(self) -> bool:
         return self._writer is not None
 
+    def _write_failed(self, exc: Exception) -> StoreError:
+        """tantivy reports a failed write (a full disk, a read-only folder) as a
+        ValueError naming the OS error: one line, and what to do."""
+        self.rollback_quietly()
+        return StoreError(
+            f"Cannot write the search index at {self.path} ({exc}). Is the disk full or "
+            "read-only? Nothing in the database was lost: once there is room, "
+            "run `newsbot reindex`.",
+            path=str(self.path),
+        )
+
+    def rollback_quietly(self) -> None:
+        """Drop a writer that failed; its lock goes with it."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            # A killed writer cannot roll back (ValueError); dropping it is enough.
+            with contextlib.suppress(ValueError):
+                writer.rollback()
+
     def _get_writer(self) -> tantivy.IndexWriter:
         self.acquire_writer(wait=0)
         assert self._writer is not None
@@ -132,7 +152,10 @@ class Retriever:
             document.add_text(TITLE, " ".join(doc.title_terms))
             document.add_unsigned(PASSAGE_ID, doc.passage_id)
             document.add_unsigned(ARTICLE_ID, doc.article_id)
-            writer.add_document(document)
+            try:
+                writer.add_document(document)
+            except ValueError as exc:
+                raise self._write_failed(exc) from exc
             count += 1
         return count
 
@@ -148,9 +171,13 @@ class Retriever:
         """Publish pending writes; then, unless told to keep it, release the writer lock."""
         if self._writer is None:
             return
-        self._writer.commit()
+        try:
+            self._writer.commit()
+            if release:
+                self._writer.wait_merging_threads()
+        except ValueError as exc:
+            raise self._write_failed(exc) from exc
         if release:
-            self._writer.wait_merging_threads()
             self._writer = None
         self.index.reload()
 
