@@ -8,6 +8,7 @@ milliseconds; the lock is never held across a network fetch.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,9 +16,20 @@ from typing import Any, TypeVar
 
 from newsbot.bot.chat_state import CLAIM_LEASE_SECONDS, ChatState
 from newsbot.bot.ingest_queue import IngestQueue
-from newsbot.index import Engine, IngestError, IngestOutcome, Status, fetch_article
+from newsbot.index import (
+    Engine,
+    IngestError,
+    IngestOutcome,
+    NewsbotError,
+    Status,
+    fetch_article,
+)
 
 T = TypeVar("T")
+log = logging.getLogger("newsbot.runtime")
+
+# How often a server brings its index in line with what other processes wrote.
+UPKEEP_SECONDS = 30.0
 
 
 @dataclass
@@ -27,6 +39,7 @@ class Runtime:
     ingest_queue: IngestQueue = field(default_factory=IngestQueue)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def open(cls, engine: Engine, *, claim_lease: float = CLAIM_LEASE_SECONDS) -> Runtime:
@@ -68,7 +81,28 @@ class Runtime:
             return IngestOutcome.failed(exc)
         return self.write(self.engine.ingest, draft)
 
+    def start_upkeep(self, every: float = UPKEEP_SECONDS) -> threading.Thread:
+        """Every `every` seconds, bring the index in line with SQLite: journal rows a
+        dead writer (a killed `newsbot ingest`) left are replayed, so what `newsbot
+        sources` lists, this server finds. It only reads unless something needs
+        repair, and never waits for a live writer."""
+
+        def run() -> None:
+            while not self._stopping.wait(every):
+                try:
+                    repaired = self.call(self.engine.repair_index)
+                except NewsbotError as exc:  # a full disk, say: the next round tries again
+                    log.warning("index upkeep failed: %s", exc)
+                    continue
+                if repaired:
+                    log.info("index upkeep: %d repairs", repaired)
+
+        thread = threading.Thread(target=run, name="index-upkeep", daemon=True)
+        thread.start()
+        return thread
+
     def close(self) -> None:
         """Let queued ingest jobs finish, then close the state (not the engine)."""
+        self._stopping.set()
         self.ingest_queue.shutdown()
         self.state.close()

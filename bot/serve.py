@@ -68,6 +68,7 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
     )
 
     runtime = Runtime.open(engine)
+    runtime.start_upkeep()
     routes: dict[str, WSGIApp] = {}
     slack_app = discord_app = None
     try:

@@ -35,3 +35,22 @@ def no_seeds_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment for a subprocess whose database gets no bundled seeds."""
     (tmp_path / "no-seeds").mkdir()
     return {**os.environ, "NEWSBOT_SEEDS": str(tmp_path / "no-seeds"), **extra}
+
+
+LIGHTHOUSE = (
+    "Lighthouse keeper retires\n\nThe last lighthouse keeper on the island retired on Friday "
+    "after 40 years, the harbour council said. She climbed the 120 steps twice a day."
+)
+
+
+def die_after_the_sqlite_write(db_path: Path, text: str) -> int:
+    """What a writer killed between its SQLite commit and the index's leaves: the
+    article stored, a journal row, nothing in the index (a second process)."""
+    from newsbot.index.ingest.pipeline import prepare
+    from newsbot.index.models import ArticleDraft
+    from newsbot.index.store.articles import Store
+
+    store = Store(db_path)
+    added = store.add_article(prepare(ArticleDraft(text=text, origin="dead.txt")))
+    store.close()
+    return added.id

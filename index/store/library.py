@@ -15,6 +15,7 @@ must follow. A second writer waits up to `writer_wait` seconds, calling
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from pathlib import Path
 from newsbot.index.errors import IndexDamagedError, NotFoundError, StoreError
 from newsbot.index.models import Article, PreparedArticle
 from newsbot.index.store.articles import Store
+from newsbot.index.store.journal import JournalEntry
 from newsbot.index.store.retriever import IndexDoc, Retriever, passage_terms
 from newsbot.index.text.analysis import analyze
 
@@ -85,6 +87,7 @@ class Library:
         self.writer_wait = writer_wait
         self.on_wait = on_wait
         self._own_journal: list[int] = []  # journal rows this library wrote, not yet indexed
+        self._check_dead_rows = False  # set when the writer lock is newly taken
         _refuse_a_truncated_database(db_path)
         self.store = Store(db_path)
         self.damaged_index: Path | None = None
@@ -112,8 +115,11 @@ class Library:
 
     def hold_writer(self) -> None:
         """Take the index's writer lock before a write it must follow (may wait up to
-        `writer_wait`)."""
+        `writer_wait`). Once taken, the first write replays any dead writer's rows."""
+        held = self.retriever.writing
         self.retriever.acquire_writer(wait=self.writer_wait, on_wait=self.on_wait)
+        if not held:
+            self._check_dead_rows = True
 
     def release_writer(self) -> None:
         """Give the writer lock back when nothing is waiting to be committed."""
@@ -123,7 +129,8 @@ class Library:
     def commit(self) -> None:
         """Publish the index writes, release the lock, and clear this library's own
         journal rows (another writer's rows are its own to clear)."""
-        self.retriever.commit()
+        with self._unindexed_on_failure():
+            self.retriever.commit()
         if self._own_journal:
             self.store.journal.clear(self._own_journal)
             self._own_journal.clear()
@@ -133,18 +140,44 @@ class Library:
     def add(self, item: PreparedArticle) -> int:
         """Store one article and add its passages to the index (writer lock held, not
         yet committed). Returns the new article's id."""
+        self._replay_dead_rows()
         added = self.store.add_article(item)
         self._own_journal.append(added.journal_seq)
-        self.retriever.add(
-            IndexDoc(pid, added.id, passage_terms(terms), item.title_terms)
-            for pid, terms in zip(added.passage_ids, item.sentence_terms, strict=True)
-        )
+        with self._unindexed_on_failure():
+            self.retriever.add(
+                IndexDoc(pid, added.id, passage_terms(terms), item.title_terms)
+                for pid, terms in zip(added.passage_ids, item.sentence_terms, strict=True)
+            )
         return added.id
+
+    @contextlib.contextmanager
+    def _unindexed_on_failure(self) -> Iterator[None]:
+        """A failed index write (a full disk) leaves this library's journal rows as a
+        dead writer's: they stay pending, for the next writer or repair to replay,
+        instead of being cleared at the next commit for documents the index lost."""
+        try:
+            yield
+        except StoreError:
+            self._own_journal.clear()
+            raise
+
+    def _replay_dead_rows(self) -> None:
+        """Under a freshly taken writer lock, every journal row not this library's
+        belongs to a writer that died (a live one would hold the lock): replay them."""
+        if not self._check_dead_rows:
+            return
+        self._check_dead_rows = False
+        own = set(self._own_journal)
+        dead = [entry for entry in self.store.journal.pending() if entry.seq not in own]
+        if dead:
+            log.warning("replaying %d index journal entries from a writer that died", len(dead))
+            self._replay(dead)
 
     def forget(self, article_id: int) -> Article:
         """Delete an article from the database and the index."""
         self.store.get_article(article_id)  # an unknown id is refused before any lock
         self.hold_writer()
+        self._replay_dead_rows()
         try:
             article, seq = self.store.delete_article(article_id)
         except NotFoundError:
@@ -172,17 +205,13 @@ class Library:
             log.info("another newsbot process is writing; it keeps the index up to date")
             return 0
         # Under the writer lock: every journal row left is a dead writer's.
+        self._check_dead_rows = False
         pending = self.store.journal.pending()
         if pending:
             log.warning(
                 "replaying %d index journal entries from an interrupted write", len(pending)
             )
-            touched = sorted({entry.article_id for entry in pending})
-            for article_id in touched:
-                self.retriever.delete_article(article_id)
-            self._index_articles(touched)
-            self.retriever.commit(release=False)
-            self.store.journal.clear(entry.seq for entry in pending)
+            self._replay(pending)
         repairs = len(pending)
         if self._disagrees():
             log.warning("search index disagrees with the database; rebuilding it")
@@ -190,6 +219,16 @@ class Library:
             repairs += 1
         self.retriever.commit()
         return repairs
+
+    def _replay(self, entries: list[JournalEntry]) -> None:
+        """Bring the index in line with SQLite for these rows' articles (idempotent:
+        each article's passages deleted, then whatever SQLite holds re-added)."""
+        touched = sorted({entry.article_id for entry in entries})
+        for article_id in touched:
+            self.retriever.delete_article(article_id)
+        self._index_articles(touched)
+        self.retriever.commit(release=False)
+        self.store.journal.clear(entry.seq for entry in entries)
 
     def reindex(self) -> int:
         """Rebuild the BM25 index from SQLite. Returns the number of passages indexed.

@@ -10,6 +10,7 @@ import pytest
 from newsbot.index import Engine, IndexDamagedError
 from newsbot.index.store.library import index_path_for
 from tests.conftest import seeded_engine
+from tests.corpora import LIGHTHOUSE, die_after_the_sqlite_write
 
 
 def _damage(index: Path, kind: str) -> None:
@@ -59,3 +60,25 @@ def test_reindex_of_a_healthy_index_moves_nothing_and_clears_dead_writers_rows(
         engine.reindex()
         assert engine.store.journal.pending() == []
         assert engine.retriever.num_docs == engine.store.count_passages()
+
+
+def test_a_live_engine_replays_a_dead_writers_rows_when_it_next_takes_the_lock(
+    db_path: Path,
+) -> None:
+    with seeded_engine(db_path) as engine:
+        dead = die_after_the_sqlite_write(db_path, LIGHTHOUSE)
+        assert engine.search("lighthouse keeper").hits == ()  # not in the index yet
+        outcome = engine.ingest_bytes(b"The ferry sailed on time today, officials said.", "f.txt")
+        assert outcome.article_id is not None
+        hits = engine.search("lighthouse keeper").hits
+        assert [h.article.id for h in hits] == [dead]
+        assert engine.store.journal.pending() == []
+        assert engine.retriever.num_docs == engine.store.count_passages()
+
+
+def test_a_forget_replays_them_too(db_path: Path) -> None:
+    with seeded_engine(db_path) as engine:
+        dead = die_after_the_sqlite_write(db_path, LIGHTHOUSE)
+        engine.forget(1)
+        assert [h.article.id for h in engine.search("lighthouse keeper").hits] == [dead]
+        assert engine.store.journal.pending() == []
