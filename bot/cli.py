@@ -65,8 +65,11 @@ def _emit(as_json: bool, data: Callable[[], Any], text: Callable[[], str]) -> No
         click.echo(text())
 
 
-def _say_waiting() -> None:
-    click.echo("waiting for another newsbot ingest to finish...", err=True)
+def _say_waiting(waited: float) -> None:
+    if waited < 1:
+        click.echo("waiting for another newsbot ingest to finish...", err=True)
+    else:
+        click.echo(f"still waiting: the other newsbot is still writing ({waited:.0f} s)", err=True)
 
 
 class _State:

@@ -24,7 +24,7 @@ class EngineEnvironment:
     fetch_policy: FetchPolicy
 
     def open_engine(
-        self, *, on_wait: Callable[[], None] | None = None, to_reindex: bool = False
+        self, *, on_wait: Callable[[float], None] | None = None, to_reindex: bool = False
     ) -> tuple[Engine, list[IngestOutcome]]:
         """The engine as every surface starts it: opened, index repaired, seeded if new.
 

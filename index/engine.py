@@ -79,8 +79,9 @@ class Engine:
     """newsbot's engine over one database. Use as a context manager, or call close().
 
     Several processes may use one database: readers never wait, and writers take
-    turns on the index's writer lock. A second writer waits up to `writer_wait`
-    seconds, calling `on_wait` once so a surface can say why it is waiting.
+    turns on the index's writer lock. A second writer waits while the first makes
+    progress, and gives up after `writer_wait` seconds without any; `on_wait(seconds)`
+    lets a surface say why it is waiting.
     """
 
     def __init__(
@@ -90,7 +91,7 @@ class Engine:
         settings: AnswerSettings | None = None,
         fetch_policy: FetchPolicy | None = None,
         writer_wait: float = WRITER_WAIT_S,
-        on_wait: Callable[[], None] | None = None,
+        on_wait: Callable[[float], None] | None = None,
         today: Callable[[], date] = date.today,
         model: AnswerabilityModel | None = None,
         ranker: QuoteRanker | None = None,

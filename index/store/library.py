@@ -9,14 +9,17 @@ disagrees with SQLite is rebuilt in place.
 
 Several processes may use one database: readers never wait, and writers take
 turns on the index's writer lock, taken before each SQLite write the index
-must follow. A second writer waits up to `writer_wait` seconds, calling
-`on_wait` once so a surface can say why it is waiting.
+must follow. A second writer waits while the first makes progress (SQLite commits,
+index files written), and gives up only after `writer_wait` seconds without any;
+it calls `on_wait` when it starts waiting and every 30 s after, so a surface can
+say why it is waiting.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,7 +79,7 @@ class Library:
         *,
         title_boost: float,
         writer_wait: float = WRITER_WAIT_S,
-        on_wait: Callable[[], None] | None = None,
+        on_wait: Callable[[float], None] | None = None,
         replace_damaged_index: bool = False,
     ) -> None:
         """`replace_damaged_index`: an index that cannot be opened is moved aside (to
@@ -117,9 +120,23 @@ class Library:
         """Take the index's writer lock before a write it must follow (may wait up to
         `writer_wait`). Once taken, the first write replays any dead writer's rows."""
         held = self.retriever.writing
-        self.retriever.acquire_writer(wait=self.writer_wait, on_wait=self.on_wait)
+        self.retriever.acquire_writer(
+            wait=self.writer_wait, on_wait=self.on_wait, progress=self._progress
+        )
         if not held:
             self._check_dead_rows = True
+
+    def _progress(self) -> tuple[int, tuple[tuple[str, int, int], ...]]:
+        """What changes while another writer works: SQLite's data version (it moves
+        with every commit by another connection) and the index's files (a rebuild
+        writes segments for minutes without touching SQLite)."""
+        (version,) = self.store.db.execute("PRAGMA data_version").fetchone()
+        files: list[tuple[str, int, int]] = []
+        for entry in os.scandir(self.retriever.path):
+            with contextlib.suppress(FileNotFoundError):  # a merge may remove it meanwhile
+                stat = entry.stat()
+                files.append((entry.name, stat.st_size, stat.st_mtime_ns))
+        return int(version), tuple(sorted(files))
 
     def release_writer(self) -> None:
         """Give the writer lock back when nothing is waiting to be committed."""

@@ -24,6 +24,7 @@ PASSAGE_ID = "passage_id"
 ARTICLE_ID = "article_id"
 _WRITER_HEAP = 64_000_000
 _LOCK_POLL_S = 0.1
+WAIT_NOTICE_S = 30.0  # how often a waiting writer says it is still waiting
 
 
 class PassageHit(NamedTuple):
@@ -85,26 +86,42 @@ class Retriever:
     # the SQLite write it follows (Engine), held while writing and released at
     # each commit, so readers never need it and another writer waits its turn.
 
-    def acquire_writer(self, *, wait: float, on_wait: Callable[[], None] | None = None) -> None:
-        """Take the writer lock, waiting up to `wait` seconds for another process.
+    def acquire_writer(
+        self,
+        *,
+        wait: float,
+        on_wait: Callable[[float], None] | None = None,
+        progress: Callable[[], object] | None = None,
+    ) -> None:
+        """Take the writer lock; while another process holds it, wait.
 
-        `on_wait` is called once, when the lock is found taken.
+        The wait lasts while the holder makes progress: `progress()` returns a
+        fingerprint of what it writes, and each change starts the `wait` seconds
+        again. Only `wait` seconds without any change is "stuck": then this gives up.
+        `on_wait(seconds waited)` is called when the lock is found taken, then every
+        WAIT_NOTICE_S, so a surface can say why it is waiting.
         """
-        deadline = time.monotonic() + wait
-        told = False
+        started = last_change = time.monotonic()
+        seen = progress() if progress is not None else None
+        told_at: float | None = None
         while self._writer is None:
             try:
                 self._writer = self.index.writer(_WRITER_HEAP, 1)
             except ValueError as exc:  # tantivy: "Failed to acquire Lockfile: LockBusy"
-                if time.monotonic() >= deadline:
+                now = time.monotonic()
+                if progress is not None and (current := progress()) != seen:
+                    seen, last_change = current, now
+                if now - last_change >= wait:
                     raise StoreError(
-                        f"The search index at {self.path} is being written by another "
-                        f"newsbot process; waited {wait:g} s for it. Try again later.",
+                        f"The search index at {self.path} is held by another newsbot "
+                        f"process, which has made no progress for {wait:g} s (waited "
+                        f"{now - started:.0f} s in all): it looks stuck. If no other "
+                        "newsbot is running, its lock is stale: try again.",
                         path=str(self.path),
                     ) from exc
-                if on_wait is not None and not told:
-                    on_wait()
-                    told = True
+                if on_wait is not None and (told_at is None or now - told_at >= WAIT_NOTICE_S):
+                    on_wait(now - started)
+                    told_at = now
                 time.sleep(_LOCK_POLL_S)
 
     def try_writer(self) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from newsbot.index import Engine, IndexDamagedError
+from newsbot.index import Engine, IndexDamagedError, StoreError
 from newsbot.index.store.library import index_path_for
 from tests.conftest import seeded_engine
 from tests.corpora import LIGHTHOUSE, die_after_the_sqlite_write
@@ -82,3 +85,55 @@ def test_a_forget_replays_them_too(db_path: Path) -> None:
         engine.forget(1)
         assert [h.article.id for h in engine.search("lighthouse keeper").hits] == [dead]
         assert engine.store.journal.pending() == []
+
+
+_HOLDER = """
+import sys, time
+from newsbot.index import Engine, ArticleDraft
+from newsbot.index.ingest.pipeline import prepare
+engine = Engine(sys.argv[1])
+engine.hold_writer()
+print("holding", flush=True)
+for n in range(int(sys.argv[3])):
+    time.sleep(0.3)
+    if sys.argv[2] == "progressing":  # a bulk ingest: one SQLite commit after another
+        draft = ArticleDraft(text=f"Story {n}: the ferry number {n} sailed today.", origin="x")
+        engine.store.add_article(prepare(draft))
+engine.close()
+"""
+
+
+def _holder(db_path: Path, how: str, rounds: int) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(db_path), how, str(rounds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "holding"
+    return process
+
+
+def test_a_waiting_writer_waits_while_the_holder_makes_progress(db_path: Path) -> None:
+    seeded_engine(db_path).close()
+    holder = _holder(db_path, "progressing", 14)  # about 4 s, longer than writer_wait
+    told: list[float] = []
+    started = time.monotonic()
+    with Engine(db_path, writer_wait=1.5, on_wait=told.append) as engine:
+        engine.hold_writer()  # no StoreError: the holder was busy, not stuck
+        waited = time.monotonic() - started
+        engine.release_writer()
+    assert holder.wait(timeout=30) == 0
+    assert waited > 2.0, waited
+    assert told and told[0] < 1.0
+
+
+def test_a_waiting_writer_gives_up_on_a_holder_that_is_stuck(db_path: Path) -> None:
+    seeded_engine(db_path).close()
+    holder = _holder(db_path, "stuck", 20)  # holds the lock about 6 s, writing nothing
+    started = time.monotonic()
+    with Engine(db_path, writer_wait=1.5) as engine, pytest.raises(StoreError) as info:
+        engine.hold_writer()
+    waited = time.monotonic() - started
+    holder.wait(timeout=30)
+    assert "made no progress for 1.5 s" in str(info.value) and "looks stuck" in str(info.value)
+    assert 1.4 < waited < 5.0, waited
