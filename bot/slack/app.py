@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack import listeners
 from newsbot.bot.slack.config import SlackConfig
+from newsbot.bot.slack.listeners.events import claim_before_ack
 from newsbot.bot.slack.services import CONTEXT_KEY, Services
 from newsbot.index import ConfigError
 
@@ -53,6 +54,7 @@ def create_app(runtime: Runtime, config: SlackConfig) -> tuple[App, Services]:
         next()
 
     app.use(inject_services)
+    app.use(claim_before_ack)
     listeners.register(app)
     return app, services
 

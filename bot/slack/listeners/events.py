@@ -7,8 +7,10 @@ the I/O: claim the event once, ask the engine, post the reply.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
@@ -29,7 +31,7 @@ def handle_mention(
 ) -> None:
     services = services_of(context)
     reply = route_mention(event, _thread_question(services, event))
-    _reply_once(services, client, body, event, reply)
+    _reply_once(services, client, body, event, reply, context)
 
 
 def handle_message(
@@ -42,7 +44,9 @@ def handle_message(
         thread_question=_thread_question(services, event),
     )
     if reply is not None:
-        _reply_once(services, client, body, event, reply)
+        _reply_once(services, client, body, event, reply, context)
+    elif context.get(EVENT_CLAIMED) and body.get("event_id"):
+        services.state.finish(f"event:{body['event_id']}")  # claimed, nothing to answer
 
 
 def _reply_once(
@@ -51,9 +55,10 @@ def _reply_once(
     body: dict[str, Any],
     event: dict[str, Any],
     reply: Reply,
+    context: dict[str, Any],
 ) -> None:
     """Perform `reply` unless another delivery of the event (or message) has it."""
-    keys = _claim_once(services, body, event)
+    keys = _claim_once(services, body, event, context)
     if keys is None:
         return
     try:
@@ -68,8 +73,28 @@ def _thread_question(services: Services, event: dict[str, Any]) -> str | None:
     return services.state.thread_question(event["channel"], event["thread_ts"])
 
 
+EVENT_CLAIMED = "newsbot_event_claimed"  # in the context: this delivery claimed its event
+ANSWERED_EVENTS = ("app_mention", "message")  # the events these listeners take
+
+
+def claim_before_ack(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> None:
+    """Middleware: claim an event, with its body, before bolt acknowledges it.
+
+    Slack never resends an event it had a 200 for, so a newsbot killed between the
+    acknowledgement and the listener's own work would lose it; claimed here, in the
+    request's thread before the response, a restarted newsbot finds it unfinished
+    and answers it (`server.answer_unfinished`). The listener reads the outcome.
+    """
+    event_id = body.get("event_id")
+    event_type = (body.get("event") or {}).get("type")
+    if event_type in ANSWERED_EVENTS and isinstance(event_id, str):
+        services = services_of(context)
+        context[EVENT_CLAIMED] = services.state.claim(f"event:{event_id}", body=json.dumps(body))
+    next()
+
+
 def _claim_once(
-    services: Services, body: dict[str, Any], event: dict[str, Any]
+    services: Services, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]
 ) -> list[str] | None:
     """The claimed keys, only for the first delivery of this event and the first event
     for this message; None when another delivery has it."""
@@ -77,7 +102,10 @@ def _claim_once(
     event_id = body.get("event_id")
     if event_id:
         key = f"event:{event_id}"
-        if not services.state.claim(key, body=json.dumps(body)):
+        claimed = context.get(EVENT_CLAIMED)
+        if claimed is None:  # dispatched without the middleware's claim
+            claimed = services.state.claim(key, body=json.dumps(body))
+        if not claimed:
             return None
         keys.append(key)
     # The same user message reaches us as app_mention and as message.im: one key for both.

@@ -308,3 +308,38 @@ def test_a_lone_surrogate_in_a_question_is_answered_once(bot: Bot) -> None:
     replies = bot.fake.of("chat.postMessage")
     assert len(replies) == 1, [blocks_text(r) for r in replies]
     assert "26" in blocks_text(replies[0])
+
+
+class _Dropped:
+    """A listener executor on a server that dies the moment it has acknowledged:
+    the listener never runs."""
+
+    def submit(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def shutdown(self, wait: bool = True) -> None:
+        return None
+
+
+def test_an_event_acknowledged_by_a_server_killed_before_its_listener_is_answered(
+    slack_env: None, fake_slack: FakeSlack, db_path: Path
+) -> None:
+    event = mention("Where did Putin invite Zelensky for talks?", ts="1700000950.1")
+    with seeded_engine(db_path) as engine:
+        killed = start_bot(engine, fake_slack, claim_lease=0.5)
+        real = killed.app.listener_runner.listener_executor
+        killed.app.listener_runner.listener_executor = _Dropped()  # type: ignore[assignment]
+        try:
+            assert killed.event(event, event_id="EvKilled").status_code == 200  # acked
+        finally:
+            killed.app.listener_runner.listener_executor = real
+            killed.stop()
+        assert fake_slack.of("chat.postMessage") == []
+        restarted = start_bot(engine, fake_slack, claim_lease=0.5)
+        try:
+            answer_unfinished(restarted.app, restarted.services).join(timeout=10)
+            (reply,) = fake_slack.wait_for("chat.postMessage", timeout=10)
+            assert "Moscow" in blocks_text(reply) and reply["thread_ts"] == "1700000950.1"
+            assert restarted.services.state.unfinished(prefix="event:") == []
+        finally:
+            restarted.stop()
