@@ -25,21 +25,46 @@ MAX_BODY_BYTES = 1024 * 1024  # chat platforms send kilobytes; anything larger i
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+DEFAULT_CONNECTIONS = 1000
+DEFAULT_IDLE_TIMEOUT = 15
+
+
 @dataclass(frozen=True)
 class ServerConfig:
+    """Where the HTTP endpoints listen, and how they hold up under idle and slow clients.
+
+    `connections`: how many connections may be open at once (waitress's default,
+    100, let 100 idle sockets lock every signed request out); `idle_timeout`: a
+    connection that sends nothing for this many seconds, mid-headers or mid-body
+    included, is closed, and its place freed.
+    """
+
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    connections: int = DEFAULT_CONNECTIONS
+    idle_timeout: int = DEFAULT_IDLE_TIMEOUT
+    threads: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerConfig:
         env = os.environ if env is None else env
-        port_raw = env.get("NEWSBOT_PORT", "").strip() or str(DEFAULT_PORT)
-        if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
-            raise ConfigError(
-                f"NEWSBOT_PORT must be a port number (1-65535), not {port_raw!r}.",
-                variable="NEWSBOT_PORT",
-            )
-        return cls(host=env.get("NEWSBOT_HOST", "").strip() or DEFAULT_HOST, port=int(port_raw))
+        return cls(
+            host=env.get("NEWSBOT_HOST", "").strip() or DEFAULT_HOST,
+            port=_number(env, "NEWSBOT_PORT", DEFAULT_PORT, 1, 65535, "a port number"),
+            connections=_number(
+                env, "NEWSBOT_HTTP_CONNECTIONS", DEFAULT_CONNECTIONS, 10, 100_000, "a count"
+            ),
+            idle_timeout=_number(
+                env, "NEWSBOT_HTTP_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT, 1, 3600, "seconds"
+            ),
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: int, low: int, high: int, what: str) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be {what} ({low}-{high}), not {raw!r}.", variable=name)
+    return int(raw)
 
 
 def respond_json(
@@ -99,12 +124,28 @@ def http_app(routes: Mapping[str, WSGIApp], runtime: Runtime) -> WSGIApp:
     return application
 
 
-def serve_http(app: WSGIApp, config: ServerConfig) -> None:
+def create_server(app: WSGIApp, config: ServerConfig) -> Any:
+    """The waitress server `serve` runs (the tests start the same one).
+
+    Bodies are read whole by waitress's event loop before a worker thread sees the
+    request, so a slow or partial body costs a connection, never a worker; poll()
+    rather than select() lets it hold more than 1,024 sockets.
+    """
     import waitress
 
     try:
-        server = waitress.create_server(
-            app, host=config.host, port=config.port, threads=8, ident="newsbot"
+        return waitress.create_server(
+            app,
+            host=config.host,
+            port=config.port,
+            threads=config.threads,
+            ident="newsbot",
+            connection_limit=config.connections,
+            channel_timeout=config.idle_timeout,
+            cleanup_interval=max(1, min(config.idle_timeout // 3, 30)),
+            asyncore_use_poll=True,
+            max_request_body_size=MAX_BODY_BYTES,
+            max_request_header_size=64 * 1024,
         )
     except OSError as exc:  # the port is taken, or the host is not this machine's
         raise ConfigError(
@@ -112,4 +153,7 @@ def serve_http(app: WSGIApp, config: ServerConfig) -> None:
             "Set NEWSBOT_HOST and NEWSBOT_PORT.",
             variable="NEWSBOT_PORT",
         ) from exc
-    server.run()
+
+
+def serve_http(app: WSGIApp, config: ServerConfig) -> None:
+    create_server(app, config).run()

@@ -14,13 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-import waitress
 
 from newsbot.bot.discord.app import DiscordApp
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.server import INTERACTIONS_PATH
 from newsbot.bot.environment import engine_environment
-from newsbot.bot.http_server import http_app
+from newsbot.bot.http_server import ServerConfig, create_server, http_app
 from newsbot.bot.runtime import Runtime
 from newsbot.index import Engine
 from tests.bot.discord.fake_discord import (
@@ -133,8 +132,8 @@ class DiscordBot:
 def start_discord(engine: Engine, fake: FakeDiscord, **kwargs: Any) -> DiscordBot:
     runtime = Runtime.open(engine, claim_lease=kwargs.pop("claim_lease", 30.0))
     app = DiscordApp(runtime, DiscordConfig.from_env(), **kwargs)
-    server = waitress.create_server(
-        http_app(app.routes(), runtime), host="127.0.0.1", port=0, threads=4
+    server = create_server(
+        http_app(app.routes(), runtime), ServerConfig(host="127.0.0.1", port=0, threads=4)
     )
     stopping = threading.Event()
 

@@ -13,12 +13,11 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import waitress
 from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 
 from newsbot.bot.environment import engine_environment
-from newsbot.bot.http_server import http_app
+from newsbot.bot.http_server import ServerConfig, create_server, http_app
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.app import create_app
 from newsbot.bot.slack.config import SlackConfig
@@ -132,7 +131,9 @@ def start_bot(engine: Engine, fake: FakeSlack, *, claim_lease: float = 30.0) -> 
     runtime = Runtime.open(engine, claim_lease=claim_lease)
     app, services = create_app(runtime, SlackConfig.from_env())
     routes = {EVENTS_PATH: wsgi_app(app, services)}
-    server = waitress.create_server(http_app(routes, runtime), host="127.0.0.1", port=0, threads=4)
+    server = create_server(
+        http_app(routes, runtime), ServerConfig(host="127.0.0.1", port=0, threads=4)
+    )
     stopping = threading.Event()
 
     def run() -> None:

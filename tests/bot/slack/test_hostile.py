@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import subprocess
 import sys
 import time
@@ -343,3 +344,29 @@ def test_an_event_acknowledged_by_a_server_killed_before_its_listener_is_answere
             assert restarted.services.state.unfinished(prefix="event:") == []
         finally:
             restarted.stop()
+
+
+def test_idle_and_slow_clients_do_not_starve_signed_requests(bot: Bot) -> None:
+    host, port = bot.url.removeprefix("http://").split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(200)]
+    slow = socket.create_connection((host, int(port)), timeout=5)
+    slow.sendall(
+        b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 900000\r\n\r\n" + b"{" * 1000  # and nothing more, ever
+    )
+    try:
+        timings = []
+        for n in range(3):
+            started = time.monotonic()
+            response = bot.event(
+                mention("How many countries pledged to send troops?", ts=f"17000010{n}.1"),
+                event_id=f"EvBusy{n}",
+            )
+            timings.append(time.monotonic() - started)
+            assert response.status_code == 200
+        assert max(timings) < 3.0, timings
+        bot.settle()
+        assert len(bot.fake.of("chat.postMessage")) == 3
+    finally:
+        for sock in [*idle, slow]:
+            sock.close()
