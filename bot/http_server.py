@@ -50,17 +50,20 @@ class ServerConfig:
         env = os.environ if env is None else env
         return cls(
             host=env.get("NEWSBOT_HOST", "").strip() or DEFAULT_HOST,
-            port=_number(env, "NEWSBOT_PORT", DEFAULT_PORT, 1, 65535, "a port number"),
-            connections=_number(
+            port=env_number(env, "NEWSBOT_PORT", DEFAULT_PORT, 1, 65535, "a port number"),
+            connections=env_number(
                 env, "NEWSBOT_HTTP_CONNECTIONS", DEFAULT_CONNECTIONS, 10, 100_000, "a count"
             ),
-            idle_timeout=_number(
+            idle_timeout=env_number(
                 env, "NEWSBOT_HTTP_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT, 1, 3600, "seconds"
             ),
         )
 
 
-def _number(env: Mapping[str, str], name: str, default: int, low: int, high: int, what: str) -> int:
+def env_number(
+    env: Mapping[str, str], name: str, default: int, low: int, high: int, what: str
+) -> int:
+    """An integer setting from the environment, in bounds, or one ConfigError line."""
     raw = env.get(name, "").strip() or str(default)
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise ConfigError(f"{name} must be {what} ({low}-{high}), not {raw!r}.", variable=name)

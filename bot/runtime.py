@@ -19,10 +19,13 @@ from newsbot.bot.ingest_queue import IngestQueue
 from newsbot.index import (
     Engine,
     IngestError,
+    IngestLimits,
     IngestOutcome,
     NewsbotError,
     Status,
-    fetch_article,
+    fetch,
+    prepare_bytes,
+    prepare_page,
 )
 
 T = TypeVar("T")
@@ -37,15 +40,27 @@ class Runtime:
     engine: Engine
     state: ChatState
     ingest_queue: IngestQueue = field(default_factory=IngestQueue)
+    ingest_limits: IngestLimits = field(default_factory=IngestLimits)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
-    def open(cls, engine: Engine, *, claim_lease: float = CLAIM_LEASE_SECONDS) -> Runtime:
+    def open(
+        cls,
+        engine: Engine,
+        *,
+        claim_lease: float = CLAIM_LEASE_SECONDS,
+        ingest_limits: IngestLimits | None = None,
+    ) -> Runtime:
         """`claim_lease`: how long a claimed event waits for its reply before another
-        delivery, or a restarted newsbot, may answer it (see chat_state.py)."""
-        return cls(engine=engine, state=ChatState(engine.db_path, lease=claim_lease))
+        delivery, or a restarted newsbot, may answer it (see chat_state.py).
+        `ingest_limits`: what reading one shared article may cost (time, memory)."""
+        return cls(
+            engine=engine,
+            state=ChatState(engine.db_path, lease=claim_lease),
+            ingest_limits=ingest_limits or IngestLimits(),
+        )
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run an engine call under the engine lock."""
@@ -70,16 +85,26 @@ class Runtime:
     def ingest_url(self, url: str) -> IngestOutcome:
         """Fetch and add one article: a URL already stored is not fetched again.
 
-        The fetch happens outside the engine lock; its failure is the outcome.
+        The fetch happens outside the engine lock, extraction and preparation in a
+        child process under `ingest_limits`; only storing holds the lock (milliseconds),
+        so answers never wait for an article being read. Any failure is the outcome.
         """
         try:
             existing = self.call(self.engine.article_id_for_url, url)
             if existing is not None:
                 return IngestOutcome(url, Status.DUPLICATE, article_id=existing)
-            draft = fetch_article(url, policy=self.engine.fetch_policy)
+            page = fetch(url, policy=self.engine.fetch_policy)
         except IngestError as exc:
             return IngestOutcome.failed(exc)
-        return self.write(self.engine.ingest, draft)
+        return self.write(
+            self.engine.ingest_prepared, prepare_page(page, limits=self.ingest_limits)
+        )
+
+    def ingest_bytes(self, data: bytes, origin: str, *, suffix: str = "") -> IngestOutcome:
+        """Add one article from bytes a user shared (a file, pasted text): read and
+        prepared in a child process under `ingest_limits`, then stored."""
+        prepared = prepare_bytes(data, origin, suffix=suffix, limits=self.ingest_limits)
+        return self.write(self.engine.ingest_prepared, prepared)
 
     def start_upkeep(self, every: float = UPKEEP_SECONDS) -> threading.Thread:
         """Every `every` seconds, bring the index in line with SQLite: journal rows a

@@ -12,13 +12,13 @@ import os
 import signal
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsbot.bot.discord.config import DiscordConfig
-from newsbot.bot.http_server import ServerConfig, WSGIApp, http_app, serve_http
+from newsbot.bot.http_server import ServerConfig, WSGIApp, env_number, http_app, serve_http
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.config import SlackConfig
-from newsbot.index import ConfigError, Engine
+from newsbot.index import ConfigError, Engine, IngestLimits
 
 log = logging.getLogger("newsbot")
 
@@ -28,6 +28,7 @@ class ServePlan:
     server: ServerConfig
     slack: SlackConfig | None
     discord: DiscordConfig | None
+    ingest_limits: IngestLimits = field(default_factory=IngestLimits)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServePlan:
@@ -42,7 +43,13 @@ class ServePlan:
                 "with DISCORD_PUBLIC_KEY or DISCORD_BOT_TOKEN (Discord); see .env.example.",
                 variable="SLACK_BOT_TOKEN",
             )
-        return cls(server=ServerConfig.from_env(env), slack=slack, discord=discord)
+        limits = IngestLimits(
+            seconds=env_number(env, "NEWSBOT_INGEST_TIMEOUT", 60, 1, 3600, "seconds"),
+            memory_mb=env_number(env, "NEWSBOT_INGEST_MEMORY_MB", 1024, 64, 65536, "megabytes"),
+        )
+        return cls(
+            server=ServerConfig.from_env(env), slack=slack, discord=discord, ingest_limits=limits
+        )
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -67,7 +74,7 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
         wsgi_app,
     )
 
-    runtime = Runtime.open(engine)
+    runtime = Runtime.open(engine, ingest_limits=plan.ingest_limits)
     runtime.start_upkeep()
     routes: dict[str, WSGIApp] = {}
     slack_app = discord_app = None

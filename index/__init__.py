@@ -21,8 +21,9 @@ from newsbot.index.errors import (
     StoreError,
     TooLargeError,
 )
-from newsbot.index.ingest.fetch import FetchPolicy, fetch_article
+from newsbot.index.ingest.fetch import FetchedPage, FetchPolicy, fetch, fetch_article
 from newsbot.index.ingest.files import MAX_BYTES, READABLE_SUFFIXES
+from newsbot.index.ingest.isolated import IngestLimits, prepare_bytes, prepare_page
 from newsbot.index.ingest.seeds import bundled_seeds_dir
 from newsbot.index.models import (
     Answer,
@@ -32,6 +33,7 @@ from newsbot.index.models import (
     Corroboration,
     Disagreement,
     IngestOutcome,
+    PreparedArticle,
     Quote,
     SearchHit,
     SearchResults,
@@ -55,12 +57,15 @@ __all__ = [
     "Engine",
     "FetchError",
     "FetchPolicy",
+    "FetchedPage",
     "IndexDamagedError",
     "IngestBatch",
     "IngestError",
+    "IngestLimits",
     "IngestOutcome",
     "NewsbotError",
     "NotFoundError",
+    "PreparedArticle",
     "QueryError",
     "Quote",
     "SearchHit",
@@ -70,7 +75,10 @@ __all__ = [
     "TooLargeError",
     "bundled_seeds_dir",
     "connect",
+    "fetch",
     "fetch_article",
     "migrate",
+    "prepare_bytes",
+    "prepare_page",
     "transaction",
 ]

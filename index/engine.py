@@ -26,6 +26,7 @@ from newsbot.index.answer.answerability import AnswerabilityModel, shipped_model
 from newsbot.index.answer.answerer import Answerer
 from newsbot.index.answer.quotes import Candidate, QuoteScorer, Window
 from newsbot.index.answer.ranking import QuoteRanker, shipped_ranker
+from newsbot.index.errors import IngestError
 from newsbot.index.ingest.bulk import DEFAULT_WORKERS
 from newsbot.index.ingest.fetch import FetchPolicy, normalize_url
 from newsbot.index.ingest.ingester import IngestBatch, Ingester
@@ -35,6 +36,7 @@ from newsbot.index.models import (
     Article,
     ArticleDraft,
     IngestOutcome,
+    PreparedArticle,
     SearchHit,
     SearchResults,
 )
@@ -188,6 +190,12 @@ class Engine:
     def ingest(self, draft: ArticleDraft) -> IngestOutcome:
         """Store and index one article; failures come back as an outcome, not raised."""
         return next(self.ingester.ingest_many([draft]))
+
+    @_storage_errors_as_one_line
+    def ingest_prepared(self, item: PreparedArticle | IngestError) -> IngestOutcome:
+        """Store an article prepared elsewhere (`prepare_bytes`, `prepare_page`: in a
+        child process, under limits), or record why it could not be."""
+        return next(self.ingester.ingest_many([item]))
 
     @_storage_errors_as_one_line
     def ingest_bytes(self, data: bytes, origin: str, *, suffix: str = "") -> IngestOutcome:

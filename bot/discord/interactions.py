@@ -298,7 +298,7 @@ class Interactions:
         return say(NOTHING_TO_ADD)
 
     def _ingest_bytes(self, raw: bytes, origin: str, suffix: str = "") -> IngestOutcome:
-        return self.runtime.write(self.runtime.engine.ingest_bytes, raw, origin, suffix=suffix)
+        return self.runtime.ingest_bytes(raw, origin, suffix=suffix)
 
     def _ingest_file(self, attachment: Mapping[str, Any]) -> IngestOutcome:
         try:

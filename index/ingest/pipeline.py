@@ -72,13 +72,14 @@ def prepare(draft: ArticleDraft) -> PreparedArticle:
     )
 
 
-Item = ArticleDraft | Path | IngestError | IngestOutcome
+Item = ArticleDraft | Path | PreparedArticle | IngestError | IngestOutcome
 Prepared = PreparedArticle | IngestError | IngestOutcome
 
 
 def prepare_item(item: Item) -> Prepared:
-    """One item of a stream, prepared; what cannot be comes back as its error or outcome."""
-    if isinstance(item, IngestError | IngestOutcome):
+    """One item of a stream, prepared; what cannot be comes back as its error or outcome.
+    An item prepared already (in a child process, with limits) passes through."""
+    if isinstance(item, PreparedArticle | IngestError | IngestOutcome):
         return item
     try:
         draft = draft_from_path(item) if isinstance(item, Path) else item

@@ -151,9 +151,13 @@ class Retriever:
         """Drop a writer that failed; its lock goes with it."""
         writer, self._writer = self._writer, None
         if writer is not None:
-            # A killed writer cannot roll back (ValueError); dropping it is enough.
+            # A killed writer cannot roll back (ValueError). Waiting for its threads
+            # consumes it and frees the lock now, not when the last reference to it
+            # (an exception's traceback, say) goes.
             with contextlib.suppress(ValueError):
                 writer.rollback()
+            with contextlib.suppress(ValueError):
+                writer.wait_merging_threads()
 
     def _get_writer(self) -> tantivy.IndexWriter:
         self.acquire_writer(wait=0)

@@ -128,7 +128,9 @@ def _article_ids_never_reused(db: sqlite_utils.Database) -> None:
         return  # a database adopted from before migration sets, made by this code
     rebuilt = sql.replace('"id" INTEGER PRIMARY KEY,', '"id" INTEGER PRIMARY KEY AUTOINCREMENT,', 1)
     if rebuilt == sql:
-        raise StoreError("The articles table does not have the shape this step expects.")
+        raise StoreError(
+            "The articles table does not have the shape this step expects.", path=_file(db)
+        )
     db.execute(rebuilt.replace('CREATE TABLE "articles"', 'CREATE TABLE "articles_rebuilt"', 1))
     db.execute("INSERT INTO articles_rebuilt SELECT * FROM articles")
     db.execute("DROP TABLE articles")
@@ -137,7 +139,14 @@ def _article_ids_never_reused(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["url"], if_not_exists=True)
     broken = db.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
-        raise StoreError(f"Rebuilding the articles table would orphan rows: {broken[:3]}.")
+        raise StoreError(
+            f"Rebuilding the articles table would orphan rows: {broken[:3]}.", path=_file(db)
+        )
+
+
+def _file(db: sqlite_utils.Database) -> str:
+    """The database's file, for an error's context."""
+    return str(db.execute("PRAGMA database_list").fetchone()[2])
 
 
 def migrate_engine(db: sqlite_utils.Database, path: str) -> None:

@@ -61,7 +61,7 @@ def handle_ingest(
         origin = f"slack:/ingest by {user}"
 
         def job() -> IngestOutcome:
-            return services.write(services.engine.ingest_bytes, raw.encode("utf-8"), origin)
+            return services.runtime.ingest_bytes(raw.encode("utf-8"), origin)
 
     # Slow work happens after the acknowledgement, on the ingest queue; the result
     # goes to response_url.

@@ -155,8 +155,9 @@ def _ingest_files(
             except IngestError as exc:  # one bad file does not stop the others
                 lines.append(render.outcome_text(IngestOutcome.failed(exc)))
                 continue
-            ingest = services.engine.ingest_bytes
-            outcome = services.write(ingest, shared.data, shared.origin, suffix=shared.suffix)
+            outcome = services.runtime.ingest_bytes(
+                shared.data, shared.origin, suffix=shared.suffix
+            )
             lines.append(render.outcome_text(outcome))
         if lines:
             client.chat_postMessage(channel=reply.channel, text="\n".join(lines))

@@ -10,6 +10,7 @@ import logging
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from newsbot.bot.logs import LOG_LINE_LIMIT, RedactTokens
 from newsbot.bot.replies import QUEUE_FULL
 from newsbot.bot.slack.server import answer_unfinished
-from newsbot.index import Engine, FetchPolicy
+from newsbot.index import Engine, FetchPolicy, IngestLimits, Status
 from tests.bot.slack.conftest import (
     ADMIN,
     ALLOWED,
@@ -370,3 +371,41 @@ def test_idle_and_slow_clients_do_not_starve_signed_requests(bot: Bot) -> None:
     finally:
         for sock in [*idle, slow]:
             sock.close()
+
+
+def test_answers_do_not_wait_for_an_article_being_read(bot: Bot) -> None:
+    # About 5 s of CPU in the reader: speaker rules over 2 MB of "X said. He said."
+    hostile = ("John Smith said. He said. " * 80_000).encode()
+    outcome: list[object] = []
+    reader = threading.Thread(
+        target=lambda: outcome.append(bot.services.runtime.ingest_bytes(hostile, "hostile.txt"))
+    )
+    reader.start()
+    timings = []
+    try:
+        while reader.is_alive() and len(timings) < 40:
+            started = time.monotonic()
+            response = bot.command("/ask", "How many countries pledged to send troops?", ADMIN)
+            timings.append(time.monotonic() - started)
+            assert response.status_code == 200
+            time.sleep(0.1)
+    finally:
+        reader.join(timeout=120)
+    assert len(timings) >= 5, "the article was read too fast to measure anything"
+    assert max(timings) < 3.0, timings  # Slack's deadline; in-process this took the whole read
+    (done,) = outcome
+    assert getattr(done, "status", None) is not None
+    bot.settle()
+    assert len(bot.fake.of("response_url")) >= len(timings)
+
+
+def test_an_article_past_the_time_limit_is_one_failed_line_and_nothing_stored(
+    bot: Bot,
+) -> None:
+    runtime = bot.services.runtime
+    before = runtime.call(runtime.engine.count_articles)
+    runtime.ingest_limits = IngestLimits(seconds=0.5)
+    outcome = runtime.ingest_bytes(("John Smith said. He said. " * 80_000).encode(), "slow.txt")
+    assert outcome.status is Status.FAILED
+    assert "took longer than 0.5 s" in str(outcome.reason)
+    assert runtime.call(runtime.engine.count_articles) == before
