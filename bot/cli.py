@@ -79,9 +79,11 @@ class _State:
         self.settings = settings
         self._engine: Engine | None = None
 
-    def engine(self, *, to_reindex: bool = False) -> Engine:
+    def engine(self, *, to_reindex: bool = False, seed: bool = True) -> Engine:
         if self._engine is None:
-            engine, seeded = self.settings.open_engine(on_wait=_say_waiting, to_reindex=to_reindex)
+            engine, seeded = self.settings.open_engine(
+                on_wait=_say_waiting, to_reindex=to_reindex, seed=seed
+            )
             self._engine = engine
             added = sum(o.status is Status.ADDED for o in seeded)
             if added:
@@ -307,14 +309,21 @@ def reindex(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option(
+    "--with-seeds",
+    is_flag=True,
+    help="Give a database that never held an article the bundled seed articles.",
+)
 @click.pass_context
-def serve(ctx: click.Context) -> None:
+def serve(ctx: click.Context, with_seeds: bool) -> None:
     """Run newsbot in Slack, Discord, or both: whatever the environment configures.
 
     Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP at /slack/events.
     Discord: the interactions endpoint at /discord/interactions if
     DISCORD_PUBLIC_KEY is set, the gateway (@mentions, DMs) if DISCORD_BOT_TOKEN
     is. HTTP listens on NEWSBOT_HOST:NEWSBOT_PORT (0.0.0.0:3000), with /healthz.
+    A new database starts empty unless --with-seeds is given (the other commands
+    index the seeds on first use, to try newsbot out).
     """
     from newsbot.bot.logs import install_log_redaction
     from newsbot.bot.serve import ServePlan
@@ -323,7 +332,7 @@ def serve(ctx: click.Context) -> None:
     plan = ServePlan.from_env()
     logging.getLogger("newsbot").setLevel(logging.INFO)
     install_log_redaction()
-    run(_engine(ctx), plan)
+    run(ctx.find_object(_State).engine(seed=with_seeds), plan)
 
 
 @cli.group()

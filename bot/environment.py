@@ -24,14 +24,19 @@ class EngineEnvironment:
     fetch_policy: FetchPolicy
 
     def open_engine(
-        self, *, on_wait: Callable[[float], None] | None = None, to_reindex: bool = False
+        self,
+        *,
+        on_wait: Callable[[float], None] | None = None,
+        to_reindex: bool = False,
+        seed: bool = True,
     ) -> tuple[Engine, list[IngestOutcome]]:
         """The engine as every surface starts it: opened, index repaired, seeded if new.
 
         Returns the engine and the seeding outcomes (empty after the first run).
         `on_wait` is called when a write has to wait for another newsbot process.
         `to_reindex`: whatever state the index is in, open it for a rebuild (a damaged
-        one moved aside, no repair first: the rebuild does it all).
+        one moved aside, no repair first: the rebuild does it all). `seed`: whether a
+        database that never held an article gets the bundled (or NEWSBOT_SEEDS) ones.
         """
         engine = Engine(
             self.db_path,
@@ -42,7 +47,7 @@ class EngineEnvironment:
         try:
             if not to_reindex:
                 engine.repair_index()
-            return engine, engine.seed_if_empty(self.seeds_dir)
+            return engine, engine.seed_if_empty(self.seeds_dir) if seed else []
         except BaseException:
             engine.close()
             raise

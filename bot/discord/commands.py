@@ -7,11 +7,13 @@ from typing import Any
 ASK = "ask"
 INGEST = "ingest"
 NEWSBOT = "newsbot"
+NEWSBOT_ADMIN = "newsbot-admin"
 ASK_MESSAGE = "Ask newsbot"
 ADD_MESSAGE = "Add to newsbot"
 
 _STRING, _INTEGER, _SUBCOMMAND, _ATTACHMENT = 3, 4, 1, 11
 _SLASH, _MESSAGE = 1, 3
+MANAGE_GUILD = str(1 << 5)  # a permission bit set, as Discord takes it: a string
 
 COMMANDS: list[dict[str, Any]] = [
     {
@@ -42,8 +44,17 @@ COMMANDS: list[dict[str, Any]] = [
         "name": NEWSBOT,
         "type": _SLASH,
         "description": "newsbot's articles.",
+        "options": [{"type": _SUBCOMMAND, "name": "sources", "description": "List the articles"}],
+    },
+    {
+        # Its own command so that Discord hides it from members by default (Manage
+        # Server); newsbot still checks its own admins. Discord sets permissions per
+        # command, not per subcommand.
+        "name": NEWSBOT_ADMIN,
+        "type": _SLASH,
+        "description": "newsbot admins: forget an article.",
+        "default_member_permissions": MANAGE_GUILD,
         "options": [
-            {"type": _SUBCOMMAND, "name": "sources", "description": "List the articles"},
             {
                 "type": _SUBCOMMAND,
                 "name": "forget",
@@ -57,7 +68,7 @@ COMMANDS: list[dict[str, Any]] = [
                         "min_value": 1,
                     }
                 ],
-            },
+            }
         ],
     },
     {"name": ASK_MESSAGE, "type": _MESSAGE},

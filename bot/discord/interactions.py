@@ -195,7 +195,7 @@ class Interactions:
             return self._ask(payload, str(options.get("question") or "").strip())
         if name == commands.INGEST:
             return self._ingest(payload, options, data)
-        if name == commands.NEWSBOT:
+        if name in (commands.NEWSBOT, commands.NEWSBOT_ADMIN):
             return self._newsbot(payload, data)
         return say(UNKNOWN)
 

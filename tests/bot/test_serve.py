@@ -51,10 +51,11 @@ def test_register_overwrites_the_commands_and_lists_them(
     result = CliRunner().invoke(cli, ["discord", "register", "--guild", "600000000000000001"])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Registered 5 commands for server 600000000000000001:\n"
+        "Registered 6 commands for server 600000000000000001:\n"
         "  /ask (slash command)\n"
         "  /ingest (slash command)\n"
         "  /newsbot (slash command)\n"
+        "  /newsbot-admin (slash command)\n"
         "  Ask newsbot (message command)\n"
         "  Add to newsbot (message command)\n"
     )
@@ -100,6 +101,24 @@ def test_serve_with_a_bad_discord_setting_is_one_line(monkeypatch: pytest.Monkey
     ]
 
 
+@pytest.mark.parametrize(("flags", "articles"), [([], 0), (["--with-seeds"], 5)])
+def test_serve_gives_a_new_database_the_seeds_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, flags: list[str], articles: int
+) -> None:
+    import newsbot.bot.serve
+
+    served: list[int] = []
+    monkeypatch.setattr(
+        newsbot.bot.serve, "serve", lambda engine, plan: served.append(engine.count_articles())
+    )
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "prod.db"), "serve", *flags])
+    assert result.exit_code == 0, result.output
+    assert served == [articles]
+    assert ("First run: indexed 5 bundled seed articles" in result.stderr) == bool(articles)
+
+
 def test_serve_runs_slack_and_discord_in_one_process(
     fake_discord: FakeDiscord, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -121,7 +140,7 @@ def test_serve_runs_slack_and_discord_in_one_process(
     }
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsbot.bot", "serve"],
+        [sys.executable, "-m", "newsbot.bot", "serve", "--with-seeds"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

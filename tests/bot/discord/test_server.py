@@ -356,7 +356,17 @@ def test_message_commands(discord_bot: DiscordBot, web: WebFixture) -> None:
     assert refused["content"] == NOTHING_TO_ADD
 
 
-# /newsbot sources | forget
+# /newsbot sources, /newsbot-admin forget
+
+
+def test_only_the_admin_command_is_hidden_from_members_by_default() -> None:
+    from newsbot.bot.discord.commands import COMMANDS
+
+    hidden = {c["name"]: c.get("default_member_permissions") for c in COMMANDS}
+    assert hidden["newsbot-admin"] == "32"  # Manage Server
+    assert {name for name, bits in hidden.items() if bits is not None} == {"newsbot-admin"}
+    (forget,) = next(c for c in COMMANDS if c["name"] == "newsbot-admin")["options"]
+    assert forget["name"] == "forget"
 
 
 def test_sources_and_forget(discord_bot: DiscordBot) -> None:
@@ -365,13 +375,13 @@ def test_sources_and_forget(discord_bot: DiscordBot) -> None:
     assert embed["title"] == "5 articles"
     assert embed["description"].startswith("#1 ")
     forget = {"name": "forget", "type": 1, "options": [option("id", 2, kind=4)]}
-    refused = discord_bot.post(slash("newsbot", [forget], user=OTHER)).json()["data"]
+    refused = discord_bot.post(slash("newsbot-admin", [forget], user=OTHER)).json()["data"]
     assert refused["content"] == REFUSED_FORGET
     assert discord_bot.runtime.engine.count_articles() == 5
-    done = discord_bot.post(slash("newsbot", [forget], user=ADMIN)).json()["data"]
+    done = discord_bot.post(slash("newsbot-admin", [forget], user=ADMIN)).json()["data"]
     assert done["content"].startswith("Forgot #2: ")
     assert discord_bot.runtime.engine.count_articles() == 4
-    missing = discord_bot.post(slash("newsbot", [forget], user=ADMIN)).json()["data"]
+    missing = discord_bot.post(slash("newsbot-admin", [forget], user=ADMIN)).json()["data"]
     # The engine's own reason, its markdown escaped.
     assert missing["content"] == "No article \\#2. Run \\`newsbot sources\\` to list them."
 
