@@ -10,8 +10,10 @@ is a `NewsbotError`, turned into one line on stderr in one place
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -21,6 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from newsbot.bot import environment, render_text
+from newsbot.bot.replies import counted
 from newsbot.index import Engine, IngestBatch, IngestOutcome, NewsbotError, Status
 
 PROGRESS_MIN_ITEMS = 10
@@ -115,9 +118,19 @@ def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: any value, not only "1"
+        ctx.color = False
     state = _State(environment.engine_environment(db_path=db))
     ctx.obj = state
     ctx.call_on_close(state.close)
+
+
+def _db_after_the_command(ctx: click.Context, _param: click.Parameter, db: Path | None) -> None:
+    """`newsbot ask --db x.db ...` as well as `newsbot --db x.db ask ...`."""
+    if db is not None:
+        state = ctx.find_object(_State)
+        assert state is not None
+        state.settings = dataclasses.replace(state.settings, db_path=db)
 
 
 def _engine(ctx: click.Context) -> Engine:
@@ -161,7 +174,10 @@ def chat(ctx: click.Context, k: int) -> None:
         import readline  # noqa: F401
     interactive = sys.stdin.isatty()
     if interactive:
-        click.echo(f"newsbot: {engine.count_articles()} articles. Ask a question; Ctrl-D to leave.")
+        click.echo(
+            f"newsbot: {counted(engine.count_articles(), 'article')}. "
+            "Ask a question; Ctrl-D to leave."
+        )
     previous: str | None = None
     while True:
         try:
@@ -270,6 +286,8 @@ def _with_progress(batches: list[IngestBatch], *, quiet: bool) -> Iterator[Inges
         for batch in batches:
             for outcome in batch:
                 if not quiet:
+                    if bar is not None:  # the bar's line is cleared, then drawn again below
+                        click.echo("\r\x1b[K", nl=False, err=True)
                     click.echo(render_text.render_outcome(outcome))
                 if bar is not None:
                     bar.update(1)
@@ -305,7 +323,7 @@ def reindex(ctx: click.Context) -> None:
     engine = ctx.find_object(_State).engine(to_reindex=True)
     if engine.damaged_index is not None:
         click.echo(f"the damaged search index was moved to {engine.damaged_index}", err=True)
-    click.echo(f"reindexed {engine.reindex()} passages")
+    click.echo(f"reindexed {counted(engine.reindex(), 'passage')}")
 
 
 @cli.command()
@@ -382,3 +400,16 @@ def main() -> None:
     # would search from this file's folder, inside site-packages.
     load_dotenv(find_dotenv(usecwd=True))
     cli(prog_name="newsbot")
+
+
+# Every command takes --db too, after its name (the group's --db still works before it).
+for _command in (ask, search, chat, ingest, sources, forget, reindex, serve):
+    _command.params.append(
+        click.Option(
+            ["--db"],
+            type=click.Path(dir_okay=False, path_type=Path),
+            expose_value=False,
+            callback=_db_after_the_command,
+            help="SQLite database file (as `newsbot --db FILE COMMAND`).",
+        )
+    )

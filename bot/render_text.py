@@ -11,6 +11,7 @@ from typing import assert_never
 
 import click
 
+from newsbot.bot.replies import counted
 from newsbot.index import (
     Answer,
     Article,
@@ -111,7 +112,7 @@ def render_sources(articles: list[Article]) -> str:
         return "No articles yet. Add some with: newsbot ingest PATH"
     lines = []
     for a in articles:
-        lines.append(f"#{a.id} {source_line(a)} ({a.passage_count} passages)")
+        lines.append(f"#{a.id} {source_line(a)} ({counted(a.passage_count, 'passage')})")
         if a.origin:
             lines.append(f"    {a.origin}")
     return "\n".join(lines)
@@ -123,7 +124,10 @@ def render_outcome(outcome: IngestOutcome) -> str:
         case Status.ADDED:
             outlet = f" · {outcome.outlet}" if outcome.outlet else ""
             passages = outcome.passage_count
-            what = f"added #{outcome.article_id}: {outcome.headline}{outlet} ({passages} passages)"
+            what = (
+                f"added #{outcome.article_id}: {outcome.headline}{outlet} "
+                f"({counted(passages, 'passage')})"
+            )
         case Status.DUPLICATE:
             what = f"already indexed as #{outcome.article_id}"
         case Status.NEAR_DUPLICATE:

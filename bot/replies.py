@@ -29,6 +29,11 @@ def readable(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 passage', '2 passages', '2,074 articles': every surface counts alike."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def failure_text(error: BaseException, escape: Callable[[str], str]) -> str:
     """A refusal's own reason (through the surface's `escape`), or the apology."""
     return escape(str(error)) if isinstance(error, NewsbotError) else GENERIC_FAILURE

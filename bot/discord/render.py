@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, assert_never
 
+from newsbot.bot.replies import counted
 from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
 
 CONTENT_LIMIT = 2000
@@ -220,7 +221,7 @@ def outcome_text(outcome: IngestOutcome) -> str:
             headline = escaped_clip(outcome.headline or "", 500)
             return (
                 f"Added #{outcome.article_id}: **{headline}**{outlet} "
-                f"({outcome.passage_count} passages)"
+                f"({counted(outcome.passage_count, 'passage')})"
             )
         case Status.DUPLICATE:
             return f"Already indexed as #{outcome.article_id}."
@@ -251,5 +252,5 @@ def sources_message(articles: list[Article]) -> Message:
     rest = len(articles) - len(lines)
     if rest:
         lines.append(f"… and {rest} more (`newsbot sources` lists them all).")
-    embed = {"title": f"{len(articles)} articles", "description": "\n".join(lines)}
+    embed = {"title": counted(len(articles), "article"), "description": "\n".join(lines)}
     return message("", ephemeral=True, embeds=[embed])

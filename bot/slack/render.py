@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any, assert_never
 
+from newsbot.bot.replies import counted
 from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
 
 SECTION_LIMIT = 3000
@@ -188,7 +189,7 @@ def outcome_text(outcome: IngestOutcome) -> str:
             outlet = f" · {escape(outcome.outlet)}" if outcome.outlet else ""
             return (
                 f"Added #{outcome.article_id}: *{escape(outcome.headline or '')}*{outlet} "
-                f"({outcome.passage_count} passages)"
+                f"({counted(outcome.passage_count, 'passage')})"
             )
         case Status.DUPLICATE:
             return f"Already indexed as #{outcome.article_id}."
@@ -208,7 +209,7 @@ def sources_message(articles: list[Article]) -> dict[str, Any]:
         return {"text": "No articles yet."}
     lines = [f"#{a.id} {source_line(a)}" for a in articles]
     blocks = [section(chunk) for chunk in _split_lines(lines)]
-    return {"text": f"{len(articles)} articles", "blocks": _limit_blocks(blocks, 0)}
+    return {"text": counted(len(articles), "article"), "blocks": _limit_blocks(blocks, 0)}
 
 
 def _split_lines(lines: list[str]) -> list[str]:

@@ -343,3 +343,57 @@ def test_render_says_how_old_the_sources_are() -> None:
     text = render_answer(Answer("Is the pier closed?", (quote,), Confidence.HIGH, 0.9, (), 681))
     assert "Confidence: high\nNote: the newest of these sources is 681 days old." in text
     assert "Pier closed · Post · 2025-01-10" in text  # the date is shown where known
+
+
+def test_no_color_is_honoured_on_a_terminal(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "How many countries pledged to send troops?"
+    colored = CliRunner().invoke(cli, ["--db", str(db_path), "ask", question], color=True)
+    assert "\x1b[" in colored.stdout  # matched words highlighted on a terminal
+    monkeypatch.setenv("NO_COLOR", "yes")  # any value counts
+    plain = CliRunner().invoke(cli, ["--db", str(db_path), "ask", question], color=True)
+    assert plain.exit_code == 0 and "\x1b[" not in plain.stdout
+    assert "26" in plain.stdout
+
+
+def test_db_may_come_after_the_command(tmp_path: Path) -> None:
+    db = tmp_path / "after.db"
+    result = CliRunner().invoke(cli, ["sources", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert db.exists() and len(json.loads(result.stdout)) == 5
+    asked = CliRunner().invoke(cli, ["ask", "--db", str(db), "Where did Putin invite Zelensky?"])
+    assert asked.exit_code == 0 and "Moscow" in asked.stdout
+
+
+def test_counts_are_singular_or_plural(run, tmp_path: Path) -> None:
+    one = tmp_path / "one.txt"
+    one.write_text(
+        "Harbour reopens\n\nThe harbour reopened on Monday after the storm, officials said."
+    )
+    added = run("ingest", str(one))
+    assert "(1 passage)" in added.stdout, added.stdout
+    listing = run("sources")
+    assert "(1 passage)" in listing.stdout and "(1 passages)" not in listing.stdout
+    assert "passages)" in listing.stdout  # the seeds have several
+
+
+def test_the_progress_bar_never_shares_a_line_with_a_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import newsbot.bot.cli as cli_module
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(12):
+        (folder / f"{n}.txt").write_text(f"Story {n}\n\nThe ferry number {n} sailed on time today.")
+    monkeypatch.setattr(cli_module.sys.stderr, "isatty", lambda: True)
+    with cli_module.environment.engine_environment(db_path=tmp_path / "p.db").open_engine(
+        seed=False
+    )[0] as engine:
+        outcomes = list(cli_module._with_progress([engine.ingest_paths([folder])], quiet=False))
+    assert len(outcomes) == 12
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 12 and all(": added #" in line for line in lines)
+    # Before each result the bar's line is cleared; the bar is drawn again after it.
+    assert err.count("\r\x1b[K") == 12
+    assert "Ingesting" in err
