@@ -24,7 +24,14 @@ import click
 
 from newsbot.bot import environment, render_text
 from newsbot.bot.replies import counted
-from newsbot.index import Engine, IngestBatch, IngestOutcome, NewsbotError, Status
+from newsbot.index import (
+    Engine,
+    IngestBatch,
+    IngestError,
+    IngestOutcome,
+    NewsbotError,
+    Status,
+)
 
 PROGRESS_MIN_ITEMS = 10
 F = TypeVar("F", bound=Callable[..., Any])
@@ -204,17 +211,25 @@ def _is_url(arg: str) -> bool:
     return bool(_URL_SCHEME.match(arg))
 
 
-def _read_url_list(path: Path) -> list[str]:
-    """URLs from a file, one per line; blank lines and # comments are skipped."""
+def _read_url_list(path: Path) -> tuple[list[str], list[IngestOutcome]]:
+    """URLs from a file, one per line (blank lines and # comments skipped), and a
+    failed outcome for each line that is not a URL: the rest of the list goes on."""
     try:
         lines = path.read_text("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{path}: cannot read the URL list ({exc}).") from exc
-    urls = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    bad = [u for u in urls if not _is_url(u)]
-    if bad:
-        raise click.ClickException(f"{path}: not a URL: {bad[0]!r}.")
-    return urls
+    urls: list[str] = []
+    bad: list[IngestOutcome] = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if _is_url(text):
+            urls.append(text)
+        else:
+            reason = f"line {number} of {path} is not a URL (it needs http:// or https://)."
+            bad.append(IngestOutcome.failed(IngestError(reason, origin=text)))
+    return urls, bad
 
 
 @cli.command()
@@ -248,8 +263,10 @@ def ingest(
     exit code 1 if any failed.
     """
     urls = [s for s in sources if _is_url(s)]
+    not_urls: list[IngestOutcome] = []
     if url_list is not None:
-        urls.extend(_read_url_list(url_list))
+        listed, not_urls = _read_url_list(url_list)
+        urls.extend(listed)
     files = [Path(s) for s in sources if s != "-" and not _is_url(s)]
     if not sources and url_list is None:
         raise click.UsageError("Give at least one file, directory, URL, --urls FILE, or -.")
@@ -257,6 +274,10 @@ def ingest(
     outcomes: list[IngestOutcome] = []
     if "-" in sources:
         outcome = engine.ingest_bytes(sys.stdin.buffer.read(), "<stdin>")
+        outcomes.append(outcome)
+        if not as_json:
+            click.echo(render_text.render_outcome(outcome))
+    for outcome in not_urls:
         outcomes.append(outcome)
         if not as_json:
             click.echo(render_text.render_outcome(outcome))

@@ -367,13 +367,40 @@ def _readable(path: Path) -> bool:
     )
 
 
-def expand_paths(paths: list[Path]) -> Iterator[Path]:
-    """Files to ingest: given files as they are, directories walked in name order."""
+_DATABASE_ENDINGS = (".db", ".db-wal", ".db-shm", ".db-journal", ".sqlite", ".sqlite3")
+
+
+def _unreadable_reason(path: Path) -> str | None:
+    """Why a file found in a directory is not read, when it is one a user may have meant
+    as an article (a .pdf, a .docx); None for what is read, and for what a folder of
+    articles normally holds beside them (hidden files, its README, the manifest)."""
+    if _readable(path) or not path.is_file() or path.name.startswith("."):
+        return None
+    if path.name.lower() in _SKIPPED_NAMES or path.name == MANIFEST_NAME:
+        return None
+    if any(part.startswith(".") or part == "__pycache__" for part in path.parts[:-1]):
+        return None
+    if path.name.endswith(_DATABASE_ENDINGS) or any(".db.index" in p for p in path.parts[:-1]):
+        return None  # a database and its index: newsbot's own, kept beside the articles
+    kind = path.suffix.lower() or "files with no suffix"
+    return (
+        f"skipped: {kind} files are not read (only plain text, Markdown and HTML: "
+        f"{', '.join(sorted(s for s in READABLE_SUFFIXES if s))})."
+    )
+
+
+def expand_paths(paths: list[Path]) -> Iterator[Path | IngestError]:
+    """Files to ingest: given files as they are, directories walked in name order; a
+    file in a directory that is not read is an IngestError saying why."""
     for path in paths:
-        if path.is_dir():
-            yield from (p for p in sorted(path.rglob("*")) if _readable(p))
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        for found in sorted(path.rglob("*")):
+            if _readable(found):
+                yield found
+            elif (reason := _unreadable_reason(found)) is not None:
+                yield IngestError(reason, origin=str(found))
 
 
 def plan_paths(paths: list[Path]) -> list[Path | IngestError]:
@@ -382,14 +409,18 @@ def plan_paths(paths: list[Path]) -> list[Path | IngestError]:
     The files of a folder whose manifest is broken are not added: they would be
     stored without the headline and outlet the manifest was there to give.
     """
-    files = list(expand_paths(paths))
+    found = list(expand_paths(paths))
+    files = [item for item in found if isinstance(item, Path)]
     counts: dict[Path, int] = {}
     for file in files:
         counts[file.parent] = counts.get(file.parent, 0) + 1
     broken = {d: p for d in counts if (p := manifest_problem(d)) is not None}
     reported: set[Path] = set()
     items: list[Path | IngestError] = []
-    for file in files:
+    for file in found:
+        if isinstance(file, IngestError):
+            items.append(file)
+            continue
         problem = broken.get(file.parent)
         if problem is None:
             items.append(file)

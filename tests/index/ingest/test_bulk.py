@@ -167,6 +167,27 @@ def test_cli_url_list_json(
     assert outcomes[2]["reason"] == "the server answered 500."
 
 
+def test_a_line_of_the_url_list_that_is_not_a_url_is_one_failed_line(
+    tmp_path: Path, web: WebFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_URLS", "1")
+    url_file = tmp_path / "urls.txt"
+    url_file.write_text(f"not a url\n{web.base}/article/ferry\nwww.example.com/x\n")
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "u.db"), "ingest", "--urls", str(url_file)]
+    )
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        f"not a url: failed: line 1 of {url_file} is not a URL (it needs http:// or https://)."
+    )
+    assert lines[1] == (
+        f"www.example.com/x: failed: line 3 of {url_file} is not a URL "
+        "(it needs http:// or https://)."
+    )
+    assert lines[2].startswith(f"{web.base}/article/ferry: added #")  # the rest went on
+
+
 def test_cli_refuses_private_urls_by_default(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["--db", str(tmp_path / "x.db"), "ingest", "http://127.0.0.1:9/article"]

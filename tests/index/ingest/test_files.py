@@ -113,8 +113,32 @@ def test_directories_are_walked_for_readable_files(tmp_path: Path) -> None:
         (tmp_path / name).write_text("x")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.txt").write_text("x")
-    names = [p.relative_to(tmp_path).as_posix() for p in expand_paths([tmp_path])]
+    found = list(expand_paths([tmp_path]))
+    names = [p.relative_to(tmp_path).as_posix() for p in found if isinstance(p, Path)]
     assert names == ["a.md", "b.txt", "c.html", "sub/d.txt"]
+    # The .pdf is named with its reason; the hidden file and the README are not articles.
+    (skipped,) = [e for e in found if isinstance(e, IngestError)]
+    assert skipped.origin == str(tmp_path / "skip.pdf")
+    assert str(skipped).startswith("skipped: .pdf files are not read (only plain text")
+
+
+def test_a_folder_of_unreadable_files_is_one_line_each_and_exit_1(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from newsbot.bot.cli import cli
+
+    folder = tmp_path / "clippings"
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(b"%PDF-1.4 x")
+    (folder / "memo.docx").write_bytes(b"PK\x03\x04zz")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "n.db"), "ingest", str(folder)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{folder / 'memo.docx'}: failed: skipped: .docx files are not read (only plain text, "
+        "Markdown and HTML: .htm, .html, .markdown, .md, .text, .txt, .xhtml).",
+        f"{folder / 'report.pdf'}: failed: skipped: .pdf files are not read (only plain text, "
+        "Markdown and HTML: .htm, .html, .markdown, .md, .text, .txt, .xhtml).",
+    ]
 
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
