@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from newsbot.bot import environment, render_text
+from newsbot.bot.logs import configure_logging
 from newsbot.bot.replies import counted
 from newsbot.index import (
     Engine,
@@ -120,11 +121,9 @@ class _State:
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
     """newsbot answers questions about news articles with exact, attributed quotes."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(level=logging.WARNING)
+    if verbose:  # what the engine does: each answer, each ingested item
+        logging.getLogger("newsbot").setLevel(logging.DEBUG)
     if os.environ.get("NO_COLOR"):  # https://no-color.org: any value, not only "1"
         ctx.color = False
     state = _State(environment.engine_environment(db_path=db))
@@ -364,13 +363,12 @@ def serve(ctx: click.Context, with_seeds: bool) -> None:
     A new database starts empty unless --with-seeds is given (the other commands
     index the seeds on first use, to try newsbot out).
     """
-    from newsbot.bot.logs import install_log_redaction
     from newsbot.bot.serve import ServePlan
     from newsbot.bot.serve import serve as run
 
     plan = ServePlan.from_env()
+    configure_logging(level=logging.WARNING, json_lines=plan.json_logs)
     logging.getLogger("newsbot").setLevel(logging.INFO)
-    install_log_redaction()
     run(ctx.find_object(_State).engine(seed=with_seeds), plan)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -158,5 +159,19 @@ def create_server(app: WSGIApp, config: ServerConfig) -> Any:
         ) from exc
 
 
-def serve_http(app: WSGIApp, config: ServerConfig) -> None:
-    create_server(app, config).run()
+def run_server(server: Any, *, stop: threading.Event | None = None) -> None:
+    """Serve until Ctrl-C or SIGTERM (waitress takes the interrupt itself), or `stop`."""
+    if stop is None:
+        server.run()
+        return
+
+    def close_on_stop() -> None:
+        stop.wait()
+        server.close()
+
+    threading.Thread(target=close_on_stop, name="http-stop", daemon=True).start()
+    try:
+        server.run()
+    except OSError:  # waitress has no stop(): closing its sockets ends the loop so
+        if not stop.is_set():
+            raise

@@ -8,8 +8,10 @@ are clipped.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
 
 LOG_LINE_LIMIT = 2000
 
@@ -48,6 +50,41 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def install_log_redaction() -> None:
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactTokens())
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Fields a log call may pass in `extra` that the JSON format writes as its own keys.
+FIELDS = ("surface", "latency_ms", "confidence", "quotes", "abstained")
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, the
+    FIELDS a call gave, and the traceback if any (redacted by RedactTokens before)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({key: getattr(record, key) for key in FIELDS if hasattr(record, key)})
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(*, level: int, json_lines: bool = False) -> None:
+    """The root handler on stderr, timestamped text or JSON lines, tokens redacted."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines() if json_lines else _iso_formatter())
+    handler.addFilter(RedactTokens())
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+
+
+def _iso_formatter() -> logging.Formatter:
+    formatter = logging.Formatter(TEXT_FORMAT)
+    formatter.default_msec_format = "%s.%03d"
+    return formatter

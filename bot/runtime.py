@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from newsbot.bot.chat_state import CLAIM_LEASE_SECONDS, ChatState
 from newsbot.bot.ingest_queue import IngestQueue
 from newsbot.index import (
+    Answer,
     Engine,
     IngestError,
     IngestLimits,
@@ -61,6 +63,28 @@ class Runtime:
             state=ChatState(engine.db_path, lease=claim_lease),
             ingest_limits=ingest_limits or IngestLimits(),
         )
+
+    def answer(self, question: str, *, surface: str, context: str | None = None) -> Answer:
+        """`engine.answer` under the lock, and one log line for it: the surface, how
+        long it took, the confidence and how many quotes (never the question's text)."""
+        started = time.perf_counter()
+        answer = self.call(self.engine.answer, question, context=context)
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        log.info(
+            "answered on %s in %.1f ms: confidence %s, %d quotes",
+            surface,
+            latency_ms,
+            answer.confidence,
+            len(answer.quotes),
+            extra={
+                "surface": surface,
+                "latency_ms": latency_ms,
+                "confidence": str(answer.confidence),
+                "quotes": len(answer.quotes),
+                "abstained": answer.abstained,
+            },
+        )
+        return answer
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run an engine call under the engine lock."""

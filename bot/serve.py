@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from newsbot.bot.discord.config import DiscordConfig
-from newsbot.bot.http_server import ServerConfig, WSGIApp, env_number, http_app, serve_http
+from newsbot.bot.http_server import (
+    HEALTH_PATH,
+    ServerConfig,
+    WSGIApp,
+    create_server,
+    env_number,
+    http_app,
+    run_server,
+)
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.config import SlackConfig
 from newsbot.index import ConfigError, Engine, IngestLimits
@@ -29,6 +37,7 @@ class ServePlan:
     slack: SlackConfig | None
     discord: DiscordConfig | None
     ingest_limits: IngestLimits = field(default_factory=IngestLimits)
+    json_logs: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServePlan:
@@ -47,8 +56,18 @@ class ServePlan:
             seconds=env_number(env, "NEWSBOT_INGEST_TIMEOUT", 60, 1, 3600, "seconds"),
             memory_mb=env_number(env, "NEWSBOT_INGEST_MEMORY_MB", 1024, 64, 65536, "megabytes"),
         )
+        log_format = env.get("NEWSBOT_LOG_FORMAT", "").strip().lower() or "text"
+        if log_format not in ("text", "json"):
+            raise ConfigError(
+                f"NEWSBOT_LOG_FORMAT must be text or json, not {log_format!r}.",
+                variable="NEWSBOT_LOG_FORMAT",
+            )
         return cls(
-            server=ServerConfig.from_env(env), slack=slack, discord=discord, ingest_limits=limits
+            server=ServerConfig.from_env(env),
+            slack=slack,
+            discord=discord,
+            ingest_limits=limits,
+            json_logs=log_format == "json",
         )
 
 
@@ -77,6 +96,7 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
     runtime = Runtime.open(engine, ingest_limits=plan.ingest_limits)
     runtime.start_upkeep()
     routes: dict[str, WSGIApp] = {}
+    serving = False
     slack_app = discord_app = None
     try:
         if plan.slack is not None:
@@ -94,17 +114,18 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
                 log.info("Discord: connecting to the gateway via %s", plan.discord.api_url)
             discord_app.start()
         _stop_on_sigterm()
-        if routes:
-            where = f"http://{plan.server.host}:{plan.server.port}"
-            log.info("serving %s on %s", ", ".join(sorted(routes)), where)
-            # Returns on Ctrl-C or SIGTERM: waitress takes the interrupt itself.
-            serve_http(http_app(routes, runtime), plan.server)
-        else:
-            (stop or threading.Event()).wait()
+        # Always: /healthz answers in Socket Mode and gateway-only Discord too, where
+        # no platform calls in. Bound first, so a port in use is the only line.
+        server = create_server(http_app(routes, runtime), plan.server)
+        where = f"http://{plan.server.host}:{plan.server.port}"
+        log.info("serving %s on %s", ", ".join(sorted([*routes, HEALTH_PATH])), where)
+        serving = True
+        run_server(server, stop=stop)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a service manager
         pass
     finally:
-        log.info("stopping: finishing the answers and ingests in progress")
+        if serving:
+            log.info("stopping: finishing the answers and ingests in progress")
         if slack_app is not None:
             shutdown(slack_app)
         if discord_app is not None:

@@ -17,6 +17,8 @@ write, rebuild an index that disagrees) and `seed_if_empty()`.
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -47,6 +49,8 @@ from newsbot.index.store.library import WRITER_WAIT_S, Library, index_path_for
 from newsbot.index.store.retriever import Retriever
 
 __all__ = ["Engine", "IngestBatch", "index_path_for"]
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -244,7 +248,15 @@ class Engine:
         `context` is an earlier question of the same conversation (a Slack
         thread); its words help, at half weight.
         """
-        return self.answerer.answer(question, k, context=context)
+        started = time.perf_counter()
+        answer = self.answerer.answer(question, k, context=context)
+        log.debug(
+            "answered in %.1f ms: confidence %s, %d quotes",
+            (time.perf_counter() - started) * 1000,
+            answer.confidence,
+            len(answer.quotes),
+        )
+        return answer
 
     @_storage_errors_as_one_line
     def answer_with_features(

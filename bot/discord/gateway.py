@@ -201,7 +201,7 @@ class Gateway:
         if not mention.question:
             self._reply(mention, render.message(HELP))
             return
-        answer = self.runtime.call(self.runtime.engine.answer, mention.question, context=context)
+        answer = self.runtime.answer(mention.question, surface="discord", context=context)
         channel = self._reply(mention, render.answer_message(answer))
         self.runtime.state.remember_thread(channel, THREAD_MARK, mention.question)
 

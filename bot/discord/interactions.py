@@ -11,6 +11,7 @@ outcome replaces the "thinking" message, well within the token's 15 minutes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -221,7 +222,9 @@ class Interactions:
         ephemeral: bool,
     ) -> Reply:
         """The answer at once if it comes within the deadline, else deferred and edited in."""
-        future = self._pool.submit(self.runtime.call, self.runtime.engine.answer, question)
+        future = self._pool.submit(
+            functools.partial(self.runtime.answer, surface="discord"), question
+        )
         try:
             answer = future.result(timeout=self.answer_deadline)
         except FutureTimeout:

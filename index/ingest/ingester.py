@@ -8,6 +8,7 @@ near-identical text a near-duplicate, checked again under the writer lock.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from newsbot.index.ingest.files import draft_from_bytes, plan_paths
 from newsbot.index.ingest.pipeline import Item, Prepared, default_workers, prepare_many
 from newsbot.index.models import IngestOutcome, PreparedArticle, Status
 from newsbot.index.store.library import Library
+
+log = logging.getLogger(__name__)
 
 # During a bulk ingest the index commits this often (and at the end): each
 # commit costs an fsync, and the journal covers what is not yet committed.
@@ -70,6 +73,7 @@ class Ingester:
         try:
             for prepared in prepare_many(items, workers=workers):
                 outcome = self._store(prepared)
+                log.debug("%s: %s", outcome.origin, outcome.reason or outcome.status)
                 if outcome.status is Status.ADDED:
                     pending_index += 1
                     if pending_index >= BULK_COMMIT_EVERY:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +33,7 @@ from tests.bot.discord.fake_discord import (
 )
 from tests.bot.slack.fake_slack import BOT_TOKEN as SLACK_TOKEN
 from tests.bot.slack.fake_slack import BOT_USER, FakeSlack
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seeded_engine
 
 TROOPS = "How many countries pledged to send troops?"
 SLACK_SECRET = "serve-test-secret"
@@ -220,7 +223,7 @@ def test_serve_runs_slack_and_discord_in_one_process(
     output = (tmp_path / "serve.log").read_text()
     assert exit_code == 0, output  # a clean stop: answers in progress finished
     assert "stopping: finishing the answers and ingests in progress" in output
-    assert "serving /discord/interactions, /slack/events on http://127.0.0.1" in output
+    assert "serving /discord/interactions, /healthz, /slack/events on http://127.0.0.1" in output
     assert BOT_TOKEN not in output and SLACK_TOKEN not in output
 
 
@@ -270,3 +273,87 @@ def test_serve_on_a_port_in_use_is_one_line(monkeypatch: pytest.MonkeyPatch) -> 
         f"Error: Cannot listen on 127.0.0.1:{port} (Address already in use). "
         "Set NEWSBOT_HOST and NEWSBOT_PORT."
     ]
+
+
+def test_serve_in_socket_mode_answers_healthz_and_logs_each_answer(
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import newsbot.bot.serve as serving
+    import newsbot.bot.slack.server as slack_server
+
+    connected: list[str] = []
+    monkeypatch.setattr(
+        slack_server, "start_socket_mode", lambda app, services, token: connected.append(token)
+    )
+    port = _free_port()
+    plan = serving.ServePlan.from_env(
+        {
+            "SLACK_BOT_TOKEN": SLACK_TOKEN,
+            "SLACK_APP_TOKEN": "xapp-1-socket",
+            "SLACK_API_URL": fake_slack.api_url,
+            "NEWSBOT_HOST": "127.0.0.1",
+            "NEWSBOT_PORT": str(port),
+        }
+    )
+    stop = threading.Event()
+    with seeded_engine(tmp_path / "s.db") as engine:
+        thread = threading.Thread(target=serving.serve, args=(engine, plan), kwargs={"stop": stop})
+        thread.start()
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    assert time.monotonic() < deadline, "no /healthz in Socket Mode"
+                    time.sleep(0.1)
+            assert health.json() == {"ok": True, "articles": 5}
+            assert connected == ["xapp-1-socket"]
+            # No /slack/events in Socket Mode: only the health check listens.
+            assert httpx.post(f"http://127.0.0.1:{port}/slack/events", timeout=5).status_code == 404
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+def test_one_json_log_line_per_answer_with_its_surface(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsbot.bot.logs import configure_logging
+    from newsbot.bot.runtime import Runtime
+
+    configure_logging(level=logging.WARNING, json_lines=True)
+    logging.getLogger("newsbot").setLevel(logging.INFO)
+    try:
+        with seeded_engine(db_path) as engine:
+            runtime = Runtime.open(engine)
+            runtime.answer("How many countries pledged to send troops?", surface="discord")
+            runtime.close()
+    finally:
+        logging.getLogger("newsbot").setLevel(logging.NOTSET)
+        logging.getLogger().handlers = []
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    (entry,) = [e for e in lines if e.get("surface")]
+    assert entry["surface"] == "discord" and entry["confidence"] == "high"
+    assert entry["quotes"] >= 1 and entry["abstained"] is False and entry["latency_ms"] > 0
+    assert entry["time"].endswith("+00:00") and "T" in entry["time"]
+    assert "troops" not in json.dumps(entry)  # the question is not logged
+
+
+def test_verbose_logs_what_ask_and_ingest_did_with_timestamps(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    asked = CliRunner().invoke(
+        cli, ["--db", str(db), "-v", "ask", "Where did Putin invite Zelensky?"]
+    )
+    assert asked.exit_code == 0
+    (line,) = [entry for entry in asked.stderr.splitlines() if "answered in" in entry]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} DEBUG newsbot\.index\.engine: ", line)
+    story = tmp_path / "story.txt"
+    story.write_text("Harbour reopens\n\nThe harbour reopened on Monday after the storm.")
+    ingested = CliRunner().invoke(cli, ["--db", str(db), "-v", "ingest", str(story)])
+    assert any(f"{story}: added" in entry for entry in ingested.stderr.splitlines())

@@ -24,7 +24,7 @@ def handle_share(
     services = services_of(context)
     question = str(json.loads(action.get("value") or "{}")["q"])
     channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-    answer = services.call(services.engine.answer, question)
+    answer = services.runtime.answer(question, surface="slack")
     user = body.get("user", {}).get("id")
     preface = f"Shared by <@{user}> via /ask" if user else None
     message = render.answer_message(answer, preface=preface)

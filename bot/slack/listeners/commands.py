@@ -32,7 +32,7 @@ def handle_ask(
         return
     ack()
     services = services_of(context)
-    answer = services.call(services.engine.answer, question)
+    answer = services.runtime.answer(question, surface="slack")
     respond(response_type="ephemeral", **render.answer_message(answer, share=True))
 
 

@@ -121,7 +121,7 @@ def _perform(services: Services, client: WebClient, reply: Reply, event: dict[st
         case Action.HELP:
             client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts, text=HELP)
         case Action.ANSWER:
-            answer = services.call(services.engine.answer, reply.question, context=reply.context)
+            answer = services.runtime.answer(reply.question, surface="slack", context=reply.context)
             client.chat_postMessage(
                 channel=reply.channel,
                 thread_ts=reply.thread_ts,

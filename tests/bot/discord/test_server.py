@@ -251,7 +251,7 @@ def test_ingest_pasted_text_by_role(discord_bot: DiscordBot) -> None:
     discord_bot.post(payload)
     (edit,) = discord_bot.fake.wait_for("edit_original")
     assert edit["json"]["content"] == (
-        "Added #6: **Lighthouse keepers return to Skerry Point** (1 passages)"
+        "Added #6: **Lighthouse keepers return to Skerry Point** (1 passage)"
     )
     asked = discord_bot.post(slash("ask", [option("question", "Who chairs the harbour trust?")]))
     assert "Ailsa Munro" in json.dumps(asked.json())

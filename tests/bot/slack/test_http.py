@@ -247,7 +247,7 @@ def test_ingest_by_allowed_user_confirms_with_headline(bot: Bot) -> None:
     assert "Adding" in response.json()["text"]
     (result,) = bot.fake.wait_for("response_url")
     assert result["text"].startswith("Added #6: *Lighthouse keeper retires*")
-    assert "(1 passages)" in result["text"]
+    assert "(1 passage)" in result["text"]
     bot.command("/ingest", text, ALLOWED)
     assert bot.fake.wait_for("response_url", 2)[1]["text"] == "Already indexed as #6."
 
@@ -276,7 +276,7 @@ def test_ingest_url_is_fetched_after_the_ack(bot: Bot) -> None:
     assert "Fetching" in response.json()["text"]
     (result,) = bot.fake.wait_for("response_url")
     assert (
-        result["text"] == "Added #6: *Night ferry returns to the island* · Coast Times (1 passages)"
+        result["text"] == "Added #6: *Night ferry returns to the island* · Coast Times (1 passage)"
     )
 
 

@@ -124,7 +124,7 @@ def test_ingest_text_added_then_duplicate_then_near_duplicate(services: Services
     wire_copy = LIGHTHOUSE.replace("Lighthouse keeper retires", "Keeper leaves the tower")
     _command(rec, services, handle_ingest, wire_copy + " (Reporting by the wire.)", ALLOWED)
     added, duplicate, near = (r["text"] for r in rec.of("respond"))
-    assert added == "Added #6: *Lighthouse keeper retires* (1 passages)"
+    assert added == "Added #6: *Lighthouse keeper retires* (1 passage)"
     assert duplicate == "Already indexed as #6."
     pattern = r"Not added: (.+) is a near-duplicate of #6 \((\d+)% the same text\)\."
     match = re.fullmatch(pattern, near)
