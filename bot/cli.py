@@ -196,7 +196,7 @@ def chat(ctx: click.Context, k: int) -> None:
             continue
         try:
             click.echo(render_text.render_answer(engine.answer(line, k=k, context=previous)))
-            previous = line
+            previous = engine.next_context(line, previous)
         except NewsbotError as exc:  # one bad question does not end the conversation
             click.echo(f"Error: {exc}", err=True)
         click.echo("")

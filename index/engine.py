@@ -26,6 +26,7 @@ from typing import ParamSpec, TypeVar
 
 from newsbot.index.answer.answerability import AnswerabilityModel, shipped_model
 from newsbot.index.answer.answerer import Answerer
+from newsbot.index.answer.query import next_context
 from newsbot.index.answer.quotes import Candidate, QuoteScorer, Window
 from newsbot.index.answer.ranking import QuoteRanker, shipped_ranker
 from newsbot.index.errors import IngestError
@@ -257,6 +258,13 @@ class Engine:
             len(answer.quotes),
         )
         return answer
+
+    @staticmethod
+    def next_context(question: str, context: str | None) -> str:
+        """What a conversation's next question is read with, once `question` (asked
+        with `context`) is answered: every surface keeps this, one meaning of a
+        follow-up everywhere."""
+        return next_context(question, context)
 
     @_storage_errors_as_one_line
     def answer_with_features(

@@ -203,7 +203,8 @@ class Gateway:
             return
         answer = self.runtime.answer(mention.question, surface="discord", context=context)
         channel = self._reply(mention, render.answer_message(answer))
-        self.runtime.state.remember_thread(channel, THREAD_MARK, mention.question)
+        topic = self.runtime.engine.next_context(mention.question, context)
+        self.runtime.state.remember_thread(channel, THREAD_MARK, topic)
 
     def _reply(self, mention: Mention, body: dict[str, Any]) -> str:
         """Post `body` in a new thread on the message (in a guild), else as a reply.

@@ -124,6 +124,20 @@ def answer_type(question: str) -> AnswerType:
 
 
 CONTEXT_WEIGHT = 0.5
+# A question with this many topic words of its own starts a new topic.
+OWN_TOPIC_TERMS = 2
+CONTEXT_WORDS = 40  # the most a conversation carries forward
+
+
+def next_context(question: str, context: str | None) -> str:
+    """What the next question of a conversation is read with, after `question` was
+    answered with `context`: the question itself when it names a topic of its own
+    (two topic words or more), else the question added to the topic it followed up,
+    so that "and who said it?" asked twice still reads the first topic. The last 40
+    words at most."""
+    own = {term for term in analyze(question) if term not in framing_terms()}
+    merged = question if len(own) >= OWN_TOPIC_TERMS or not context else f"{context} {question}"
+    return " ".join(merged.split()[-CONTEXT_WORDS:])
 
 
 def parse_query(text: str, *, context: str | None = None) -> ParsedQuery:

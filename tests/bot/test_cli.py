@@ -397,3 +397,14 @@ def test_the_progress_bar_never_shares_a_line_with_a_result(
     # Before each result the bar's line is cleared; the bar is drawn again after it.
     assert err.count("\r\x1b[K") == 12
     assert "Ingesting" in err
+
+
+def test_a_repeated_follow_up_keeps_its_topic(run) -> None:
+    session = "\n".join(["Who is Ukraine's foreign minister?", *["and what did he say?"] * 3, ""])
+    result = run("chat", stdin=session)
+    assert result.exit_code == 0
+    answers = result.stdout.split("Q: ")[1:]
+    assert len(answers) == 4
+    # Each answer's first speaker is the minister, every time: not whoever the
+    # previous follow-up's own words happened to find.
+    assert all(answer.split("— ", 1)[1].startswith("Andrii Sybiha") for answer in answers), answers

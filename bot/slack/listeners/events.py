@@ -67,10 +67,23 @@ def _reply_once(
         services.state.finish(*keys)
 
 
+DM_MARK = "dm"  # a DM's own conversation, outside any thread, keeps its context here
+
+
+def _conversation(event: dict[str, Any]) -> tuple[str, str] | None:
+    """Where a message's conversation keeps its context: its thread, or a DM itself."""
+    if event.get("thread_ts"):
+        return str(event.get("channel")), str(event["thread_ts"])
+    if event.get("channel_type") == "im":
+        return str(event.get("channel")), DM_MARK
+    return None
+
+
 def _thread_question(services: Services, event: dict[str, Any]) -> str | None:
-    if not event.get("thread_ts"):
-        return None
-    return services.state.thread_question(event["channel"], event["thread_ts"])
+    """The conversation's context: what its previous question is read as (see
+    Engine.next_context), or None where newsbot never answered."""
+    where = _conversation(event)
+    return services.state.thread_question(*where) if where else None
 
 
 EVENT_CLAIMED = "newsbot_event_claimed"  # in the context: this delivery claimed its event
@@ -129,8 +142,9 @@ def _perform(services: Services, client: WebClient, reply: Reply, event: dict[st
                 unfurl_media=False,
                 **render.answer_message(answer),
             )
-            if reply.thread_ts:
-                services.state.remember_thread(reply.channel, reply.thread_ts, reply.question)
+            where = (reply.channel, reply.thread_ts or DM_MARK)
+            topic = services.engine.next_context(reply.question, reply.context)
+            services.state.remember_thread(*where, topic)
         case Action.INGEST_FILES:
             _ingest_files(services, client, reply, event)
 

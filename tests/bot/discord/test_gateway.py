@@ -237,3 +237,20 @@ def test_route_message(payload: dict[str, Any], expected: str | None) -> None:
 
 def test_nothing_is_answered_before_newsbot_knows_its_own_id() -> None:
     assert route_message(user_message("hello", message_id="1", guild_id=None), None) is None
+
+
+def test_a_dm_follow_up_keeps_the_conversation_topic_when_repeated(
+    gateway_bot: DiscordBot, fake_discord: FakeDiscord
+) -> None:
+    texts = ["Who is Ukraine's foreign minister?", "and what did he say?", "and what did he say?"]
+    for n, text in enumerate(texts):
+        dm = user_message(text, message_id=f"200{n}", guild_id=None, mentions_bot=False)
+        dm["channel_id"] = "710000000000000008"
+        fake_discord.dispatch("MESSAGE_CREATE", dm)
+        fake_discord.wait_for("create_message", n + 1)
+    replies = fake_discord.of("create_message")
+    first_speakers = [
+        reply["json"]["embeds"][0]["description"].split("— ", 1)[1].strip("*")[:13]
+        for reply in replies
+    ]
+    assert first_speakers == ["Andrii Sybiha"] * 3, first_speakers

@@ -365,3 +365,17 @@ def test_healthz(bot: Bot) -> None:
     response = httpx.get(bot.url + "/healthz", timeout=5)
     assert response.status_code == 200
     assert response.json() == {"ok": True, "articles": 5}
+
+
+def test_a_dm_follow_up_keeps_the_conversation_topic_when_repeated(bot: Bot) -> None:
+    asked = [
+        ("Who is Ukraine's foreign minister?", "1700000400.000100"),
+        ("and what did he say?", "1700000401.000100"),
+        ("and what did he say?", "1700000402.000100"),
+    ]
+    for n, (text, ts) in enumerate(asked):
+        bot.event(message(text, ts=ts, channel="D7", channel_type="im"), event_id=f"EvDm{n}")
+        bot.fake.wait_for("chat.postMessage", n + 1)
+    replies = bot.fake.of("chat.postMessage")
+    first_speakers = [blocks_text(reply).split("— *", 1)[1][:13] for reply in replies]
+    assert first_speakers == ["Andrii Sybiha"] * 3, first_speakers
