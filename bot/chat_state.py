@@ -10,8 +10,10 @@
   owner died before replying can be taken again once the lease has run out,
   and a restarted server answers such events itself (`unfinished`), since
   Slack, having had its acknowledgement, will not send them again.
-- Threads newsbot answered, with the question, so a follow-up in the thread
-  is answered with that question as context.
+- Threads newsbot answered, with the conversation's topic, so a follow-up in
+  the thread is read with it.
+- Answers shown privately (`/ask`), as rendered, under a short id: "Share in
+  channel" posts exactly what the user saw, whatever the articles say since.
 Rows older than the time limit are pruned.
 
 The tables live in newsbot's database, created and changed by their own
@@ -22,9 +24,12 @@ renaming them would make every existing database run them again.
 
 from __future__ import annotations
 
+import json
+import secrets
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -55,8 +60,18 @@ def _claims_finish_after_the_reply(db: sqlite_utils.Database) -> None:
     db["slack_seen"].add_column("body", str)  # the event, to answer it after a crash
 
 
+@MIGRATIONS(name="003_shown_answers")
+def _shown_answers(db: sqlite_utils.Database) -> None:
+    db["shown_answers"].create(
+        {"id": str, "surface": str, "message": str, "shown_at": float},
+        pk="id",
+        if_not_exists=True,
+    )
+
+
 # A claim not finished within this time is taken to belong to a process that died.
 CLAIM_LEASE_SECONDS = 30.0
+SHOWN_TTL_SECONDS = 7 * 24 * 3600  # how long a private answer can still be shared
 
 
 class ChatState:
@@ -154,3 +169,27 @@ class ChatState:
                 [channel, thread_ts, time.time() - THREAD_TTL_SECONDS],
             ).fetchone()
         return row[0] if row else None
+
+    def keep_shown(self, surface: str, message: dict[str, Any]) -> str:
+        """Keep a rendered answer a user was shown; the short id to share it by (22
+        URL-safe characters, whatever the question's length or script)."""
+        shown_id = secrets.token_urlsafe(16)
+        now = time.time()
+        with self._lock, transaction(self.db):
+            self.db.execute(
+                "DELETE FROM shown_answers WHERE shown_at < ?", [now - SHOWN_TTL_SECONDS]
+            )
+            self.db.execute(
+                "INSERT INTO shown_answers (id, surface, message, shown_at) VALUES (?, ?, ?, ?)",
+                [shown_id, surface, json.dumps(message, ensure_ascii=False), now],
+            )
+        return shown_id
+
+    def shown(self, surface: str, shown_id: str) -> dict[str, Any] | None:
+        """The answer kept under `shown_id` for `surface`, or None (unknown or too old)."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT message FROM shown_answers WHERE id = ? AND surface = ? AND shown_at >= ?",
+                [shown_id, surface, time.time() - SHOWN_TTL_SECONDS],
+            ).fetchone()
+        return json.loads(row[0]) if row else None

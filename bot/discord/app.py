@@ -1,4 +1,4 @@
-"""The Discord surface assembled: REST client, shares, interactions, and the gateway."""
+"""The Discord surface assembled: REST client, interactions, and the gateway."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from newsbot.bot.discord.gateway import Gateway
 from newsbot.bot.discord.interactions import ANSWER_DEADLINE, Interactions
 from newsbot.bot.discord.rest import DiscordAPI
 from newsbot.bot.discord.server import INTERACTIONS_PATH, interactions_app
-from newsbot.bot.discord.shares import Shares
 from newsbot.bot.http_server import WSGIApp
 from newsbot.bot.runtime import Runtime
 
@@ -21,10 +20,7 @@ class DiscordApp:
     ) -> None:
         self.config = config
         self.api = DiscordAPI.from_config(config)
-        self.shares = Shares(runtime.engine.db_path)
-        self.interactions = Interactions(
-            runtime, config, self.api, self.shares, answer_deadline=answer_deadline
-        )
+        self.interactions = Interactions(runtime, config, self.api, answer_deadline=answer_deadline)
         self.gateway = (
             Gateway(runtime, config, self.api, self.interactions) if config.serves_gateway else None
         )
@@ -43,5 +39,4 @@ class DiscordApp:
         if self.gateway is not None:
             self.gateway.stop()
         self.interactions.close()
-        self.shares.close()
         self.api.close()

@@ -25,7 +25,6 @@ from newsbot.bot import replies
 from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
-from newsbot.bot.discord.shares import Shares
 from newsbot.bot.http_server import has_shape
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST, readable
 from newsbot.bot.runtime import Runtime
@@ -130,7 +129,6 @@ class Interactions:
         runtime: Runtime,
         config: DiscordConfig,
         api: DiscordAPI,
-        shares: Shares,
         *,
         answer_deadline: float = ANSWER_DEADLINE,
         workers: int = 4,
@@ -140,7 +138,6 @@ class Interactions:
         self.runtime = runtime
         self.config = config
         self.api = api
-        self.shares = shares
         self.answer_deadline = answer_deadline
         self._pool = WorkPool(workers, "discord")
 
@@ -208,7 +205,10 @@ class Interactions:
             return say("Usage: `/ask question:` your question.")
 
         def rendered(answer: Answer) -> dict[str, Any]:
-            sharing = None if answer.abstained else self.shares.put(question)
+            sharing = None
+            if not answer.abstained:  # kept as shown, so Share posts exactly this
+                shown = render.answer_message(answer)
+                sharing = self.runtime.state.keep_shown("discord", shown)
             return render.answer_message(answer, share_id=sharing, ephemeral=True)
 
         return self._answer_soon(payload, question, rendered, ephemeral=True)
@@ -245,18 +245,16 @@ class Interactions:
         return Reply({"type": CHANNEL_MESSAGE, "data": rendered(answer)})
 
     def _share(self, payload: Mapping[str, Any], custom_id: str) -> Reply:
+        """Post the answer the user saw, as they saw it (not asked again: the articles
+        may have changed since), for everyone in the channel."""
         if not custom_id.startswith(render.SHARE_PREFIX):
             return say(UNKNOWN)
-        question = self.shares.get(custom_id.removeprefix(render.SHARE_PREFIX))
-        if question is None:
+        shown = self.runtime.state.shown("discord", custom_id.removeprefix(render.SHARE_PREFIX))
+        if shown is None:
             return say(SHARE_EXPIRED)
         user = _user(payload).get("id")
-        preface = f"Shared by <@{user}> via /ask" if user else None
-
-        def rendered(answer: Answer) -> dict[str, Any]:
-            return render.answer_message(answer, preface=preface)
-
-        return self._answer_soon(payload, question, rendered, ephemeral=False)
+        preface = f"Shared by <@{user}> via /ask" if user else "Shared via /ask"
+        return Reply({"type": CHANNEL_MESSAGE, "data": render.shared_message(shown, preface)})
 
     # /ingest and "Add to newsbot"
 

@@ -213,6 +213,13 @@ def answer_message(
     return message("\n".join(lines), ephemeral=ephemeral, **extra)
 
 
+def shared_message(shown: Message, preface: str) -> Message:
+    """An answer kept as shown, for everyone in the channel: `preface` (escaped) first,
+    the kept content after it within the content limit, its embeds as they were."""
+    content = f"{preface}\n{shown.get('content', '')}"
+    return message(content, embeds=list(shown.get("embeds", [])))
+
+
 def outcome_text(outcome: IngestOutcome) -> str:
     """One line for an ingest result: headline, outlet, passage count, or the reason."""
     match outcome.status:

@@ -8,7 +8,6 @@ by failing. Every message carries a plain-text fallback.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, assert_never
 
@@ -123,11 +122,13 @@ def _limit_blocks(blocks: list[Block], keep_last: int) -> list[Block]:
 
 
 def answer_message(
-    answer: Answer, *, share: bool = False, preface: str | None = None
+    answer: Answer, *, share_id: str | None = None, preface: str | None = None
 ) -> dict[str, Any]:
     """`text` and `blocks` for chat.postMessage or a response_url post.
 
-    `preface` (mrkdwn, already escaped) goes first, as a context line.
+    `preface` (mrkdwn, already escaped) goes first, as a context line. `share_id`
+    adds the "Share in channel" button, carrying the id under which the answer as
+    shown was kept (never the question: a button's value holds 2,000 characters).
     """
     blocks: list[Block] = [context(preface)] if preface else []
     blocks.append(section(f"*Q:* {escape(_clip(answer.question, 2900))}"))
@@ -163,8 +164,7 @@ def answer_message(
                 context(f"Note: the newest of these sources is {answer.stale_days:,} days old.")
             )
     keep_last = 0
-    if share and not answer.abstained:
-        value = json.dumps({"q": answer.question})
+    if share_id is not None and not answer.abstained:
         blocks.append(
             {
                 "type": "actions",
@@ -173,13 +173,19 @@ def answer_message(
                         "type": "button",
                         "action_id": SHARE_ACTION,
                         "text": {"type": "plain_text", "text": "Share in channel"},
-                        "value": value[:2000],
+                        "value": share_id,
                     }
                 ],
             }
         )
         keep_last = 1
     return {"text": _fallback(answer), "blocks": _limit_blocks(blocks, keep_last)}
+
+
+def shared_message(shown: dict[str, Any], preface: str) -> dict[str, Any]:
+    """An answer kept as shown, for the channel: `preface` (escaped mrkdwn) first."""
+    blocks = [context(preface), *shown.get("blocks", [])]
+    return {"text": shown.get("text", ""), "blocks": _limit_blocks(blocks, 0)}
 
 
 def outcome_text(outcome: IngestOutcome) -> str:

@@ -7,6 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from newsbot.bot.chat_state import MIGRATIONS, ChatState
 
 
@@ -39,7 +41,28 @@ def test_a_database_from_before_the_migrations_keeps_its_claims(tmp_path: Path) 
     conn.close()
     state = ChatState(path, lease=0.0)
     applied = [m.name for m in MIGRATIONS.applied(state.db)]
-    assert applied == ["001_seen_and_threads", "002_claims_finish_after_the_reply"]
+    assert applied == [
+        "001_seen_and_threads",
+        "002_claims_finish_after_the_reply",
+        "003_shown_answers",
+    ]
     assert not state.claim("event:Old")  # claimed before the upgrade: taken as answered
     assert state.unfinished(prefix="event:") == []
+    state.close()
+
+
+def test_a_shown_answer_is_kept_for_its_surface_until_it_is_too_old(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsbot.bot.chat_state as chat_state
+
+    state = ChatState(tmp_path / "s.db")
+    message = {"text": "“Двадцать шесть стран” 😀", "blocks": [{"type": "section"}]}
+    kept = state.keep_shown("slack", message)
+    assert len(kept) == 22 and kept.replace("-", "").replace("_", "").isalnum()
+    assert state.shown("slack", kept) == message  # any script, as it was
+    assert state.shown("discord", kept) is None  # one surface's ids mean nothing to another
+    assert state.shown("slack", "unknown") is None
+    monkeypatch.setattr(chat_state, "SHOWN_TTL_SECONDS", -1)  # a week has passed
+    assert state.shown("slack", kept) is None
     state.close()

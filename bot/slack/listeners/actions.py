@@ -2,31 +2,46 @@
 
 from __future__ import annotations
 
-import json
+import logging
 from typing import Any
 
 from slack_bolt import Ack, Respond
-from slack_sdk import WebClient
 
 from newsbot.bot.slack import render
 from newsbot.bot.slack.services import services_of
+
+log = logging.getLogger("newsbot.slack")
+
+SHARE_EXPIRED = "That answer is too old to share; ask again with /ask."
+SHARE_REFUSED = (
+    "Slack would not post the answer in this channel ({reason}). You can copy it from "
+    "here, or ask again where newsbot may post."
+)
 
 
 def handle_share(
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: WebClient,
     respond: Respond,
     context: dict[str, Any],
 ) -> None:
+    """Post the answer the user saw, as they saw it, through the interaction's
+    response_url: it reaches channels newsbot has not joined, and the articles having
+    changed since does not change what is shared."""
     ack()
     services = services_of(context)
-    question = str(json.loads(action.get("value") or "{}")["q"])
-    channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-    answer = services.runtime.answer(question, surface="slack")
-    user = body.get("user", {}).get("id")
-    preface = f"Shared by <@{user}> via /ask" if user else None
-    message = render.answer_message(answer, preface=preface)
-    client.chat_postMessage(channel=channel, unfurl_links=False, **message)
+    shown = services.state.shown("slack", str(action.get("value") or ""))
+    if shown is None:
+        respond(response_type="ephemeral", replace_original=False, text=SHARE_EXPIRED)
+        return
+    user = (body.get("user") or {}).get("id")
+    preface = f"Shared by <@{user}> via /ask" if user else "Shared via /ask"
+    posted = respond(response_type="in_channel", **render.shared_message(shown, preface))
+    if posted.status_code != 200:
+        reason = render.escape(str(posted.body or posted.status_code))[:200]
+        log.warning("Slack refused a shared answer: %s", reason)
+        text = SHARE_REFUSED.format(reason=reason)
+        respond(response_type="ephemeral", replace_original=False, text=text)
+        return
     respond(delete_original=True)

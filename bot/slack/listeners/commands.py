@@ -33,7 +33,10 @@ def handle_ask(
     ack()
     services = services_of(context)
     answer = services.runtime.answer(question, surface="slack")
-    respond(response_type="ephemeral", **render.answer_message(answer, share=True))
+    shown_id = None
+    if not answer.abstained:  # kept as shown, so Share posts exactly this
+        shown_id = services.state.keep_shown("slack", render.answer_message(answer))
+    respond(response_type="ephemeral", **render.answer_message(answer, share_id=shown_id))
 
 
 def handle_ingest(

@@ -175,9 +175,13 @@ def test_share_posts_the_answer_in_the_channel(discord_bot: DiscordBot) -> None:
     )
     first = discord_bot.post(slash("ask", [option("question", long_question)])).json()
     custom_id = first["data"]["components"][0]["components"][0]["custom_id"]
-    assert len(custom_id) <= 100 < len(long_question)  # the question stayed server-side
+    assert len(custom_id) <= 100 < len(long_question)  # the answer stayed server-side
+    # The articles change before the click: what the user saw is what is shared.
+    for article_id in (1, 2, 3, 4, 5):
+        discord_bot.runtime.write(discord_bot.runtime.engine.forget, article_id)
     click = interaction(3, {"custom_id": custom_id, "component_type": 2}, user=OTHER)
     shared = discord_bot.post(click).json()
+    assert shared["data"]["embeds"] == first["data"]["embeds"]
     assert shared["type"] == 4
     assert "flags" not in shared["data"]  # everyone sees it
     content = shared["data"]["content"]

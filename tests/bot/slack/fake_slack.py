@@ -23,6 +23,8 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.rate_limit: dict[str, int] = {}
+        # response_url paths whose in_channel posts Slack refuses: (status, body)
+        self.refused_responses: dict[str, tuple[int, str]] = {}
         self.files: dict[str, bytes] = {}
         self.pages: dict[str, tuple[str, bytes]] = {}
         self._lock = threading.Condition()
@@ -130,7 +132,11 @@ class FakeSlack:
                         params["blocks"] = json.loads(params["blocks"])
                 if self.path.startswith("/response/"):
                     fake.record({"method": "response_url", "path": self.path, **params})
-                    self._json(200, {"ok": True})
+                    refused = fake.refused_responses.get(self.path)
+                    if refused is not None and params.get("response_type") == "in_channel":
+                        self._send(refused[0], refused[1].encode(), "text/plain")
+                    else:
+                        self._json(200, {"ok": True})
                     return
                 method = self.path.removeprefix("/api/")
                 auth = self.headers.get("Authorization")

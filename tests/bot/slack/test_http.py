@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -201,22 +202,15 @@ def test_bad_or_stale_signature_gets_401_and_no_work(bot: Bot, tamper: str) -> N
     assert bot.fake.of("chat.postMessage") == []
 
 
-def test_ask_is_ephemeral_then_shared(bot: Bot) -> None:
-    response = bot.command("/ask", "Where did Putin invite Zelensky for talks?", OTHER)
-    assert response.status_code == 200
-    (private,) = bot.fake.wait_for("response_url")
-    assert private["response_type"] == "ephemeral"
-    actions = [b for b in private["blocks"] if b["type"] == "actions"]
-    button = actions[0]["elements"][0]
-    assert button["text"]["text"] == "Share in channel"
+def _share(bot: Bot, button: dict[str, Any], *, channel: str = "C1", path: str = "share") -> None:
     bot.action(
         {
             "type": "block_actions",
             "user": {"id": OTHER},
             "team": {"id": "T1"},
-            "channel": {"id": "C1"},
-            "container": {"type": "message", "channel_id": "C1"},
-            "response_url": f"{bot.fake.url}/response/share",
+            "channel": {"id": channel},
+            "container": {"type": "message", "channel_id": channel},
+            "response_url": f"{bot.fake.url}/response/{path}",
             "trigger_id": "t",
             "actions": [
                 {
@@ -229,12 +223,71 @@ def test_ask_is_ephemeral_then_shared(bot: Bot) -> None:
             ],
         }
     )
-    (shared,) = bot.fake.wait_for("chat.postMessage")
-    assert shared["channel"] == "C1"
+
+
+def _share_button(private: dict[str, Any]) -> dict[str, Any]:
+    (actions,) = [b for b in private["blocks"] if b["type"] == "actions"]
+    button = actions["elements"][0]
+    assert button["text"]["text"] == "Share in channel"
+    return button
+
+
+def test_ask_is_ephemeral_then_shared(bot: Bot) -> None:
+    response = bot.command("/ask", "Where did Putin invite Zelensky for talks?", OTHER)
+    assert response.status_code == 200
+    (private,) = bot.fake.wait_for("response_url")
+    assert private["response_type"] == "ephemeral"
+    button = _share_button(private)
+    assert len(button["value"]) == 22  # an id, not the question
+    _share(bot, button)
+    shared, deleted = bot.fake.wait_for("response_url", 3)[1:]
+    assert shared["response_type"] == "in_channel"  # through response_url: no channel join needed
     assert "Moscow" in blocks_text(shared)
     assert f"<@{OTHER}>" in blocks_text(shared)
-    deleted = bot.fake.wait_for("response_url", 2)[1]
     assert deleted["delete_original"] is True
+    assert bot.fake.of("chat.postMessage") == []
+
+
+def test_a_long_cyrillic_question_is_shared_as_it_was_shown(bot: Bot) -> None:
+    # 1,000 characters, the engine's longest question (340 broke the old button, whose
+    # value held the question as ASCII-escaped JSON, cut at 2,000 characters).
+    article = (
+        "Войска для Украины\n\nДвадцать шесть стран пообещали отправить войска в Украину "
+        "после прекращения огня, заявил президент Франции в Париже. Россия отвергла это "
+        "предложение и назвала иностранные войска законными целями."
+    )
+    bot.services.runtime.ingest_bytes(article.encode(), "ru.txt")
+    question = "Сколько стран пообещали отправить войска в Украину после прекращения огня? " * 14
+    question = question[:1000].rsplit(" ", 1)[0]
+    bot.command("/ask", question, OTHER)
+    (private,) = bot.fake.wait_for("response_url")
+    button = _share_button(private)
+    shown = [b for b in private["blocks"] if b["type"] != "actions"]
+    # The articles change between the answer and the share: what was shown is shared.
+    bot.services.runtime.write(bot.services.engine.forget, 6)  # the quoted article, gone
+    _share(bot, button, channel="CNOTJOINED", path="share-cyrillic")
+    shared = bot.fake.wait_for("response_url", 2)[1]
+    assert shared["response_type"] == "in_channel"
+    assert shared["blocks"][1:] == shown  # after the "Shared by" line, the same blocks
+    assert "Сколько стран" in blocks_text(shared) and "Париже" in blocks_text(shared)
+    assert shared["text"].startswith("“Двадцать шесть стран")  # the quote, though forgotten
+
+
+def test_a_share_slack_refuses_is_explained_privately(bot: Bot) -> None:
+    bot.command("/ask", "Where did Putin invite Zelensky for talks?", OTHER)
+    (private,) = bot.fake.wait_for("response_url")
+    bot.fake.refused_responses["/response/refused"] = (404, "channel_not_found")
+    _share(bot, _share_button(private), path="refused")
+    told = bot.fake.wait_for("response_url", 3)[2]
+    assert told["response_type"] == "ephemeral"
+    assert told["text"].startswith("Slack would not post the answer in this channel")
+    assert "channel_not_found" in told["text"]
+
+
+def test_an_unknown_or_expired_share_is_one_private_line(bot: Bot) -> None:
+    _share(bot, {"action_id": "share_answer", "value": "no-such-answer-id-00000"}, path="old")
+    (told,) = bot.fake.wait_for("response_url")
+    assert told["text"] == "That answer is too old to share; ask again with /ask."
 
 
 def test_ingest_by_allowed_user_confirms_with_headline(bot: Bot) -> None:

@@ -38,7 +38,7 @@ def test_quote_is_a_block_quote_with_bold_matches() -> None:
 def test_long_answers_stay_within_slack_limits() -> None:
     long_quote = _quote(("word & " * 2000).strip(), ((0, 4),))
     many = [_quote(f"Sentence number {i} & more.") for i in range(60)]
-    message = render.answer_message(_answer([long_quote, *many]), share=True)
+    message = render.answer_message(_answer([long_quote, *many]), share_id="kept-id")
     assert len(message["blocks"]) <= render.BLOCK_LIMIT
     assert message["blocks"][-1]["type"] == "actions"  # the share button survives trimming
     for text in _all_text(message):
@@ -60,7 +60,7 @@ def test_one_enormous_word_is_cut() -> None:
 
 def test_abstention_message() -> None:
     answer = Answer("q?", (), Confidence.NONE, 0.1, (ARTICLE,))
-    message = render.answer_message(answer, share=True)
+    message = render.answer_message(answer, share_id="kept-id")
     text = "\n".join(_all_text(message))
     assert "could not find an answer" in text and "Closest articles" in text
     assert all(b["type"] != "actions" for b in message["blocks"])  # nothing to share
