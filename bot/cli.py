@@ -315,11 +315,12 @@ def _with_progress(batches: list[IngestBatch], *, quiet: bool) -> Iterator[Inges
 
 
 @cli.command()
+@click.option("--match", "match", help="Only articles whose headline or outlet holds TEXT.")
 @json_option("the articles")
 @click.pass_context
-def sources(ctx: click.Context, as_json: bool) -> None:
+def sources(ctx: click.Context, match: str | None, as_json: bool) -> None:
     """List the articles newsbot knows."""
-    articles = _engine(ctx).sources()
+    articles = _engine(ctx).sources(match)
     _emit(
         as_json,
         lambda: [a.to_json() for a in articles],

@@ -233,8 +233,9 @@ class Engine:
         return self.library.forget(article_id)
 
     @_storage_errors_as_one_line
-    def sources(self) -> list[Article]:
-        return self.library.store.list_articles()
+    def sources(self, match: str | None = None) -> list[Article]:
+        """The articles by id; with `match`, those whose headline or outlet holds it."""
+        return self.library.store.list_articles(match)
 
     @_storage_errors_as_one_line
     def count_articles(self) -> int:

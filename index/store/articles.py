@@ -172,8 +172,19 @@ class Store:
         )
         return {row["id"]: Article(**row) for row in rows}
 
-    def list_articles(self) -> list[Article]:
-        rows = select(self.db, f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id")
+    def list_articles(self, match: str | None = None) -> list[Article]:
+        """Every article by id; with `match`, those whose headline or outlet holds it
+        (case-insensitive for ASCII letters, as SQLite's LIKE is)."""
+        if not match:
+            rows = select(self.db, f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id")
+            return [Article(**row) for row in rows]
+        pattern = "%" + match.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = select(
+            self.db,
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles "
+            "WHERE headline LIKE ? ESCAPE '\\' OR outlet LIKE ? ESCAPE '\\' ORDER BY id",
+            [pattern, pattern],
+        )
         return [Article(**row) for row in rows]
 
     def article_text(self, article_id: int) -> str:

@@ -408,3 +408,13 @@ def test_a_repeated_follow_up_keeps_its_topic(run) -> None:
     # Each answer's first speaker is the minister, every time: not whoever the
     # previous follow-up's own words happened to find.
     assert all(answer.split("— ", 1)[1].startswith("Andrii Sybiha") for answer in answers), answers
+
+
+def test_sources_can_be_filtered_by_headline_or_outlet(run) -> None:
+    every = json.loads(run("sources", "--json").stdout)
+    assert len(every) == 5
+    outlet = json.loads(run("sources", "--match", "asia business", "--json").stdout)
+    assert [a["id"] for a in outlet] == [1]
+    headline = json.loads(run("sources", "--match", "LEGITIMATE", "--json").stdout)
+    assert {a["id"] for a in headline} == {4, 5}
+    assert json.loads(run("sources", "--match", "100%", "--json").stdout) == []
