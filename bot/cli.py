@@ -122,8 +122,9 @@ class _State:
 def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
     """newsbot answers questions about news articles with exact, attributed quotes."""
     configure_logging(level=logging.WARNING)
-    if verbose:  # what the engine does: each answer, each ingested item
-        logging.getLogger("newsbot").setLevel(logging.DEBUG)
+    # -v: what the engine does, each answer and each ingested item. Set either way,
+    # so one invocation's -v does not outlive it (the tests run many in one process).
+    logging.getLogger("newsbot").setLevel(logging.DEBUG if verbose else logging.NOTSET)
     if os.environ.get("NO_COLOR"):  # https://no-color.org: any value, not only "1"
         ctx.color = False
     state = _State(environment.engine_environment(db_path=db))
