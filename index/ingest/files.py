@@ -376,8 +376,8 @@ def _unreadable_reason(path: Path) -> str | None:
     articles normally holds beside them (hidden files, its README, the manifest)."""
     if _readable(path) or not path.is_file() or path.name.startswith("."):
         return None
-    if path.name.lower() in _SKIPPED_NAMES or path.name == MANIFEST_NAME:
-        return None
+    if path.name.lower() in _SKIPPED_NAMES or path.name in (MANIFEST_NAME, "__init__.py"):
+        return None  # what a folder of articles holds beside them (the seeds are a package)
     if any(part.startswith(".") or part == "__pycache__" for part in path.parts[:-1]):
         return None
     if path.name.endswith(_DATABASE_ENDINGS) or any(".db.index" in p for p in path.parts[:-1]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,8 @@ def _run(db: Path, *args: str) -> tuple[int, str, str]:
 
 
 def _one_line(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
+    """The one line a failure prints; log lines (timestamped: a replay's warning) aside."""
+    lines = [line for line in stderr.strip().splitlines() if not re.match(r"\d{4}-\d\d-", line)]
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr
     return lines[0]
