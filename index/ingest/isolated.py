@@ -24,9 +24,9 @@ from newsbot.index.errors import IngestError
 from newsbot.index.ingest.fetch import FetchedPage, draft_from_page
 from newsbot.index.ingest.files import draft_from_bytes
 from newsbot.index.ingest.pipeline import prepare
-from newsbot.index.models import ArticleDraft, PreparedArticle
+from newsbot.index.models import PreparedArticle
 
-Job = tuple[str, object]  # ("bytes", (data, origin, suffix)), ("page", page), ("draft", draft)
+Job = tuple[str, object]  # ("bytes", (data, origin, suffix)) or ("page", page)
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,6 @@ def prepare_bytes(
 def prepare_page(page: FetchedPage, *, limits: IngestLimits) -> PreparedArticle | IngestError:
     """A fetched page's extraction and preparation, in a child under `limits`."""
     return _run(("page", page), page.url, limits)
-
-
-def prepare_draft(draft: ArticleDraft, *, limits: IngestLimits) -> PreparedArticle | IngestError:
-    return _run(("draft", draft), draft.origin, limits)
 
 
 def _run(job: Job, origin: str, limits: IngestLimits) -> PreparedArticle | IngestError:
@@ -138,11 +134,8 @@ def _prepare(job: Job) -> PreparedArticle | IngestError:
         if kind == "bytes":
             data, origin, suffix = payload  # type: ignore[misc]
             return prepare(draft_from_bytes(data, origin, suffix=suffix))
-        if kind == "page":
-            assert isinstance(payload, FetchedPage)
-            return prepare(draft_from_page(payload))
-        assert isinstance(payload, ArticleDraft)
-        return prepare(payload)
+        assert kind == "page" and isinstance(payload, FetchedPage)
+        return prepare(draft_from_page(payload))
     except IngestError as exc:
         return exc
 
@@ -151,6 +144,5 @@ def _origin(job: Job) -> str:
     kind, payload = job
     if kind == "bytes":
         return str(payload[1])  # type: ignore[index]
-    if isinstance(payload, FetchedPage):
-        return payload.url
-    return str(getattr(payload, "origin", "?"))
+    assert isinstance(payload, FetchedPage)
+    return payload.url
