@@ -233,13 +233,17 @@ class Engine:
         return self.library.forget(article_id)
 
     @_storage_errors_as_one_line
-    def sources(self, match: str | None = None) -> list[Article]:
-        """The articles by id; with `match`, those whose headline or outlet holds it."""
-        return self.library.store.list_articles(match)
+    def sources(
+        self, match: str | None = None, *, offset: int = 0, limit: int | None = None
+    ) -> list[Article]:
+        """The articles by id; with `match`, those whose headline or outlet holds it.
+        `offset` and `limit` read one page (a chat surface lists thousands this way)."""
+        return self.library.store.list_articles(match, offset=offset, limit=limit)
 
     @_storage_errors_as_one_line
-    def count_articles(self) -> int:
-        return self.library.store.count_articles()
+    def count_articles(self, match: str | None = None) -> int:
+        """How many articles there are; with `match`, how many `sources(match)` lists."""
+        return self.library.store.count_articles(match)
 
     # -- answering --------------------------------------------------------------
 

@@ -54,3 +54,27 @@ def die_after_the_sqlite_write(db_path: Path, text: str) -> int:
     added = store.add_article(prepare(ArticleDraft(text=text, origin="dead.txt")))
     store.close()
     return added.id
+
+
+# The shared data folder beside the repository (see the README's Benchmarks); tests
+# that read it skip, saying so, where it is absent.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BBC_ARCHIVE = SHARED_DATA / "bbc-news" / "bbc-fulltext.tar.gz"
+
+
+def bbc_library(directory: Path) -> Path | None:
+    """A database of the whole BBC News corpus (2,000-odd articles after duplicates),
+    built in `directory`; None where the archive is absent."""
+    import tarfile
+
+    from newsbot.index import Engine
+
+    if not BBC_ARCHIVE.is_file():
+        return None
+    with tarfile.open(BBC_ARCHIVE) as archive:
+        archive.extractall(directory / "bbc-text", filter="data")
+    db_path = directory / "bbc.db"
+    with Engine(db_path) as engine:
+        for _ in engine.ingest_paths([directory / "bbc-text" / "bbc"], workers=2):
+            pass
+    return db_path

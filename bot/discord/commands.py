@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from newsbot.bot.paging import MATCH_LIMIT
+
 ASK = "ask"
 INGEST = "ingest"
 NEWSBOT = "newsbot"
@@ -44,7 +46,21 @@ COMMANDS: list[dict[str, Any]] = [
         "name": NEWSBOT,
         "type": _SLASH,
         "description": "newsbot's articles.",
-        "options": [{"type": _SUBCOMMAND, "name": "sources", "description": "List the articles"}],
+        "options": [
+            {
+                "type": _SUBCOMMAND,
+                "name": "sources",
+                "description": "List the articles, a page at a time",
+                "options": [
+                    {
+                        "type": _STRING,
+                        "name": "match",
+                        "description": "Only articles whose headline or outlet holds these words",
+                        "max_length": MATCH_LIMIT,
+                    }
+                ],
+            }
+        ],
     },
     {
         # Its own command so that Discord hides it from members by default (Manage

@@ -26,6 +26,7 @@ from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
 from newsbot.bot.http_server import has_shape
+from newsbot.bot.paging import sources_page
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST, readable
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
@@ -35,7 +36,7 @@ log = logging.getLogger("newsbot.discord")
 T = TypeVar("T")
 
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT = 1, 2, 3
-PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 1, 4, 5
+PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, UPDATE_MESSAGE = 1, 4, 5, 7
 SLASH, MESSAGE_COMMAND = 1, 3
 
 ANSWER_DEADLINE = 2.0  # seconds to answer at once before deferring (Discord allows 3)
@@ -175,7 +176,10 @@ class Interactions:
         if kind == PING:
             return pong()
         if kind == MESSAGE_COMPONENT:
-            return self._share(payload, str(data.get("custom_id", "")))
+            custom_id = str(data.get("custom_id", ""))
+            if custom_id.startswith(render.SOURCES_PREFIX):
+                return self._sources(*render.page_request(custom_id), update=True)
+            return self._share(payload, custom_id)
         if kind != APPLICATION_COMMAND:
             return say(UNKNOWN)
         name, options = data.get("name"), _options(data)
@@ -339,8 +343,7 @@ class Interactions:
         (sub,) = data.get("options") or [{}]
         match sub.get("name"):
             case "sources":
-                articles = self.runtime.call(self.runtime.engine.sources)
-                return Reply({"type": CHANNEL_MESSAGE, "data": render.sources_message(articles)})
+                return self._sources(1, str(_options(sub).get("match") or ""))
             case "forget":
                 if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
                     return say(REFUSED_FORGET)
@@ -352,3 +355,12 @@ class Interactions:
                 return say(f"Forgot #{article.id}: {headline}")
             case _:
                 return say(UNKNOWN)
+
+    def _sources(self, number: int, match: str, *, update: bool = False) -> Reply:
+        """A page of the article list; Previous/Next (`update`) replace the page shown."""
+        page = self.runtime.call(sources_page, self.runtime.engine, match, number)
+        data = render.sources_message(page)
+        if update:  # an update keeps the message's flags; Discord takes none here
+            data.pop("flags", None)
+            return Reply({"type": UPDATE_MESSAGE, "data": data})
+        return Reply({"type": CHANNEL_MESSAGE, "data": data})

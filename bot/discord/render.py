@@ -6,7 +6,9 @@ text is escaped so that its markdown, mentions and emoji render as the
 characters they are, and every message says `allowed_mentions: {"parse": []}`
 so a quoted "@everyone" pings no one. Every Discord limit is kept by cutting
 text (between escapes, never inside one) or leaving embeds out with a note,
-never by failing.
+and `message`, which every payload passes through, checks them all in one
+place (`limit_violations`): a payload over a limit is a bug, raised here
+rather than refused by Discord in front of a user.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, assert_never
 
+from newsbot.bot.paging import PAGE_SIZE, SourcesPage
 from newsbot.bot.replies import counted
 from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
 
@@ -25,8 +28,17 @@ DESCRIPTION_LIMIT = 4096
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 EMBEDS_TOTAL_LIMIT = 6000
+FIELDS_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+AUTHOR_LIMIT = 256
+ROWS_LIMIT = 5
+ROW_COMPONENTS_LIMIT = 5
+LABEL_LIMIT = 80
 CUSTOM_ID_LIMIT = 100
+HEADLINE_LIMIT = 200
+URL_LIMIT = 400  # a longer link is left off the headline: it would crowd out a list
 SHARE_PREFIX = "share:"
+SOURCES_PREFIX = "sources:"
 EPHEMERAL = 64  # message flag: only the person who asked sees it
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 NOT_FOUND = "I could not find an answer to that in my articles."
@@ -65,26 +77,99 @@ def escaped_clip(text: str, limit: int) -> str:
 
 
 def message(content: str, *, ephemeral: bool = False, **extra: Any) -> Message:
-    """A message payload; every one newsbot sends pings nobody."""
+    """A message payload; every one newsbot sends pings nobody, and is inside every
+    limit Discord documents (ValueError, naming them, if a renderer got one wrong)."""
     body: Message = {"content": clip(content, CONTENT_LIMIT), "allowed_mentions": NO_MENTIONS}
     if ephemeral:
         body["flags"] = EPHEMERAL
     body.update(extra)
+    violations = limit_violations(body)
+    if violations:
+        raise ValueError("a Discord message over its limits: " + "; ".join(violations))
     return body
+
+
+def limit_violations(body: Message) -> list[str]:
+    """Every documented Discord limit this message payload breaks (none: an empty list)."""
+    found: list[str] = []
+
+    def over(what: str, text: object, limit: int) -> None:
+        if isinstance(text, str) and len(text) > limit:
+            found.append(f"{what} has {len(text):,} characters (limit {limit:,})")
+
+    over("content", body.get("content"), CONTENT_LIMIT)
+    embeds = body.get("embeds") or []
+    if len(embeds) > EMBED_LIMIT:
+        found.append(f"{len(embeds)} embeds (limit {EMBED_LIMIT})")
+    total = 0
+    for n, embed in enumerate(embeds, 1):
+        texts = [
+            ("title", embed.get("title"), TITLE_LIMIT),
+            ("description", embed.get("description"), DESCRIPTION_LIMIT),
+            ("footer", (embed.get("footer") or {}).get("text"), FOOTER_LIMIT),
+            ("author", (embed.get("author") or {}).get("name"), AUTHOR_LIMIT),
+        ]
+        fields = embed.get("fields") or []
+        if len(fields) > FIELDS_LIMIT:
+            found.append(f"embed {n} has {len(fields)} fields (limit {FIELDS_LIMIT})")
+        for field in fields:
+            texts.append(("field name", field.get("name"), FIELD_NAME_LIMIT))
+            texts.append(("field value", field.get("value"), FIELD_VALUE_LIMIT))
+        for what, text, limit in texts:
+            over(f"embed {n}'s {what}", text, limit)
+            total += len(text) if isinstance(text, str) else 0
+    if total > EMBEDS_TOTAL_LIMIT:
+        found.append(f"the embeds have {total:,} characters (limit {EMBEDS_TOTAL_LIMIT:,})")
+    rows = body.get("components") or []
+    if len(rows) > ROWS_LIMIT:
+        found.append(f"{len(rows)} rows of components (limit {ROWS_LIMIT})")
+    for row in rows:
+        parts = row.get("components") or []
+        if len(parts) > ROW_COMPONENTS_LIMIT:
+            found.append(f"a row of {len(parts)} components (limit {ROW_COMPONENTS_LIMIT})")
+        for part in parts:
+            over("a button's label", part.get("label"), LABEL_LIMIT)
+            over("a custom_id", part.get("custom_id"), CUSTOM_ID_LIMIT)
+    return found
 
 
 def link(article: Article) -> str:
     """The headline, linked when the article has a URL Discord can link."""
-    headline = escaped_clip(article.headline, 200)
+    headline = escaped_clip(article.headline, HEADLINE_LIMIT)
     url = article.url or ""
-    if url.startswith(("http://", "https://")) and not any(c in url for c in "<> )"):
+    usable = len(url) <= URL_LIMIT and not any(c in url for c in "<> )")
+    if url.startswith(("http://", "https://")) and usable:
         return f"[{headline}](<{url}>)"  # <…>: no link preview
     return headline
 
 
 def source_line(article: Article) -> str:
-    parts = [link(article), *(escape(p) for p in (article.outlet, article.published) if p)]
-    return " · ".join(parts)
+    extra = (escaped_clip(p, 100) for p in (article.outlet, article.published) if p)
+    return " · ".join([link(article), *extra])
+
+
+def listing_line(article: Article, limit: int) -> str:
+    """`#id headline · outlet · date` within `limit`: linked when the link fits,
+    else the same words unlinked and clipped (a link is never cut in half)."""
+    line = f"#{article.id} {source_line(article)}"
+    if len(line) <= limit:
+        return line
+    words = " · ".join(p for p in (article.headline, article.outlet, article.published) if p)
+    return clip(f"#{article.id} {escape(words)}", limit)
+
+
+def lines_within(lines: list[str], limit: int, more: str = "… and {n:,} more") -> str:
+    """Whole lines while they fit in `limit`, then one line saying how many were left."""
+    shown: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        tail = len(more) + 12 if index < len(lines) - 1 else 0
+        if used + len(line) + 1 + tail > limit:
+            shown.append(more.format(n=len(lines) - index))
+            break
+        shown.append(line)
+        used += len(line) + 1
+    return "\n".join(shown)
 
 
 def quote_markdown(quote: Quote, limit: int) -> str:
@@ -190,8 +275,9 @@ def answer_message(
     if answer.abstained:
         lines.append(NOT_FOUND)
         if answer.closest:
-            lines.append("Closest articles:")
-            lines.extend(f"• {source_line(a)}" for a in answer.closest)
+            closest = [f"• {source_line(a)}" for a in answer.closest]
+            room = CONTENT_LIMIT - sum(len(line) + 1 for line in lines) - 20
+            lines.append("Closest articles:\n" + lines_within(closest, room))
         return message("\n".join(lines), ephemeral=ephemeral, embeds=[])
     groups = _grouped(answer.quotes)
     shown = groups[:EMBED_LIMIT]
@@ -244,20 +330,37 @@ def outcome_text(outcome: IngestOutcome) -> str:
             assert_never(outcome.status)
 
 
-def sources_message(articles: list[Article]) -> Message:
-    """The stored articles, newest id last, as many as one embed holds."""
-    if not articles:
-        return message("No articles yet.", ephemeral=True)
-    lines: list[str] = []
-    used = 0
-    for article in articles:
-        line = f"#{article.id} {source_line(article)}"
-        if used + len(line) + 1 > DESCRIPTION_LIMIT - 100:
-            break
-        lines.append(line)
-        used += len(line) + 1
-    rest = len(articles) - len(lines)
-    if rest:
-        lines.append(f"… and {rest} more (`newsbot sources` lists them all).")
-    embed = {"title": counted(len(articles), "article"), "description": "\n".join(lines)}
-    return message("", ephemeral=True, embeds=[embed])
+def sources_message(page: SourcesPage) -> Message:
+    """One page of `/newsbot sources` (only the asker sees it): an embed listing the
+    page's articles, and Previous/Next buttons carrying the page number and filter."""
+    if not page.total:
+        text = f"No articles match “{escape(page.match)}”." if page.match else "No articles yet."
+        return message(text, ephemeral=True)
+    each = (DESCRIPTION_LIMIT - PAGE_SIZE) // max(PAGE_SIZE, len(page.articles))
+    lines = [listing_line(article, each) for article in page.articles]
+    embed = {
+        "title": escaped_clip(page.heading(), TITLE_LIMIT),
+        "description": lines_within(lines, DESCRIPTION_LIMIT),
+    }
+    buttons = []
+    if page.has_previous:
+        buttons.append(_page_button("Previous", page, page.number - 1))
+    if page.has_next:
+        buttons.append(_page_button("Next", page, page.number + 1))
+    extra: dict[str, Any] = {"embeds": [embed]}
+    if buttons:
+        extra["components"] = [{"type": 1, "components": buttons}]
+    return message("", ephemeral=True, **extra)
+
+
+def _page_button(label: str, page: SourcesPage, number: int) -> dict[str, Any]:
+    # The filter is at most MATCH_LIMIT characters, so the custom_id fits its 100.
+    custom_id = f"{SOURCES_PREFIX}{number}:{page.match}"
+    return {"type": 2, "style": 2, "label": label, "custom_id": custom_id}
+
+
+def page_request(custom_id: str) -> tuple[int, str]:
+    """The page number and filter a Previous/Next button carries (`sources:3:ukraine`);
+    anything malformed reads page 1 of everything."""
+    number, _, match = custom_id.removeprefix(SOURCES_PREFIX).partition(":")
+    return (int(number) if number.isdigit() and len(number) < 10 else 1), match

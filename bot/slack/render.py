@@ -1,25 +1,59 @@
 """The Slack renderer: Block Kit for the engine's typed results.
 
-Article text is escaped (`&`, `<`, `>`) so a quoted `<!channel>` cannot ping
-anyone, and every message stays inside Slack's limits (3,000 characters per
-section, 50 blocks) by splitting long quotes and trimming extra blocks, never
-by failing. Every message carries a plain-text fallback.
+Blocks are built with `slack_sdk.models.blocks`, whose validation runs when each
+block becomes JSON, so a block Slack would refuse fails here, in a test, not in
+a user's channel. Article text is escaped (`&`, `<`, `>`) so a quoted
+`<!channel>` cannot ping anyone, and every limit is kept by construction:
+
+- text is clipped after it is escaped, never inside an escape, a link or a
+  mention (lists are cut between whole entries, with "and N more");
+- each section holds at most 3,000 characters (SECTION_LIMIT), a message at most
+  50 blocks (BLOCK_LIMIT) and 12,000 characters of block text (MESSAGE_LIMIT:
+  Slack refuses larger messages with `msg_blocks_too_long`, at about 13,000);
+- quotes share the message's room, so a 9,000-character quote is shortened
+  (with "…") rather than pushing the sources and the confidence out.
+
+Every message carries a plain-text fallback, escaped too (Slack parses it).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Sequence
 from typing import Any, assert_never
 
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from newsbot.bot.paging import SourcesPage
 from newsbot.bot.replies import counted
 from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
 
 SECTION_LIMIT = 3000
+CONTEXT_LIMIT = 3000
 BLOCK_LIMIT = 50
+MESSAGE_LIMIT = 12_000
 FALLBACK_LIMIT = 3000
+QUESTION_LIMIT = 1500  # escaped characters of the question shown above an answer
+HEADLINE_LIMIT = 200
+URL_LIMIT = 400  # a longer link is left off the headline: it would crowd out the list
 SHARE_ACTION = "share_answer"
+SOURCES_PREVIOUS = "sources_previous"
+SOURCES_NEXT = "sources_next"
+SOURCES_ACTION = re.compile(f"^({SOURCES_PREVIOUS}|{SOURCES_NEXT})$")
 
-Block = dict[str, Any]
+Message = dict[str, Any]
+
+# An escape (&amp; &lt; &gt;) or a link/mention (<...>) left open at the end of a cut.
+_OPEN_ESCAPE = re.compile(r"&[a-z]{0,3}$")
+_OPEN_LINK = re.compile(r"<[^>]*$")
 
 
 def escape(text: str) -> str:
@@ -27,27 +61,59 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def clip(text: str, limit: int) -> str:
+    """Rendered mrkdwn within `limit` characters, with "…" where it was cut; never
+    inside an escape like `&amp;` or a link like `<https://…|headline>`."""
+    if len(text) <= limit:
+        return text
+    cut = _OPEN_LINK.sub("", _OPEN_ESCAPE.sub("", text[: limit - 1]))
+    return _OPEN_ESCAPE.sub("", cut) + "…"
+
+
+def escaped_clip(text: str, limit: int) -> str:
+    """`text` escaped, then clipped to `limit`: the limit counts what Slack counts."""
+    return clip(escape(text), limit)
+
+
+def joined_within(
+    parts: Sequence[str], separator: str, limit: int, more: Callable[[int], str]
+) -> str:
+    """Whole `parts` joined while they fit in `limit`, then `more(n)` for the n left
+    out: a list of links is cut between links, never inside one."""
+    shown: list[str] = []
+    used = 0
+    for index, part in enumerate(parts):
+        tail = len(more(len(parts) - index - 1)) + len(separator) if index < len(parts) - 1 else 0
+        cost = len(part) + (len(separator) if shown else 0)
+        if used + cost + tail > limit:
+            return separator.join([*shown, more(len(parts) - index)])
+        shown.append(part)
+        used += cost
+    return separator.join(shown)
+
+
+def _and_more(n: int) -> str:
+    return f"… and {n:,} more"
 
 
 def source_line(article: Article) -> str:
-    """`<url|headline> · outlet · date`; no link where there is no URL."""
-    headline = escape(article.headline)
-    if article.url and not any(c in article.url for c in "<>| "):
-        title = f"<{article.url}|{headline}>"
-    else:
-        title = headline
-    parts = [title, *(escape(p) for p in (article.outlet, article.published) if p)]
-    return " · ".join(parts)
+    """`<url|headline> · outlet · date`; no link where there is no usable URL."""
+    headline = escaped_clip(article.headline, HEADLINE_LIMIT)
+    url = article.url or ""
+    if url and len(url) <= URL_LIMIT and not any(c in url for c in "<>| "):
+        headline = f"<{url}|{headline}>"
+    extra = (escaped_clip(p, 100) for p in (article.outlet, article.published) if p)
+    return " · ".join([headline, *extra])
 
 
-def quote_sections(quote: Quote, limit: int = SECTION_LIMIT) -> list[str]:
-    """The quote as mrkdwn block-quote sections of at most `limit` characters each.
+def quote_sections(
+    quote: Quote, limit: int = SECTION_LIMIT, budget: int | None = None
+) -> list[str]:
+    """The quote as mrkdwn block-quote sections of at most `limit` characters each,
+    `budget` characters in all (then "…": the quote's beginning, verbatim).
 
-    Matched words are bold and all text is escaped. A long quote is cut
-    between words (never inside an escape like `&amp;`), and each piece stays
-    a block quote.
+    Matched words are bold and all text is escaped. A long quote is cut between
+    words (never inside an escape like `&amp;`), and each piece stays a block quote.
     """
     tokens: list[str] = []
     cursor = 0
@@ -64,165 +130,252 @@ def quote_sections(quote: Quote, limit: int = SECTION_LIMIT) -> list[str]:
         cursor = end
     sections: list[str] = []
     current = ">"
+    used = 0
+    cut_short = False
     for token in tokens:
+        if budget is not None and used + len(token) > budget - 1:
+            room = budget - 1 - used  # the part of this word that fits, if it is worth it
+            plain = not token.isspace() and not token.startswith("*")
+            token = clip(token, room) if plain and room > 20 else ""
+            cut_short = True
+        used += len(token)
         while len(">" + token) > limit:  # one enormous word: cut it, between escapes
             cut = limit - 1
             amp = token.rfind("&", 0, cut)
             if amp > cut - 5:
                 cut = amp
-            tokens_head, token = token[:cut], token[cut:]
+            head, token = token[:cut], token[cut:]
             if current != ">":
                 sections.append(current)
-            sections.append(">" + tokens_head)
+            sections.append(">" + head)
             current = ">"
         if len(current) + len(token) > limit:
             sections.append(current.rstrip())
             current = ">" + token.lstrip()
         else:
             current += token
+        if cut_short:
+            break
+    if cut_short and not current.endswith("…"):
+        current = current.rstrip()
+        if len(current) >= limit:
+            sections.append(current)
+            current = ">"
+        current += "…"
     if current.strip(">").strip():
         sections.append(current)
     return sections
 
 
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
 
 
-def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, 3000)}]}
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, CONTEXT_LIMIT))])
 
 
-def _escaped_clip(text: str, limit: int) -> str:
-    """Escaped, then clipped to `limit` without cutting an escape like `&amp;` in half."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    return re.sub(r"&[a-z]*$", "", escaped[: limit - 1]) + "…"
+def button(label: str, action_id: str, value: str) -> ButtonElement:
+    return ButtonElement(text=label, action_id=action_id, value=value)
+
+
+def text_length(node: Any) -> int:
+    """Characters of text in blocks as JSON (every "text" string, however deep): what
+    Slack's message limit counts."""
+    if isinstance(node, dict):
+        return sum(
+            len(v) if k == "text" and isinstance(v, str) else text_length(v)
+            for k, v in node.items()
+        )
+    if isinstance(node, list):
+        return sum(text_length(item) for item in node)
+    return 0
+
+
+def message_size(message: Message) -> int:
+    """Characters of block text in a message, as Slack counts towards msg_blocks_too_long."""
+    return text_length(message.get("blocks", []))
+
+
+def _fit(body: list[Block], tail: list[Block], *, note: str = "not shown") -> list[dict]:
+    """The blocks as JSON (slack_sdk validates each one), the message within
+    BLOCK_LIMIT blocks and MESSAGE_LIMIT characters: whole body blocks are kept while
+    they fit, then one line says how many were left out; `tail` (buttons) always stays."""
+    tail_json = [block.to_dict() for block in tail]
+    room = MESSAGE_LIMIT - text_length(tail_json) - 100  # the note's room
+    slots = BLOCK_LIMIT - len(tail_json) - 1
+    kept: list[dict] = []
+    for index, block in enumerate(body):
+        as_json = block.to_dict()
+        size = text_length(as_json)
+        if len(kept) == slots or size > room:
+            left = len(body) - index
+            kept.append(context(f"_…{counted(left, 'more block')} {note}._").to_dict())
+            break
+        kept.append(as_json)
+        room -= size
+    return [*kept, *tail_json]
 
 
 def _fallback(answer: Answer) -> str:
     """The message's top-level `text`: Slack parses it too, so it is escaped as well."""
     if answer.abstained:
-        question = _escaped_clip(answer.question, FALLBACK_LIMIT - 60)
+        question = escaped_clip(answer.question, FALLBACK_LIMIT - 60)
         return f"I could not find an answer to “{question}” in my articles."
     first = answer.quotes[0]
     more = f" ({len(answer.quotes) - 1} more)" if len(answer.quotes) > 1 else ""
-    return _escaped_clip(f"“{first.text}” — {first.article.headline}{more}", FALLBACK_LIMIT)
+    return escaped_clip(f"“{first.text}” — {first.article.headline}{more}", FALLBACK_LIMIT)
 
 
-def _limit_blocks(blocks: list[Block], keep_last: int) -> list[Block]:
-    """At most BLOCK_LIMIT blocks; the last `keep_last` (buttons) always stay."""
-    if len(blocks) <= BLOCK_LIMIT:
-        return blocks
-    tail = blocks[len(blocks) - keep_last :] if keep_last else []
-    head = blocks[: BLOCK_LIMIT - keep_last - 1]
-    note = context(f"_…{len(blocks) - keep_last - len(head)} more blocks not shown._")
-    return [*head, note, *tail]
+def _source_context(quote: Quote, limit: int) -> str:
+    """Who said it, where, which other outlets report it and where they differ: as
+    many whole lines and links as fit in `limit`."""
+    source = source_line(quote.article)
+    if quote.speaker:
+        source = f"— *{escaped_clip(quote.speaker, 100)}*, in {source}"
+    lines = [source]
+    if quote.also_in:
+        links = [source_line(a) for a in quote.also_in]
+        lines.append("Also in: " + joined_within(links, "; ", limit // 3, _and_more))
+    if quote.corroborated_by:
+        n = len(quote.corroborated_by)
+        heading = f"Also reported by {counted(n, 'source')}: "
+        links = [source_line(c.article) for c in quote.corroborated_by]
+        lines.append(heading + joined_within(links, "; ", limit // 3, _and_more))
+    for disagreement in quote.disagreements:
+        values = [
+            f"{escaped_clip(value, 200)} ("
+            + ", ".join(escaped_clip(a.headline, 80) for a in articles)
+            + ")"
+            for value, articles in disagreement.values
+        ]
+        heading = f"Sources differ on {escaped_clip(disagreement.what, 100)}: "
+        lines.append(heading + joined_within(values, " · ", limit // 3, _and_more))
+    return joined_within(lines, "\n", limit, lambda n: f"_{counted(n, 'more line')}._")
 
 
 def answer_message(
     answer: Answer, *, share_id: str | None = None, preface: str | None = None
-) -> dict[str, Any]:
+) -> Message:
     """`text` and `blocks` for chat.postMessage or a response_url post.
 
     `preface` (mrkdwn, already escaped) goes first, as a context line. `share_id`
     adds the "Share in channel" button, carrying the id under which the answer as
     shown was kept (never the question: a button's value holds 2,000 characters).
     """
-    blocks: list[Block] = [context(preface)] if preface else []
-    blocks.append(section(f"*Q:* {escape(_clip(answer.question, 2900))}"))
+    body: list[Block] = [context(clip(preface, 500))] if preface else []
+    body.append(section(f"*Q:* {escaped_clip(answer.question, QUESTION_LIMIT)}"))
+    footer: list[Block] = []
     if answer.abstained:
-        blocks.append(section("I could not find an answer to that in my articles."))
+        body.append(section("I could not find an answer to that in my articles."))
         if answer.closest:
-            lines = "\n".join(f"• {source_line(a)}" for a in answer.closest)
-            blocks.append(context(f"Closest articles:\n{lines}"))
+            lines = [f"• {source_line(a)}" for a in answer.closest]
+            body.append(context("Closest articles:\n" + "\n".join(lines)))
     else:
-        for quote in answer.quotes:
-            blocks.extend(section(chunk) for chunk in quote_sections(quote))
-            source = source_line(quote.article)
-            if quote.speaker:
-                source = f"— *{escape(quote.speaker)}*, in {source}"
-            if quote.also_in:
-                source += "\nAlso in: " + "; ".join(source_line(a) for a in quote.also_in)
-            if quote.corroborated_by:
-                n = len(quote.corroborated_by)
-                links = "; ".join(source_line(c.article) for c in quote.corroborated_by)
-                source += f"\nAlso reported by {n} source{'s' if n > 1 else ''}: {links}"
-            for disagreement in quote.disagreements:
-                source += f"\nSources differ on {escape(disagreement.what)}: " + " · ".join(
-                    f"{escape(value)} ({', '.join(escape(a.headline) for a in articles)})"
-                    for value, articles in disagreement.values
-                )
-            blocks.append(context(source))
         noun = "quote" if len(answer.quotes) == 1 else "quotes"
-        blocks.append(
+        footer.append(
             context(f"Confidence: *{answer.confidence.value}* · {len(answer.quotes)} {noun}")
         )
         if answer.stale_days is not None:
-            blocks.append(
+            footer.append(
                 context(f"Note: the newest of these sources is {answer.stale_days:,} days old.")
             )
-    keep_last = 0
+        # The quotes share what the question, the footer and the buttons leave; each
+        # takes an even share of what is left, so a short one leaves room for the next.
+        room = MESSAGE_LIMIT - 400 - sum(text_length(b.to_dict()) for b in (*body, *footer))
+        for position, quote in enumerate(answer.quotes):
+            share = room // (len(answer.quotes) - position)
+            source = _source_context(quote, min(CONTEXT_LIMIT, max(300, share // 3)))
+            sections = quote_sections(quote, budget=max(200, share - len(source)))
+            body.extend(section(chunk) for chunk in sections)
+            body.append(context(source))
+            room -= len(source) + sum(len(chunk) for chunk in sections)
+    body.extend(footer)
+    tail: list[Block] = []
     if share_id is not None and not answer.abstained:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": SHARE_ACTION,
-                        "text": {"type": "plain_text", "text": "Share in channel"},
-                        "value": share_id,
-                    }
-                ],
-            }
-        )
-        keep_last = 1
-    return {"text": _fallback(answer), "blocks": _limit_blocks(blocks, keep_last)}
+        tail.append(ActionsBlock(elements=[button("Share in channel", SHARE_ACTION, share_id)]))
+    return {"text": _fallback(answer), "blocks": _fit(body, tail)}
 
 
-def shared_message(shown: dict[str, Any], preface: str) -> dict[str, Any]:
-    """An answer kept as shown, for the channel: `preface` (escaped mrkdwn) first."""
-    blocks = [context(preface), *shown.get("blocks", [])]
-    return {"text": shown.get("text", ""), "blocks": _limit_blocks(blocks, 0)}
+def shared_message(shown: Message, preface: str) -> Message:
+    """An answer kept as shown, for the channel: `preface` (escaped mrkdwn) first.
+    The kept blocks were fitted when shown; the preface's room is made by dropping
+    blocks from the end if it must be."""
+    blocks = [context(clip(preface, 500)).to_dict(), *shown.get("blocks", [])]
+    while len(blocks) > BLOCK_LIMIT or text_length(blocks) > MESSAGE_LIMIT:
+        blocks.pop()
+    return {"text": clip(str(shown.get("text", "")), FALLBACK_LIMIT), "blocks": blocks}
 
 
 def outcome_text(outcome: IngestOutcome) -> str:
     """One line for an ingest result: headline, outlet, passage count, or the reason."""
     match outcome.status:
         case Status.ADDED:
-            outlet = f" · {escape(outcome.outlet)}" if outcome.outlet else ""
+            outlet = f" · {escaped_clip(outcome.outlet, 100)}" if outcome.outlet else ""
             return (
-                f"Added #{outcome.article_id}: *{escape(outcome.headline or '')}*{outlet} "
-                f"({counted(outcome.passage_count, 'passage')})"
+                f"Added #{outcome.article_id}: *{escaped_clip(outcome.headline or '', 500)}*"
+                f"{outlet} ({counted(outcome.passage_count, 'passage')})"
             )
         case Status.DUPLICATE:
             return f"Already indexed as #{outcome.article_id}."
         case Status.NEAR_DUPLICATE:
             return (
-                f"Not added: {escape(outcome.origin)} is a near-duplicate of "
+                f"Not added: {escaped_clip(outcome.origin, 500)} is a near-duplicate of "
                 f"#{outcome.article_id} ({outcome.similarity or 0:.0%} the same text)."
             )
         case Status.FAILED:
-            return f"Could not add {escape(outcome.origin)}: {escape(outcome.reason or '')}"
+            origin = escaped_clip(outcome.origin, 500)
+            return f"Could not add {origin}: {escaped_clip(outcome.reason or '', 1500)}"
         case _:
             assert_never(outcome.status)
 
 
-def sources_message(articles: list[Article]) -> dict[str, Any]:
-    if not articles:
-        return {"text": "No articles yet."}
-    lines = [f"#{a.id} {source_line(a)}" for a in articles]
-    blocks = [section(chunk) for chunk in _split_lines(lines)]
-    return {"text": counted(len(articles), "article"), "blocks": _limit_blocks(blocks, 0)}
+def sources_message(page: SourcesPage) -> Message:
+    """One page of `/newsbot sources`: its heading, one line per article, and the
+    Previous/Next buttons, which carry the page number and the filter."""
+    heading = escape(page.heading())
+    if not page.total:
+        text = f"No articles match “{escape(page.match)}”." if page.match else "No articles yet."
+        return {"text": text}
+    lines = [f"#{a.id} {source_line(a)}" for a in page.articles]
+    body: list[Block] = [section(f"*{heading}*")]
+    body.extend(section(chunk) for chunk in _split_lines(lines))
+    buttons = []
+    if page.has_previous:
+        buttons.append(button("Previous", SOURCES_PREVIOUS, _page_value(page, page.number - 1)))
+    if page.has_next:
+        buttons.append(button("Next", SOURCES_NEXT, _page_value(page, page.number + 1)))
+    tail: list[Block] = [ActionsBlock(elements=buttons)] if buttons else []
+    return {"text": heading, "blocks": _fit(body, tail)}
+
+
+def _page_value(page: SourcesPage, number: int) -> str:
+    # The filter is at most MATCH_LIMIT characters: far inside a value's 2,000.
+    return json.dumps({"page": number, "match": page.match}, ensure_ascii=False)
+
+
+def page_request(value: str) -> tuple[int, str]:
+    """The page number and filter a Previous/Next button carries; anything else is
+    page 1 of everything (a forged or stale value reads a real page, never fails)."""
+    try:
+        request = json.loads(value)
+    except ValueError:
+        return 1, ""
+    if not isinstance(request, dict):
+        return 1, ""
+    number, match = request.get("page"), request.get("match")
+    return (
+        number if isinstance(number, int) and not isinstance(number, bool) else 1,
+        match if isinstance(match, str) else "",
+    )
 
 
 def _split_lines(lines: list[str]) -> list[str]:
+    """Whole lines in sections of at most SECTION_LIMIT characters."""
     chunks: list[str] = []
     current = ""
     for line in lines:
-        line = _clip(line, SECTION_LIMIT)
+        line = clip(line, SECTION_LIMIT)
         if current and len(current) + 1 + len(line) > SECTION_LIMIT:
             chunks.append(current)
             current = ""

@@ -172,18 +172,19 @@ class Store:
         )
         return {row["id"]: Article(**row) for row in rows}
 
-    def list_articles(self, match: str | None = None) -> list[Article]:
-        """Every article by id; with `match`, those whose headline or outlet holds it
-        (case-insensitive for ASCII letters, as SQLite's LIKE is)."""
-        if not match:
-            rows = select(self.db, f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id")
-            return [Article(**row) for row in rows]
-        pattern = "%" + match.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    def list_articles(
+        self, match: str | None = None, *, offset: int = 0, limit: int | None = None
+    ) -> list[Article]:
+        """The articles by id; with `match`, those whose headline or outlet holds it
+        (case-insensitive for ASCII letters, as SQLite's LIKE is). `offset` and
+        `limit` read one page of them, in SQL, not the whole list."""
+        if offset < 0 or (limit is not None and limit < 0):
+            raise ValueError("offset and limit must not be negative")
+        where, params = _matching(match)
         rows = select(
             self.db,
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles "
-            "WHERE headline LIKE ? ESCAPE '\\' OR outlet LIKE ? ESCAPE '\\' ORDER BY id",
-            [pattern, pattern],
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles{where} ORDER BY id LIMIT ? OFFSET ?",
+            [*params, -1 if limit is None else limit, offset],
         )
         return [Article(**row) for row in rows]
 
@@ -193,8 +194,13 @@ class Store:
             raise NotFoundError(f"No article #{article_id}.", article_id=article_id)
         return str(rows[0]["text"])
 
-    def count_articles(self) -> int:
-        return self.db["articles"].count
+    def count_articles(self, match: str | None = None) -> int:
+        """How many articles there are; with `match`, how many `list_articles` lists."""
+        if not match:
+            return self.db["articles"].count
+        where, params = _matching(match)
+        rows = select(self.db, f"SELECT count(*) AS n FROM articles{where}", params)
+        return int(next(iter(rows))["n"])
 
     def count_passages(self) -> int:
         return self.db["passages"].count
@@ -256,3 +262,12 @@ class Store:
                 yield IndexRow(
                     row["id"], row["article_id"], row["headline"], decode_terms(row["terms"])
                 )
+
+
+def _matching(match: str | None) -> tuple[str, list[str]]:
+    """The WHERE clause that keeps articles whose headline or outlet holds `match`,
+    LIKE's own wildcards in it escaped, so "100%" means those five characters."""
+    if not match:
+        return "", []
+    pattern = "%" + match.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return " WHERE headline LIKE ? ESCAPE '\\' OR outlet LIKE ? ESCAPE '\\'", [pattern, pattern]

@@ -1,4 +1,5 @@
-"""Interactivity: the "Share in channel" button under a private /ask answer."""
+"""Interactivity: "Share in channel" under a private /ask answer, and the
+Previous/Next buttons of `/newsbot sources`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from newsbot.bot.paging import sources_page
 from newsbot.bot.slack import render
 from newsbot.bot.slack.services import services_of
 
@@ -45,3 +47,15 @@ def handle_share(
         respond(response_type="ephemeral", replace_original=False, text=text)
         return
     respond(delete_original=True)
+
+
+def handle_sources_page(
+    ack: Ack, action: dict[str, Any], respond: Respond, context: dict[str, Any]
+) -> None:
+    """Previous/Next under a `/newsbot sources` page: the page the button names
+    replaces the one shown (read afresh: articles may have come and gone since)."""
+    ack()
+    services = services_of(context)
+    number, match = render.page_request(str(action.get("value") or ""))
+    page = services.call(sources_page, services.engine, match, number)
+    respond(response_type="ephemeral", replace_original=True, **render.sources_message(page))

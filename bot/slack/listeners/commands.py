@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from newsbot.bot.paging import sources_page
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from newsbot.bot.slack import render
 from newsbot.bot.slack.listeners.errors import failure_text
@@ -19,7 +20,10 @@ from newsbot.index import IngestOutcome
 _URL = re.compile(r"^<?([a-zA-Z][a-zA-Z0-9+.-]*://[^\s|>]+)(?:\|[^>]*)?>?$")
 ASK_USAGE = "Usage: `/ask QUESTION`"
 INGEST_USAGE = "Usage: `/ingest URL` or `/ingest` pasted text"
-NEWSBOT_USAGE = "Usage: `/newsbot sources` or `/newsbot forget ID` (admins only)."
+NEWSBOT_USAGE = (
+    "Usage: `/newsbot sources [words in a headline or outlet]` or `/newsbot forget ID` "
+    "(admins only)."
+)
 REFUSED_FORGET = "Sorry, only newsbot admins can forget articles."
 
 
@@ -81,12 +85,12 @@ def handle_newsbot(
     ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]
 ) -> None:
     services = services_of(context)
-    words = command.get("text", "").split()
+    words = plain_text(command.get("text", "")).split()
     match words:
-        case ["sources"]:
+        case ["sources", *match]:
             ack()
-            articles = services.call(services.engine.sources)
-            respond(response_type="ephemeral", **render.sources_message(articles))
+            page = services.call(sources_page, services.engine, " ".join(match))
+            respond(response_type="ephemeral", **render.sources_message(page))
         case ["forget", raw_id]:
             if not services.config.admins.allows(command.get("user_id")):
                 ack(response_type="ephemeral", text=REFUSED_FORGET)

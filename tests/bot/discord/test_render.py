@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from newsbot.bot.discord import render
+from newsbot.bot.paging import SourcesPage
 from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
 from newsbot.index.models import Confidence, Corroboration, Disagreement
 
@@ -61,6 +62,10 @@ def within_limits(message: dict[str, Any]) -> None:
     assert total <= 6000
     urls = [e["url"] for e in embeds if "url" in e]
     assert len(urls) == len(set(urls))  # Discord shows only the first embed of a URL
+    for row in message.get("components", []):
+        assert len(row["components"]) <= 5
+        assert all(len(c["custom_id"]) <= 100 and len(c["label"]) <= 80 for c in row["components"])
+    assert render.limit_violations(message) == []  # the renderer's own check agrees
 
 
 HOSTILE = (
@@ -193,14 +198,101 @@ def test_outcomes(outcome: IngestOutcome, text: str) -> None:
     assert render.outcome_text(outcome) == text
 
 
-def test_sources_are_cut_to_one_embed_with_a_count() -> None:
-    articles = [article(i, headline="Long headline " * 10) for i in range(1, 200)]
-    message = render.sources_message(articles)
+def _page(articles: list[Article], number: int = 1, pages: int = 1, match: str = "") -> SourcesPage:
+    return SourcesPage(articles, number, pages, len(articles) * pages, match)
+
+
+def test_a_sources_page_is_one_embed_with_buttons() -> None:
+    articles = [article(i, headline="Long *headline* " * 10) for i in range(16, 31)]
+    message = render.sources_message(_page(articles, number=2, pages=9, match="ferry"))
     within_limits(message)
-    description = message["embeds"][0]["description"]
-    assert description.startswith("#1 [Long headline")
-    assert description.splitlines()[-1].endswith("more (`newsbot sources` lists them all).")
-    assert render.sources_message([])["content"] == "No articles yet."
+    assert message["flags"] == render.EPHEMERAL
+    (embed,) = message["embeds"]
+    assert embed["title"] == "135 articles matching “ferry” · page 2 of 9"
+    lines = embed["description"].splitlines()
+    assert [line.split()[0] for line in lines] == [f"#{n}" for n in range(16, 31)]
+    assert lines[0].startswith("#16 [Long \\*headline\\* ")
+    (row,) = message["components"]
+    assert [(b["label"], b["custom_id"]) for b in row["components"]] == [
+        ("Previous", "sources:1:ferry"),
+        ("Next", "sources:3:ferry"),
+    ]
+    assert render.page_request("sources:3:ferry") == (3, "ferry")
+
+
+def test_sources_lines_too_long_to_link_are_clipped_unlinked() -> None:
+    long_url = "https://news.example/" + "a" * 390
+    articles = [article(i, headline="H" * 300, outlet="O" * 300, url=long_url) for i in range(15)]
+    message = render.sources_message(_page(articles, pages=3))
+    within_limits(message)
+    lines = message["embeds"][0]["description"].splitlines()
+    assert len(lines) == 15 and all("](<" not in line and line.endswith("…") for line in lines)
+
+
+def test_no_sources_is_one_line() -> None:
+    assert render.sources_message(SourcesPage([], 1, 1, 0))["content"] == "No articles yet."
+    nothing = render.sources_message(SourcesPage([], 1, 1, 0, "*zeppelin*"))
+    assert nothing["content"] == "No articles match “\\*zeppelin\\*”."
+
+
+@pytest.mark.parametrize(
+    "custom_id", ["sources:", "sources:x:y", "sources:-1:", "sources:99999999999:"]
+)
+def test_a_malformed_page_button_reads_page_one(custom_id: str) -> None:
+    assert render.page_request(custom_id)[0] == 1
+
+
+def test_a_9000_character_quote_with_14_corroborating_sources_fits() -> None:
+    text = ("Officials *said* the harbour > river, @everyone. " * 200)[:9000]
+    reporters = tuple(
+        Corroboration(article(n, headline=f"Report {n}: A & B <c>"), "x", 0, 1)
+        for n in range(2, 16)
+    )
+    q = Quote(text, 0, len(text), 1.0, (), article(1), corroborated_by=reporters, speaker="Anna")
+    message = render.answer_message(answer(q, question="Who <said> it? " * 60), share_id="kept")
+    within_limits(message)
+    (embed,) = message["embeds"]
+    assert embed["description"].startswith("> Officials \\*said\\* the harbour \\> river")
+    assert "…" in embed["description"]
+    (field,) = embed["fields"]
+    assert field["name"] == "Also reported by 14 sources"
+    assert field["value"].startswith("[Report 2: A & B \\<c\\>](<https://news.example/2>)")
+
+
+def test_every_documented_limit_is_checked_in_one_place() -> None:
+    over = {
+        "content": "x" * 2001,
+        "embeds": [
+            {
+                "title": "t" * 257,
+                "description": "d" * 4097,
+                "footer": {"text": "f" * 2049},
+                "fields": [{"name": "n" * 257, "value": "v" * 1025}] * 26,
+            }
+        ]
+        * 11,
+        "components": [{"type": 1, "components": [{"label": "l" * 81, "custom_id": "c" * 101}] * 6}]
+        * 6,
+    }
+    found = "\n".join(render.limit_violations(over))
+    for what in (
+        "content has 2,001",
+        "11 embeds",
+        "embed 1's title",
+        "embed 1's description",
+        "embed 1's footer",
+        "embed 1 has 26 fields",
+        "field name",
+        "field value",
+        "the embeds have",
+        "6 rows",
+        "a row of 6",
+        "label",
+        "custom_id",
+    ):
+        assert what in found, what
+    with pytest.raises(ValueError, match="over its limits: 11 embeds"):
+        render.message("fine", embeds=[{"title": "t"}] * 11)
 
 
 def test_the_speaker_follows_the_quote() -> None:

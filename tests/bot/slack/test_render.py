@@ -1,5 +1,11 @@
+import json
+
+import pytest
+
+from newsbot.bot.paging import SourcesPage
 from newsbot.bot.slack import render
 from newsbot.index.models import Answer, Article, Confidence, Corroboration, Disagreement, Quote
+from tests.bot.slack.limits import assert_within_slack_limits, texts
 
 ARTICLE = Article(1, "Head <b> & co", "Outlet", "https://example.com/a?x=1", "2025-09-05", "o")
 
@@ -39,17 +45,78 @@ def test_long_answers_stay_within_slack_limits() -> None:
     long_quote = _quote(("word & " * 2000).strip(), ((0, 4),))
     many = [_quote(f"Sentence number {i} & more.") for i in range(60)]
     message = render.answer_message(_answer([long_quote, *many]), share_id="kept-id")
-    assert len(message["blocks"]) <= render.BLOCK_LIMIT
+    assert_within_slack_limits(message)
     assert message["blocks"][-1]["type"] == "actions"  # the share button survives trimming
-    for text in _all_text(message):
-        assert len(text) <= render.SECTION_LIMIT
     assert "more blocks not shown" in "".join(_all_text(message))
-    assert message["text"] and len(message["text"]) <= render.FALLBACK_LIMIT
     # The long quote's pieces are all block quotes, and no escape is cut in half.
     pieces = render.quote_sections(long_quote)
     assert len(pieces) > 1
     assert all(p.startswith(">") for p in pieces)
     assert all(not p.rstrip().endswith(("&", "&a", "&am", "&amp")) for p in pieces)
+
+
+def _hostile_article(n: int) -> Article:
+    return Article(
+        n, f"Report {n}: A & B <c> " + "long " * 20, "Outlet & Co", f"https://ex.com/{n}", None, "o"
+    )
+
+
+def test_a_9000_character_quote_with_14_corroborating_sources_fits() -> None:
+    text = ("Officials & <b>residents</b> said the harbour > river. " * 170)[:9000]
+    quote = Quote(
+        text,
+        0,
+        len(text),
+        1.0,
+        (),
+        ARTICLE,
+        ((0, 9),),
+        speaker="Anna <Berg> & co",
+        corroborated_by=tuple(Corroboration(_hostile_article(n), "x", 0, 1) for n in range(2, 16)),
+        also_in=tuple(_hostile_article(n) for n in range(20, 26)),
+        disagreements=(
+            Disagreement(
+                "people", tuple((f"{n} & <{n}>", (_hostile_article(n),)) for n in range(9))
+            ),
+        ),
+    )
+    question = ("Who said <that> & why? " * 50)[:943]
+    answer = Answer(question, (quote, _quote("A second & last quote.")), Confidence.HIGH, 0.9)
+    message = render.answer_message(answer, share_id="kept-id", preface="Shared by <@U1>")
+    assert_within_slack_limits(message)
+    shown = "\n".join(texts(message["blocks"]))
+    # The quote is cut (with "…"), never its sources, the second quote or the confidence.
+    assert "…" in shown and "Officials" in shown and "A second &amp; last quote." in shown
+    assert "Also reported by 14 sources: <https://ex.com/2|Report 2: A &amp; B &lt;c&gt;" in shown
+    assert "Confidence: *high* · 2 quotes" in shown
+    assert message["blocks"][-1]["type"] == "actions"
+    # A question of 943 characters with "<" in it is escaped first, then clipped.
+    question_block = message["blocks"][1]["text"]["text"]
+    assert question_block.startswith("*Q:* Who said &lt;that&gt; &amp; why?")
+    assert len(question_block) <= render.QUESTION_LIMIT + 5
+
+
+def test_a_long_list_of_links_is_cut_between_links() -> None:
+    links = [render.source_line(_hostile_article(n)) for n in range(2, 40)]
+    joined = render.joined_within(links, "; ", 1000, lambda n: f"… and {n} more")
+    assert len(joined) <= 1000
+    shown = [k for k in range(1, len(links)) if joined.startswith("; ".join(links[:k]) + "; ")]
+    kept = max(shown)  # whole links, then how many were left out
+    assert joined == "; ".join(links[:kept]) + f"; … and {len(links) - kept} more"
+    assert render.joined_within(["a", "b"], "; ", 100, str) == "a; b"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "clipped"),
+    [
+        ("a &amp; b", 7, "a …"),  # not "a &am…"
+        ("see <https://ex.com/x|story> now", 20, "see …"),  # not half a link
+        ("short", 10, "short"),
+        ("abcdef", 4, "abc…"),
+    ],
+)
+def test_clip_never_cuts_an_escape_or_a_link(text: str, limit: int, clipped: str) -> None:
+    assert render.clip(text, limit) == clipped
 
 
 def test_one_enormous_word_is_cut() -> None:
@@ -100,3 +167,45 @@ def test_an_answer_from_old_sources_says_how_old() -> None:
     assert "Note: the newest of these sources is 1,200 days old." in _all_text(
         render.answer_message(old)
     )
+
+
+def _page(articles: list[Article], number: int = 1, pages: int = 1, match: str = "") -> SourcesPage:
+    return SourcesPage(articles, number, pages, len(articles) * pages, match)
+
+
+def test_a_sources_page_has_a_heading_lines_and_buttons() -> None:
+    articles = [_hostile_article(n) for n in range(16, 31)]
+    message = render.sources_message(_page(articles, number=2, pages=5, match="a & b"))
+    assert_within_slack_limits(message)
+    heading = message["blocks"][0]["text"]["text"]
+    assert heading == "*75 articles matching “a &amp; b” · page 2 of 5*"
+    lines = "\n".join(texts(message["blocks"][1:-1])).splitlines()
+    assert [line.split()[0] for line in lines] == [f"#{n}" for n in range(16, 31)]
+    (previous, following) = message["blocks"][-1]["elements"]
+    assert (previous["action_id"], following["action_id"]) == ("sources_previous", "sources_next")
+    assert json.loads(previous["value"]) == {"page": 1, "match": "a & b"}
+    assert render.page_request(following["value"]) == (3, "a & b")
+
+
+def test_the_first_and_last_pages_have_one_button_and_an_empty_list_none() -> None:
+    first = render.sources_message(_page([ARTICLE], number=1, pages=2))
+    assert [e["action_id"] for e in first["blocks"][-1]["elements"]] == ["sources_next"]
+    only = render.sources_message(_page([ARTICLE]))
+    assert all(b["type"] != "actions" for b in only["blocks"])
+    assert render.sources_message(SourcesPage([], 1, 1, 0)) == {"text": "No articles yet."}
+    none = render.sources_message(SourcesPage([], 1, 1, 0, "<zeppelin>"))
+    assert none == {"text": "No articles match “&lt;zeppelin&gt;”."}
+
+
+@pytest.mark.parametrize(
+    "value", ["", "not json", "[1, 2]", '{"page": "2"}', '{"page": true, "match": 5}']
+)
+def test_a_forged_page_button_reads_page_one_of_everything(value: str) -> None:
+    assert render.page_request(value) == (1, "")
+
+
+def test_a_shared_answer_stays_inside_the_limits_with_its_preface() -> None:
+    kept = render.answer_message(_answer([_quote(("word & " * 3000).strip())]))
+    shared = render.shared_message(kept, "Shared by <@U1> via /ask")
+    assert_within_slack_limits(shared)
+    assert shared["blocks"][0]["elements"][0]["text"] == "Shared by <@U1> via /ask"

@@ -184,3 +184,18 @@ def test_a_database_from_before_autoincrement_keeps_its_ids_and_stops_reusing(
     assert _add(upgraded, TEXT.replace("budget", "tram")) == 4  # 3 is not handed out again
     with pytest.raises(sqlite3.IntegrityError):  # foreign keys are on again after migrating
         upgraded.db.execute("DELETE FROM articles WHERE id = 1")
+
+
+def test_a_page_of_articles_is_read_in_sql_with_the_filter_counted(tmp_path: Path) -> None:
+    store = Store(tmp_path / "pages.db")
+    for word in ("budget", "bridge repairs", "ferry timetable", "100% rise", "school_roof"):
+        _add(store, f"Harbour {word} approved\n\n" + TEXT.replace("budget", word))
+    assert [a.id for a in store.list_articles(offset=1, limit=2)] == [2, 3]
+    assert [a.id for a in store.list_articles(offset=4)] == [5]
+    assert store.list_articles(offset=9, limit=5) == []
+    assert (store.count_articles(), store.count_articles("HARBOUR")) == (5, 5)
+    # LIKE's wildcards in a filter are the characters they are.
+    assert [a.id for a in store.list_articles("100%")] == [4]
+    assert store.count_articles("_roof") == 1 and store.count_articles("%") == 1
+    with pytest.raises(ValueError, match="negative"):
+        store.list_articles(offset=-1)
