@@ -150,7 +150,7 @@ def parse_query(text: str, *, context: str | None = None) -> ParsedQuery:
         raise QueryError('The question is empty. Ask something, e.g. newsbot ask "Who met whom?"')
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
-            f"The question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}."
+            f"The question is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}."
         )
     terms = dict(Counter(analyze(text)))
     framing = framing_terms()

@@ -19,6 +19,7 @@ from newsbot.bot.discord.interactions import (
     SHARE_EXPIRED,
 )
 from newsbot.bot.ingest_queue import IngestQueue
+from newsbot.bot.paging import MATCH_LIMIT
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from tests.bot.discord.conftest import (
     ADMIN,
@@ -33,6 +34,7 @@ from tests.bot.discord.conftest import (
 )
 from tests.bot.discord.fake_discord import APPLICATION_ID, FakeDiscord, sign
 from tests.conftest import seeded_engine
+from tests.corpora import write_corpus
 from tests.index.web_fixture import WebFixture
 
 TROOPS = "How many countries pledged to send troops?"
@@ -416,3 +418,55 @@ def test_an_outcome_that_cannot_be_edited_in_is_logged_not_lost(
     assert discord_bot.runtime.engine.count_articles() == 6  # the article is in
     assert len(discord_bot.fake.of("edit_original")) == 4  # tried, then retried 3 times
     assert any("could not edit the ingest outcome in" in r.getMessage() for r in caplog.records)
+
+
+def _click(discord_bot: DiscordBot, custom_id: str) -> dict:
+    click = interaction(3, {"custom_id": custom_id, "component_type": 2}, user=OTHER)
+    return discord_bot.post(click).json()
+
+
+def _page_buttons(data: dict) -> dict[str, str]:
+    return {
+        b["label"]: b["custom_id"] for row in data.get("components", []) for b in row["components"]
+    }
+
+
+def test_sources_are_paged_with_buttons_and_filtered(
+    discord_bot: DiscordBot, tmp_path: Path
+) -> None:
+    write_corpus(tmp_path / "stories", 40)
+    list(discord_bot.runtime.engine.ingest_paths([tmp_path / "stories"]))  # 45 in all
+    first = discord_bot.post(slash("newsbot", [{"name": "sources", "type": 1}])).json()
+    assert first["type"] == 4 and first["data"]["flags"] == render.EPHEMERAL
+    (embed,) = first["data"]["embeds"]
+    assert embed["title"] == "45 articles · page 1 of 3"
+    assert embed["description"].startswith("#1 ") and len(embed["description"].splitlines()) == 15
+    assert _page_buttons(first["data"]) == {"Next": "sources:2:"}
+    second = _click(discord_bot, "sources:2:")
+    assert second["type"] == 7  # UPDATE_MESSAGE: the page shown is replaced
+    assert "flags" not in second["data"]
+    assert second["data"]["embeds"][0]["description"].startswith("#16 ")
+    assert _page_buttons(second["data"]) == {"Previous": "sources:1:", "Next": "sources:3:"}
+    third = _click(discord_bot, _page_buttons(second["data"])["Next"])
+    assert third["data"]["embeds"][0]["description"].splitlines()[-1].startswith("#45 ")
+    assert _page_buttons(third["data"]) == {"Previous": "sources:2:"}
+    # The filter, as an option of the subcommand; its buttons carry it.
+    sub = {"name": "sources", "type": 1, "options": [option("match", "  number   1 ")]}
+    found = discord_bot.post(slash("newsbot", [sub])).json()["data"]
+    assert found["embeds"][0]["title"] == "11 articles matching “number 1”"
+    sub = {"name": "sources", "type": 1, "options": [option("match", "harbour")]}
+    harbour = discord_bot.post(slash("newsbot", [sub])).json()["data"]
+    assert _page_buttons(harbour) == {"Next": "sources:2:harbour"}
+    page = _click(discord_bot, "sources:2:harbour")["data"]["embeds"][0]
+    assert page["title"] == "40 articles matching “harbour” · page 2 of 3"
+    # A forged button reads page one of everything; one past the end, the last page.
+    assert _click(discord_bot, "sources:x")["data"]["embeds"][0]["title"].endswith("page 1 of 3")
+    assert _click(discord_bot, "sources:99:")["data"]["embeds"][0]["title"].endswith("page 3 of 3")
+
+
+def test_the_sources_filter_is_registered_as_an_option() -> None:
+    newsbot = next(c for c in commands.COMMANDS if c["name"] == "newsbot")
+    (sources,) = newsbot["options"]
+    (match,) = sources["options"]
+    assert (match["name"], match["type"], match["max_length"]) == ("match", 3, MATCH_LIMIT)
+    assert not match.get("required")

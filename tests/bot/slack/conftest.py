@@ -204,6 +204,42 @@ def message(
     return event
 
 
+def press(
+    bot: Bot, button: dict[str, Any], *, user: str = OTHER, channel: str = "C1", path: str = "press"
+) -> httpx.Response:
+    """Click a button of a message newsbot sent, as Slack reports the click."""
+    return bot.action(
+        {
+            "type": "block_actions",
+            "user": {"id": user},
+            "team": {"id": "T1"},
+            "channel": {"id": channel},
+            "container": {"type": "message", "channel_id": channel},
+            "response_url": f"{bot.fake.url}/response/{path}",
+            "trigger_id": "t",
+            "actions": [
+                {
+                    "action_id": button["action_id"],
+                    "value": button["value"],
+                    "type": "button",
+                    "block_id": "b",
+                    "action_ts": "1",
+                }
+            ],
+        }
+    )
+
+
+def buttons(call: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A recorded message's buttons, by label."""
+    return {
+        element["text"]["text"]: element
+        for block in call.get("blocks") or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+
+
 def blocks_text(call: dict[str, Any]) -> str:
     """All mrkdwn text of a recorded message's blocks."""
     out = []

@@ -17,11 +17,15 @@ from tests.bot.slack.conftest import (
     OTHER,
     Bot,
     blocks_text,
+    buttons,
     mention,
     message,
+    press,
     start_bot,
 )
 from tests.bot.slack.fake_slack import BOT_TOKEN, BOT_USER
+from tests.bot.slack.limits import assert_within_slack_limits
+from tests.corpora import write_corpus
 
 
 def test_mention_gets_a_threaded_reply_with_quotes(bot: Bot) -> None:
@@ -203,26 +207,7 @@ def test_bad_or_stale_signature_gets_401_and_no_work(bot: Bot, tamper: str) -> N
 
 
 def _share(bot: Bot, button: dict[str, Any], *, channel: str = "C1", path: str = "share") -> None:
-    bot.action(
-        {
-            "type": "block_actions",
-            "user": {"id": OTHER},
-            "team": {"id": "T1"},
-            "channel": {"id": channel},
-            "container": {"type": "message", "channel_id": channel},
-            "response_url": f"{bot.fake.url}/response/{path}",
-            "trigger_id": "t",
-            "actions": [
-                {
-                    "action_id": button["action_id"],
-                    "value": button["value"],
-                    "type": "button",
-                    "block_id": "b",
-                    "action_ts": "1",
-                }
-            ],
-        }
-    )
+    press(bot, button, channel=channel, path=path)
 
 
 def _share_button(private: dict[str, Any]) -> dict[str, Any]:
@@ -271,6 +256,14 @@ def test_a_long_cyrillic_question_is_shared_as_it_was_shown(bot: Bot) -> None:
     assert shared["blocks"][1:] == shown  # after the "Shared by" line, the same blocks
     assert "Сколько стран" in blocks_text(shared) and "Париже" in blocks_text(shared)
     assert shared["text"].startswith("“Двадцать шесть стран")  # the quote, though forgotten
+
+
+def test_a_3000_character_cyrillic_question_is_one_clear_private_line(bot: Bot) -> None:
+    question = ("Сколько стран пообещали отправить войска? " * 80)[:3000]
+    bot.command("/ask", question, OTHER)
+    (told,) = bot.fake.wait_for("response_url")
+    assert told["response_type"] == "ephemeral"
+    assert told["text"] == "The question is 3,000 characters long; the limit is 1,000."
 
 
 def test_a_share_slack_refuses_is_explained_privately(bot: Bot) -> None:
@@ -432,3 +425,30 @@ def test_a_dm_follow_up_keeps_the_conversation_topic_when_repeated(bot: Bot) -> 
     replies = bot.fake.of("chat.postMessage")
     first_speakers = [blocks_text(reply).split("— *", 1)[1][:13] for reply in replies]
     assert first_speakers == ["Andrii Sybiha"] * 3, first_speakers
+
+
+def test_sources_are_paged_with_buttons_and_filtered(bot: Bot, tmp_path) -> None:
+    write_corpus(tmp_path / "stories", 40)
+    list(bot.services.engine.ingest_paths([tmp_path / "stories"]))  # 45 articles in all
+    bot.command("/newsbot", "sources", OTHER)
+    (first,) = bot.fake.wait_for("response_url")
+    assert_within_slack_limits(first)
+    assert first["response_type"] == "ephemeral"
+    assert blocks_text(first).startswith("*45 articles · page 1 of 3*\n#1 ")
+    assert list(buttons(first)) == ["Next"]
+    press(bot, buttons(first)["Next"], path="page2")
+    second = bot.fake.wait_for("response_url", 2)[1]
+    assert second["replace_original"] is True  # the page shown is replaced, not added to
+    assert_within_slack_limits(second)
+    assert "page 2 of 3" in blocks_text(second) and "\n#16 " in blocks_text(second)
+    assert list(buttons(second)) == ["Previous", "Next"]
+    press(bot, buttons(second)["Previous"], path="page1")
+    again = bot.fake.wait_for("response_url", 3)[2]
+    assert again["blocks"] == first["blocks"]
+    # A filter reads headlines and outlets, its spacing as typed.
+    bot.command("/newsbot", "sources   number  1 ", OTHER)
+    found = bot.fake.wait_for("response_url", 4)[3]
+    assert blocks_text(found).startswith("*11 articles matching “number 1”*\n#7 Story number 1 ")
+    bot.command("/newsbot", "sources zeppelin", OTHER)
+    none = bot.fake.wait_for("response_url", 5)[4]
+    assert none["text"] == "No articles match “zeppelin”."
