@@ -8,8 +8,10 @@ balancers. Each surface supplies a WSGI app for its own path.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -94,12 +96,29 @@ def read_body(environ: dict[str, Any]) -> bytes | None:
     return body
 
 
+MAX_JSON_DEPTH = 200  # Slack's and Discord's payloads nest a dozen levels at most
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(text: str) -> int:
+    """How deep `text`'s brackets nest, outside strings (read in linear time)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
 def json_object(text: str | bytes) -> dict[str, Any] | None:
     """A JSON object, or None for anything else: not JSON, not UTF-8, not an object,
-    or nested past what json's parser can recurse (a RecursionError, not a ValueError:
-    a signed body of 100,000 brackets is malformed, not a server error)."""
+    or nested deeper than MAX_JSON_DEPTH. The depth is measured before parsing: json's
+    parser recurses, and 100,000 signed brackets must be a malformed body, not a
+    RecursionError in a server thread."""
     try:
-        value = json.loads(text)
+        decoded = text.decode("utf-8") if isinstance(text, bytes) else text
+        if json_depth(decoded) > MAX_JSON_DEPTH:
+            return None
+        value = json.loads(decoded)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return value if isinstance(value, dict) else None

@@ -359,7 +359,7 @@ def page_request(value: str) -> tuple[int, str]:
     page 1 of everything (a forged or stale value reads a real page, never fails)."""
     try:
         request = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # a value holds 2,000 characters: 2,000 brackets
         return 1, ""
     if not isinstance(request, dict):
         return 1, ""

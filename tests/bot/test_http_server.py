@@ -57,3 +57,15 @@ def test_an_idle_connection_is_closed_and_its_place_freed() -> None:
         assert time.monotonic() - started < 8.0
     finally:
         server.close()
+
+
+def test_json_nested_past_the_limit_is_refused_before_parsing() -> None:
+    from newsbot.bot.http_server import MAX_JSON_DEPTH, json_depth, json_object
+
+    assert json_depth('{"a": "[[[[\\"[[", "b": [[1]]}') == 3  # brackets in strings do not count
+    assert json_object("[" * 100_000 + "]" * 100_000) is None
+    deep = '{"a": ' * MAX_JSON_DEPTH + "1" + "}" * MAX_JSON_DEPTH
+    assert json_object(deep) is not None
+    assert json_object('{"x": ' + deep + "}") is None
+    assert json_object(b'{"text": "caf\xc3\xa9"}') == {"text": "café"}
+    assert json_object(b"\xff{}") is None

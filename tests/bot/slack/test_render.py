@@ -198,7 +198,8 @@ def test_the_first_and_last_pages_have_one_button_and_an_empty_list_none() -> No
 
 
 @pytest.mark.parametrize(
-    "value", ["", "not json", "[1, 2]", '{"page": "2"}', '{"page": true, "match": 5}']
+    "value",
+    ["", "not json", "[1, 2]", '{"page": "2"}', '{"page": true, "match": 5}', "[" * 2000],
 )
 def test_a_forged_page_button_reads_page_one_of_everything(value: str) -> None:
     assert render.page_request(value) == (1, "")
