@@ -32,6 +32,7 @@ from newsbot.index import (
     IngestOutcome,
     NewsbotError,
     Status,
+    collection_names,
 )
 
 PROGRESS_MIN_ITEMS = 10
@@ -58,6 +59,15 @@ def k_option(default: int, maximum: int, help: str) -> Callable[[F], F]:
         type=click.IntRange(1, maximum),
         help=help,
     )
+
+
+def collection_option(help: str) -> Callable[[F], F]:
+    return click.option(
+        "-c", "--collection", "collections", multiple=True, metavar="NAME", help=help
+    )
+
+
+SCOPE_HELP = "Answer from this collection only (repeat for several; `all` for every article)."
 
 
 def json_option(what: str) -> Callable[[F], F]:
@@ -144,38 +154,61 @@ def _engine(ctx: click.Context) -> Engine:
     return ctx.find_object(_State).engine()
 
 
+def _scope(engine: Engine, collections: tuple[str, ...]) -> frozenset[str] | None:
+    """The collections named by -c (each checked to exist), or None for every article."""
+    return engine.scope(list(collections)) if collections and "all" not in collections else None
+
+
 @cli.command()
 @click.argument("question", nargs=-1, required=True)
 @k_option(3, 20, "How many quotes at most.")
+@collection_option(SCOPE_HELP)
 @json_option("the answer")
 @click.pass_context
-def ask(ctx: click.Context, question: tuple[str, ...], k: int, as_json: bool) -> None:
+def ask(
+    ctx: click.Context,
+    question: tuple[str, ...],
+    k: int,
+    collections: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Answer QUESTION with verbatim quotes from the articles."""
-    answer = _engine(ctx).answer(" ".join(question), k=k)
+    engine = _engine(ctx)
+    answer = engine.answer(" ".join(question), k=k, collections=_scope(engine, collections))
     _emit(as_json, answer.to_json, lambda: render_text.render_answer(answer))
 
 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @k_option(5, 100, "How many articles at most.")
+@collection_option(SCOPE_HELP)
 @json_option("the results")
 @click.pass_context
-def search(ctx: click.Context, query: tuple[str, ...], k: int, as_json: bool) -> None:
+def search(
+    ctx: click.Context,
+    query: tuple[str, ...],
+    k: int,
+    collections: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Rank articles for QUERY, each with its best passage."""
-    results = _engine(ctx).search(" ".join(query), k=k)
+    engine = _engine(ctx)
+    results = engine.search(" ".join(query), k=k, collections=_scope(engine, collections))
     _emit(as_json, results.to_json, lambda: render_text.render_search(results))
 
 
 @cli.command()
 @k_option(3, 20, "How many quotes at most.")
+@collection_option(SCOPE_HELP)
 @click.pass_context
-def chat(ctx: click.Context, k: int) -> None:
+def chat(ctx: click.Context, k: int, collections: tuple[str, ...]) -> None:
     """Ask questions one after another. Ctrl-D or Ctrl-C to leave.
 
     Each question is read with the one before it as context, as in a Slack
     thread: "Who is Ukraine's foreign minister?" then "and what did he say?".
     """
     engine = _engine(ctx)
+    scope = _scope(engine, collections)
     # readline gives input() line editing and history; not on every platform.
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401
@@ -196,7 +229,8 @@ def chat(ctx: click.Context, k: int) -> None:
         if not line.strip():
             continue
         try:
-            click.echo(render_text.render_answer(engine.answer(line, k=k, context=previous)))
+            answer = engine.answer(line, k=k, context=previous, collections=scope)
+            click.echo(render_text.render_answer(answer))
             previous = engine.next_context(line, previous)
         except NewsbotError as exc:  # one bad question does not end the conversation
             click.echo(f"Error: {exc}", err=True)
@@ -248,6 +282,9 @@ def _read_url_list(path: Path) -> tuple[list[str], list[IngestOutcome]]:
     type=click.IntRange(1, 64),
     help="How many URLs to fetch at once.",
 )
+@collection_option(
+    "File every article into this collection (repeat for several); one already stored is filed too."
+)
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -255,6 +292,7 @@ def ingest(
     url_list: Path | None,
     as_json: bool,
     workers: int,
+    collections: tuple[str, ...],
 ) -> None:
     """Add articles from files, directories, URLs, feeds, or - for stdin.
 
@@ -270,10 +308,11 @@ def ingest(
     files = [Path(s) for s in sources if s != "-" and not _is_url(s)]
     if not sources and url_list is None:
         raise click.UsageError("Give at least one file, directory, URL, --urls FILE, or -.")
+    names = collection_names(collections)  # a malformed name stops before any work
     engine = _engine(ctx)
     outcomes: list[IngestOutcome] = []
     if "-" in sources:
-        outcome = engine.ingest_bytes(sys.stdin.buffer.read(), "<stdin>")
+        outcome = engine.ingest_bytes(sys.stdin.buffer.read(), "<stdin>", collections=names)
         outcomes.append(outcome)
         if not as_json:
             click.echo(render_text.render_outcome(outcome))
@@ -283,9 +322,9 @@ def ingest(
             click.echo(render_text.render_outcome(outcome))
     batches: list[IngestBatch] = []
     if files:
-        batches.append(engine.ingest_paths(files))
+        batches.append(engine.ingest_paths(files, collections=names))
     if urls:
-        batches.append(engine.ingest_urls(urls, workers=workers))
+        batches.append(engine.ingest_urls(urls, workers=workers, collections=names))
     outcomes.extend(_with_progress(batches, quiet=as_json))
     if as_json:
         _print_json([o.to_json() for o in outcomes])
@@ -326,6 +365,38 @@ def sources(ctx: click.Context, match: str | None, as_json: bool) -> None:
         as_json,
         lambda: [a.to_json() for a in articles],
         lambda: render_text.render_sources(articles),
+    )
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.argument("article_ids", nargs=-1, type=int)
+@json_option("the collections")
+@click.pass_context
+def collections(
+    ctx: click.Context, name: str | None, article_ids: tuple[int, ...], as_json: bool
+) -> None:
+    """List the collections, or file articles ARTICLE_IDS into collection NAME.
+
+    `newsbot collections` lists each collection with its article count;
+    `newsbot collections ukraine 3 4 5` files articles #3, #4 and #5 into "ukraine"
+    (an article can be in several). `newsbot ingest --collection` files as it adds.
+    """
+    engine = _engine(ctx)
+    if name is not None:
+        if not article_ids:
+            raise click.UsageError("Give the ids of the articles to file into the collection.")
+        added = engine.collect(article_ids, name)
+        click.echo(f"{collection_names(name)[0]}: {counted(added, 'article')} filed")
+        return
+    counts = engine.collections()
+    _emit(
+        as_json,
+        lambda: counts,
+        lambda: (
+            "\n".join(f"{n} ({counted(c, 'article')})" for n, c in counts.items())
+            or "No collections yet. File articles with: newsbot ingest --collection NAME PATH"
+        ),
     )
 
 
@@ -424,7 +495,7 @@ def main() -> None:
 
 
 # Every command takes --db too, after its name (the group's --db still works before it).
-for _command in (ask, search, chat, ingest, sources, forget, reindex, serve):
+for _command in (ask, search, chat, ingest, sources, collections, forget, reindex, serve):
     _command.params.append(
         click.Option(
             ["--db"],

@@ -31,6 +31,13 @@ def source_line(article: Article) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def in_collections(answer: Answer, article: Article) -> str:
+    """` [ukraine, world]` after a source line when the question's scope held several
+    collections (which of them the article is in); else nothing."""
+    names = answer.collections.get(article.id, ())
+    return f" [{', '.join(n for n in names if n in answer.scope)}]" if names else ""
+
+
 def stale_note(days: int) -> str:
     return f"Note: the newest of these sources is {days:,} days old."
 
@@ -75,7 +82,8 @@ def render_answer(answer: Answer) -> str:
         lines.append("")
         lines.append(_indent_block(f"“{highlighted(quote)}”", "  │ "))
         said = f"{quote.speaker}, in " if quote.speaker else ""
-        lines.append(f"    — {said}#{quote.article.id} {source_line(quote.article)}")
+        where = in_collections(answer, quote.article)
+        lines.append(f"    — {said}#{quote.article.id} {source_line(quote.article)}{where}")
         if quote.article.origin and not quote.article.url:
             lines.append(f"      {quote.article.origin} [{quote.start}:{quote.end}]")
         for twin in quote.also_in:

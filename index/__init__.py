@@ -8,9 +8,11 @@ What a surface needs is importable from here; the packages behind it are the
 engine's own business.
 """
 
+from newsbot.index.collections import collection_names
 from newsbot.index.engine import Engine, IngestBatch
 from newsbot.index.errors import (
     BlockedURLError,
+    CollectionError,
     ConfigError,
     FetchError,
     IndexDamagedError,
@@ -50,6 +52,7 @@ __all__ = [
     "Article",
     "ArticleDraft",
     "BlockedURLError",
+    "CollectionError",
     "Confidence",
     "ConfigError",
     "Corroboration",
@@ -74,6 +77,7 @@ __all__ = [
     "StoreError",
     "TooLargeError",
     "bundled_seeds_dir",
+    "collection_names",
     "connect",
     "fetch",
     "fetch_article",

@@ -29,7 +29,8 @@ from newsbot.index.answer.answerer import Answerer
 from newsbot.index.answer.query import next_context
 from newsbot.index.answer.quotes import Candidate, QuoteScorer, Window
 from newsbot.index.answer.ranking import QuoteRanker, shipped_ranker
-from newsbot.index.errors import IngestError
+from newsbot.index.collections import ALL, collection_names
+from newsbot.index.errors import CollectionError, IngestError
 from newsbot.index.ingest.bulk import DEFAULT_WORKERS
 from newsbot.index.ingest.fetch import FetchPolicy, normalize_url
 from newsbot.index.ingest.ingester import IngestBatch, Ingester
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# Collection names as a user gives them: "ukraine, world" or a list of names.
+Names = str | Iterable[str]
 
 
 def _storage_errors_as_one_line(method: Callable[P, R]) -> Callable[P, R]:
@@ -191,36 +194,99 @@ class Engine:
         """Ingest `seeds_dir` into a database that has never held an article (once)."""
         return self.ingester.seed_if_empty(seeds_dir)
 
-    @_storage_errors_as_one_line
-    def ingest(self, draft: ArticleDraft) -> IngestOutcome:
-        """Store and index one article; failures come back as an outcome, not raised."""
-        return next(self.ingester.ingest_many([draft]))
+    # Every ingest takes `collections`: names (checked here, CollectionError for a
+    # malformed one) that each article added, or already stored, is filed into.
 
     @_storage_errors_as_one_line
-    def ingest_prepared(self, item: PreparedArticle | IngestError) -> IngestOutcome:
+    def ingest(self, draft: ArticleDraft, *, collections: Names = ()) -> IngestOutcome:
+        """Store and index one article; failures come back as an outcome, not raised."""
+        return next(self.ingester.ingest_many([draft], collections=collection_names(collections)))
+
+    @_storage_errors_as_one_line
+    def ingest_prepared(
+        self, item: PreparedArticle | IngestError, *, collections: Names = ()
+    ) -> IngestOutcome:
         """Store an article prepared elsewhere (`prepare_bytes`, `prepare_page`: in a
         child process, under limits), or record why it could not be."""
-        return next(self.ingester.ingest_many([item]))
+        return next(self.ingester.ingest_many([item], collections=collection_names(collections)))
 
     @_storage_errors_as_one_line
-    def ingest_bytes(self, data: bytes, origin: str, *, suffix: str = "") -> IngestOutcome:
+    def ingest_bytes(
+        self, data: bytes, origin: str, *, suffix: str = "", collections: Names = ()
+    ) -> IngestOutcome:
         """One article from raw bytes (stdin, pasted text, an uploaded file)."""
-        return self.ingester.ingest_bytes(data, origin, suffix=suffix)
+        names = collection_names(collections)
+        return self.ingester.ingest_bytes(data, origin, suffix=suffix, collections=names)
 
     @_storage_errors_as_one_line
-    def ingest_many(self, items: Iterable[Item], *, workers: int = 1) -> Iterator[IngestOutcome]:
+    def ingest_many(
+        self, items: Iterable[Item], *, workers: int = 1, collections: Names = ()
+    ) -> Iterator[IngestOutcome]:
         """Ingest a stream of drafts or file paths, one outcome per item, in order."""
-        return self.ingester.ingest_many(items, workers=workers)
+        names = collection_names(collections)
+        return self.ingester.ingest_many(items, workers=workers, collections=names)
 
     @_storage_errors_as_one_line
-    def ingest_paths(self, paths: list[Path], *, workers: int | None = None) -> IngestBatch:
+    def ingest_paths(
+        self, paths: list[Path], *, workers: int | None = None, collections: Names = ()
+    ) -> IngestBatch:
         """Ingest files and directories (walked), one outcome per file."""
-        return self.ingester.ingest_paths(paths, workers=workers)
+        names = collection_names(collections)
+        return self.ingester.ingest_paths(paths, workers=workers, collections=names)
 
     @_storage_errors_as_one_line
-    def ingest_urls(self, urls: list[str], *, workers: int = DEFAULT_WORKERS) -> IngestBatch:
+    def ingest_urls(
+        self, urls: list[str], *, workers: int = DEFAULT_WORKERS, collections: Names = ()
+    ) -> IngestBatch:
         """Fetch pages and feeds concurrently (bounded) and ingest them; one outcome per page."""
-        return self.ingester.ingest_urls(urls, workers=workers)
+        names = collection_names(collections)
+        return self.ingester.ingest_urls(urls, workers=workers, collections=names)
+
+    # -- collections --------------------------------------------------------------
+
+    @_storage_errors_as_one_line
+    def collections(self) -> dict[str, int]:
+        """Every collection that holds an article, with how many, by name."""
+        return self.library.store.collection_counts()
+
+    @_storage_errors_as_one_line
+    def collect(self, article_ids: Iterable[int], names: Names) -> int:
+        """File stored articles into collections; how many memberships were new.
+        An unknown id is a NotFoundError and files nothing."""
+        checked = collection_names(names)
+        ids = sorted(set(article_ids))
+        if not checked or not ids:
+            return 0
+        for article_id in ids:
+            self.library.store.get_article(article_id)  # refused before any lock
+        self.library.hold_writer()
+        try:
+            added = self.library.collect(ids, checked)
+        finally:
+            if self.library.uncommitted:
+                self.library.commit()
+            else:
+                self.library.release_writer()
+        return added
+
+    @_storage_errors_as_one_line
+    def scope(self, names: Names | None) -> frozenset[str] | None:
+        """The collections `names` asks for, each checked to exist (CollectionError
+        names the one that does not, and lists those that do); None or "all": every
+        article."""
+        if names is None or (isinstance(names, str) and names.strip().lower() == ALL):
+            return None
+        checked = collection_names(names)
+        if not checked:
+            return None
+        known = self.library.store.collection_counts()
+        for name in checked:
+            if name not in known:
+                listed = ", ".join(f"{n} ({c:,})" for n, c in known.items()) or "none yet"
+                raise CollectionError(
+                    f"No collection is called “{name}”. Collections: {listed}.", name=name
+                )
+        return frozenset(checked)
 
     @_storage_errors_as_one_line
     def article_id_for_url(self, url: str) -> int | None:
@@ -248,14 +314,22 @@ class Engine:
     # -- answering --------------------------------------------------------------
 
     @_storage_errors_as_one_line
-    def answer(self, question: str, k: int = 3, *, context: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        k: int = 3,
+        *,
+        context: str | None = None,
+        collections: frozenset[str] | None = None,
+    ) -> Answer:
         """Up to k verbatim quotes that answer `question`, or an abstention.
 
         `context` is an earlier question of the same conversation (a Slack
-        thread); its words help, at half weight.
+        thread); its words help, at half weight. `collections` (from `scope()`)
+        answers from the articles in those collections only.
         """
         started = time.perf_counter()
-        answer = self.answerer.answer(question, k, context=context)
+        answer = self.answerer.answer(question, k, context=context, scope=collections)
         log.debug(
             "answered in %.1f ms: confidence %s, %d quotes",
             (time.perf_counter() - started) * 1000,
@@ -286,11 +360,15 @@ class Engine:
         return self.answerer.ranked_windows(question, k, context=context)
 
     @_storage_errors_as_one_line
-    def passages(self, query_text: str, k: int = 10) -> list[SearchHit]:
+    def passages(
+        self, query_text: str, k: int = 10, *, collections: frozenset[str] | None = None
+    ) -> list[SearchHit]:
         """The top k passages by BM25 (several may come from one article)."""
-        return self.answerer.passages(query_text, k)
+        return self.answerer.passages(query_text, k, collections)
 
     @_storage_errors_as_one_line
-    def search(self, query_text: str, k: int = 5) -> SearchResults:
+    def search(
+        self, query_text: str, k: int = 5, *, collections: frozenset[str] | None = None
+    ) -> SearchResults:
         """Articles ranked by their best passage's BM25 score."""
-        return self.answerer.search(query_text, k)
+        return self.answerer.search(query_text, k, collections)

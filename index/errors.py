@@ -11,6 +11,7 @@
     │       └── BlockedURLError      a URL newsbot refuses to fetch (scheme, address...)
     ├── QueryError               a question or query that cannot be run
     ├── NotFoundError(article_id=)  no article with that id
+    ├── CollectionError(name=)   a malformed or unknown collection name
     ├── StoreError(path=)        the database or index is unusable
     └── ConfigError(variable=)   a setting is missing or malformed
 
@@ -99,6 +100,13 @@ class NotFoundError(NewsbotError):
 
     context_keys = ("article_id",)
     article_id: int
+
+
+class CollectionError(NewsbotError):
+    """A collection name that is malformed, reserved, or names no collection."""
+
+    context_keys = ("name",)
+    name: str
 
 
 class StoreError(NewsbotError):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -185,6 +186,8 @@ class Answer:
     best quote covers.
     `stale_days` is set when even the newest dated source quoted is older than the
     engine's `stale_after_days`: how many days old it is (its date is its article's).
+    `scope` names the collections the question was answered within (empty: every
+    article); `collections`, each quoted article's, when the scope has several.
     """
 
     question: str
@@ -195,6 +198,8 @@ class Answer:
     stale_days: int | None = None
     coverage: float = 0.0
     answerable: float = 0.0
+    scope: tuple[str, ...] = ()
+    collections: Mapping[int, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if (self.confidence is Confidence.NONE) != (not self.quotes):
@@ -215,6 +220,8 @@ class Answer:
             "answers": [q.to_json() for q in self.quotes],
             "closest": [a.to_json() for a in self.closest],
             "stale_days": self.stale_days,
+            "scope": list(self.scope),
+            "collections": {str(k): list(v) for k, v in self.collections.items()},
         }
 
 

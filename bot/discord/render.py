@@ -212,11 +212,15 @@ def _grouped(quotes: Iterable[Quote]) -> list[tuple[Article, list[Quote]]]:
     return list(groups.values())
 
 
-def _embed(article: Article, quotes: list[Quote], budget: int) -> dict[str, Any]:
-    """One article's embed, its text (title, footer, field, quotes) within `budget`."""
+def _embed(
+    article: Article, quotes: list[Quote], budget: int, collections: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """One article's embed, its text (title, footer, field, quotes) within `budget`;
+    `collections` (of the question's scope, when it held several) end the footer."""
     share = budget // 4  # title, footer and "Also in" each take at most a quarter
     title = clip(article.headline, min(TITLE_LIMIT, share))
-    footer = clip(_footer(article), min(FOOTER_LIMIT, share))
+    footer = " · ".join(p for p in (_footer(article), ", ".join(collections)) if p)
+    footer = clip(footer, min(FOOTER_LIMIT, share))
     embed: dict[str, Any] = {"title": title}
     if footer:
         embed["footer"] = {"text": footer}
@@ -288,7 +292,15 @@ def answer_message(
     if len(groups) > len(shown):
         lines.append(f"_{len(groups) - len(shown)} more articles not shown._")
     budget = EMBEDS_TOTAL_LIMIT // len(shown)
-    embeds = [_embed(article, quotes, budget) for article, quotes in shown]
+    embeds = [
+        _embed(
+            article,
+            quotes,
+            budget,
+            tuple(n for n in answer.collections.get(article.id, ()) if n in answer.scope),
+        )
+        for article, quotes in shown
+    ]
     extra: dict[str, Any] = {"embeds": embeds}
     if share_id is not None:
         custom_id = SHARE_PREFIX + share_id

@@ -227,10 +227,13 @@ def _fallback(answer: Answer) -> str:
     return escaped_clip(f"“{first.text}” — {first.article.headline}{more}", FALLBACK_LIMIT)
 
 
-def _source_context(quote: Quote, limit: int) -> str:
-    """Who said it, where, which other outlets report it and where they differ: as
-    many whole lines and links as fit in `limit`."""
+def _source_context(quote: Quote, limit: int, answer: Answer | None = None) -> str:
+    """Who said it, where (and in which of the question's collections), which other
+    outlets report it and where they differ: as many whole lines and links as fit."""
     source = source_line(quote.article)
+    names = answer.collections.get(quote.article.id, ()) if answer is not None else ()
+    if names:
+        source += " · _" + escape(", ".join(n for n in names if n in answer.scope)) + "_"
     if quote.speaker:
         source = f"— *{escaped_clip(quote.speaker, 100)}*, in {source}"
     lines = [source]
@@ -285,7 +288,7 @@ def answer_message(
         room = MESSAGE_LIMIT - 400 - sum(text_length(b.to_dict()) for b in (*body, *footer))
         for position, quote in enumerate(answer.quotes):
             share = room // (len(answer.quotes) - position)
-            source = _source_context(quote, min(CONTEXT_LIMIT, max(300, share // 3)))
+            source = _source_context(quote, min(CONTEXT_LIMIT, max(300, share // 3)), answer)
             sections = quote_sections(quote, budget=max(200, share - len(source)))
             body.extend(section(chunk) for chunk in sections)
             body.append(context(source))

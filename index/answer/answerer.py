@@ -34,6 +34,9 @@ from newsbot.index.store.retriever import Retriever
 from newsbot.index.text.analysis import analyze, analyze_spans
 from newsbot.index.text.dates import asks_for_latest, parse_date
 
+# Collection names a question is answered within; None: every article.
+Scope = frozenset[str] | None
+
 
 class Answerer:
     """Answers and searches over one store and its index, with the given models."""
@@ -55,8 +58,10 @@ class Answerer:
         self.ranker = ranker  # which candidate quotes come first
         self.today = today  # how old a source is, for stale answers
 
-    def _candidates(self, weighted: dict[str, float], top_k: int) -> list[Candidate]:
-        hits = self.retriever.run(weighted, top_k)
+    def _candidates(
+        self, weighted: dict[str, float], top_k: int, scope: Scope = None
+    ) -> list[Candidate]:
+        hits = self.retriever.run(weighted, top_k, scope)
         found = self.store.get_passages(h.passage_id for h in hits)
         return [Candidate(*found[h.passage_id], h.score) for h in hits if h.passage_id in found]
 
@@ -69,22 +74,25 @@ class Answerer:
         unseen = {t for t, df in freqs.items() if df == 0 and t not in framing_terms()}
         return QuoteScorer(query, idf, unseen, self.settings, doc_count=total)
 
-    def answer(self, question: str, k: int = 3, *, context: str | None = None) -> Answer:
+    def answer(
+        self, question: str, k: int = 3, *, context: str | None = None, scope: Scope = None
+    ) -> Answer:
         """Up to k verbatim quotes that answer `question`, or an abstention.
 
         `context` is an earlier question of the same conversation (a Slack
-        thread); its words help, at half weight.
+        thread); its words help, at half weight. `scope` (collection names) keeps
+        the articles in at least one of them: retrieval itself is filtered.
         """
-        return self.answer_with_features(question, k, context=context)[0]
+        return self.answer_with_features(question, k, context=context, scope=scope)[0]
 
     def answer_with_features(
-        self, question: str, k: int = 3, *, context: str | None = None
+        self, question: str, k: int = 3, *, context: str | None = None, scope: Scope = None
     ) -> tuple[Answer, dict[str, float]]:
         """`answer()`, with the answerability model's inputs for its first quote
         (empty when nothing could be quoted): what the training script fits on,
         and what explains a confidence."""
         _check_k(k)
-        scorer, candidates, ranked = self.ranked_windows(question, k, context=context)
+        scorer, candidates, ranked = self.ranked_windows(question, k, context=context, scope=scope)
         surface: dict[str, str] = {}
         for token in analyze_spans(question):
             surface.setdefault(token.term, question[token.start : token.end])
@@ -92,8 +100,12 @@ class Answerer:
         coverage = windows[0].coverage if windows else 0.0
         quotes = self._corroborated(quotes, candidates, scorer)
         closest = _distinct_articles(candidates, 3)
+        named = tuple(sorted(scope)) if scope else ()
         if not quotes:
-            return Answer(question, (), Confidence.NONE, 0.0, closest, coverage=coverage), {}
+            abstained = Answer(
+                question, (), Confidence.NONE, 0.0, closest, coverage=coverage, scope=named
+            )
+            return abstained, {}
         values = self._features(scorer, quotes, windows, candidates)
         answerable = self.model.answerable.probability(values)
         evidence = self.model.answers.probability(values)
@@ -114,11 +126,23 @@ class Answerer:
             self._stale_days(quotes) if kept else None,
             coverage=coverage,
             answerable=answerable,
+            scope=named,
+            collections=self._collections(kept) if len(named) > 1 else {},
         )
         return answer, values
 
+    def _collections(self, quotes: Iterable[Quote]) -> dict[int, tuple[str, ...]]:
+        """The collections of every article a source line names (quoted, also in,
+        reported by)."""
+        ids = {
+            a.id
+            for q in quotes
+            for a in (q.article, *q.also_in, *(c.article for c in q.corroborated_by))
+        }
+        return self.store.collections_of(ids)
+
     def ranked_windows(
-        self, question: str, k: int = 3, *, context: str | None = None
+        self, question: str, k: int = 3, *, context: str | None = None, scope: Scope = None
     ) -> tuple[QuoteScorer, list[Candidate], list[Window]]:
         """The question's scorer, its retrieved passages, and the pool of windows the
         ranker chose among (best first by first-stage score, with the ranker's
@@ -130,7 +154,9 @@ class Answerer:
             raise QueryError(
                 "The question has no searchable words (only stopwords or punctuation)."
             )
-        candidates = self._candidates(query.weighted, max(self.settings.answer_passages, k * 5))
+        candidates = self._candidates(
+            query.weighted, max(self.settings.answer_passages, k * 5), scope
+        )
         scorer = self._scorer(query)
         if asks_for_latest(question):
             scorer.freshness = _freshness(c.article for c in candidates)
@@ -213,7 +239,7 @@ class Answerer:
             ),
         )
 
-    def passages(self, query_text: str, k: int = 10) -> list[SearchHit]:
+    def passages(self, query_text: str, k: int = 10, scope: Scope = None) -> list[SearchHit]:
         """The top k passages by BM25 (several may come from one article)."""
         _check_k(k)
         query = parse_query(query_text)
@@ -221,16 +247,16 @@ class Answerer:
             raise QueryError("The query has no searchable words (only stopwords or punctuation).")
         return [
             SearchHit(c.article, c.retrieval_score, c.passage.text, c.passage.start, c.passage.end)
-            for c in self._candidates(query.weighted, k)
+            for c in self._candidates(query.weighted, k, scope)
         ]
 
-    def search(self, query_text: str, k: int = 5) -> SearchResults:
+    def search(self, query_text: str, k: int = 5, scope: Scope = None) -> SearchResults:
         """Articles ranked by their best passage's BM25 score."""
         _check_k(k)
         hits: list[SearchHit] = []
         seen: set[int] = set()
         # Passages come in score order: the first one of an article is its best.
-        for hit in self.passages(query_text, max(self.settings.search_passages, k * 5)):
+        for hit in self.passages(query_text, max(self.settings.search_passages, k * 5), scope):
             if hit.article.id not in seen:
                 seen.add(hit.article.id)
                 hits.append(hit)

@@ -21,6 +21,8 @@ from newsbot.index.ingest.pipeline import Item, Prepared, default_workers, prepa
 from newsbot.index.models import IngestOutcome, PreparedArticle, Status
 from newsbot.index.store.library import Library
 
+Names = tuple[str, ...]  # collection names, already checked (index.collections)
+
 log = logging.getLogger(__name__)
 
 # During a bulk ingest the index commits this often (and at the end): each
@@ -51,16 +53,20 @@ class Ingester:
         self.library = library
         self.fetch_policy = fetch_policy
 
-    def ingest_bytes(self, data: bytes, origin: str, *, suffix: str = "") -> IngestOutcome:
+    def ingest_bytes(
+        self, data: bytes, origin: str, *, suffix: str = "", collections: Names = ()
+    ) -> IngestOutcome:
         """One article from raw bytes (stdin, pasted text, an uploaded file)."""
         item: Item
         try:
             item = draft_from_bytes(data, origin, suffix=suffix)
         except IngestError as exc:
             item = exc
-        return next(self.ingest_many([item]))
+        return next(self.ingest_many([item], collections=collections))
 
-    def ingest_many(self, items: Iterable[Item], *, workers: int = 1) -> Iterator[IngestOutcome]:
+    def ingest_many(
+        self, items: Iterable[Item], *, workers: int = 1, collections: Names = ()
+    ) -> Iterator[IngestOutcome]:
         """Ingest a stream of drafts or file paths, one outcome per item, in order.
 
         An IngestError in the stream (a bad file) becomes its outcome, and an
@@ -68,11 +74,15 @@ class Ingester:
         through. With workers > 1, cleaning and analysis run in that many
         processes. Each article is committed to SQLite on its own; the index is
         committed every BULK_COMMIT_EVERY articles and at the end.
+
+        `collections` (checked names) files every article added into them, and every
+        one already stored (a duplicate) too: ingesting it again for a desk is how
+        a desk gets it.
         """
         pending_index = 0
         try:
             for prepared in prepare_many(items, workers=workers):
-                outcome = self._store(prepared)
+                outcome = self._store(prepared, collections)
                 log.debug("%s: %s", outcome.origin, outcome.reason or outcome.status)
                 if outcome.status is Status.ADDED:
                     pending_index += 1
@@ -81,21 +91,27 @@ class Ingester:
                         pending_index = 0
                 yield outcome
         finally:
-            if pending_index:
+            if pending_index or self.library.uncommitted:
                 self.library.commit()
             else:
                 self.library.release_writer()
 
-    def ingest_paths(self, paths: list[Path], *, workers: int | None = None) -> IngestBatch:
+    def ingest_paths(
+        self, paths: list[Path], *, workers: int | None = None, collections: Names = ()
+    ) -> IngestBatch:
         """Ingest files and directories (walked), one outcome per file.
 
         Large batches are read and analysed by worker processes (all cores by default).
         """
         items = plan_paths(paths)
         count = default_workers() if workers is None else workers
-        return IngestBatch(len(items), self.ingest_many(items, workers=count))
+        return IngestBatch(
+            len(items), self.ingest_many(items, workers=count, collections=collections)
+        )
 
-    def ingest_urls(self, urls: list[str], *, workers: int = DEFAULT_WORKERS) -> IngestBatch:
+    def ingest_urls(
+        self, urls: list[str], *, workers: int = DEFAULT_WORKERS, collections: Names = ()
+    ) -> IngestBatch:
         """Fetch pages and feeds concurrently (bounded) and ingest them; one outcome per page.
 
         A URL already stored (after normalisation) is not fetched again.
@@ -111,7 +127,7 @@ class Ingester:
                 else:
                     yield result
 
-        return IngestBatch(len(set(urls)), self.ingest_many(items()))
+        return IngestBatch(len(set(urls)), self.ingest_many(items(), collections=collections))
 
     def seed_if_empty(self, seeds_dir: Path) -> list[IngestOutcome]:
         """Ingest `seeds_dir` into a database that has never held an article.
@@ -125,23 +141,24 @@ class Ingester:
         store.set_meta(_SEEDED_KEY, str(seeds_dir))
         return outcomes
 
-    def _store(self, item: Prepared) -> IngestOutcome:
-        """Store and index one prepared article, unless it is a duplicate or an error."""
+    def _store(self, item: Prepared, collections: Names = ()) -> IngestOutcome:
+        """Store and index one prepared article, unless it is a duplicate or an error
+        (a duplicate is filed into `collections` all the same)."""
         if isinstance(item, IngestOutcome):
-            return item
+            return self._collected(item, collections)
         if isinstance(item, IngestError):
             return IngestOutcome.failed(item)
         known = self._already_stored(item)
         if known is not None:
-            return known
+            return self._collected(known, collections)
         if not self.library.writing:
             self.library.hold_writer()
             # Checked again under the lock: another process may have added it meanwhile
             # (while this library holds the lock, as through a bulk ingest, none can).
             known = self._already_stored(item)
             if known is not None:
-                return known
-        article_id = self.library.add(item)
+                return self._collected(known, collections)
+        article_id = self.library.add(item, tuple(collections))
         return IngestOutcome(
             item.origin,
             Status.ADDED,
@@ -150,6 +167,15 @@ class Ingester:
             outlet=item.outlet,
             passage_count=len(item.passages),
         )
+
+    def _collected(self, outcome: IngestOutcome, collections: Names) -> IngestOutcome:
+        """A duplicate's article filed into `collections` too (near-duplicates are a
+        different text, and stay out)."""
+        if collections and outcome.status is Status.DUPLICATE and outcome.article_id:
+            if not self.library.writing:
+                self.library.hold_writer()
+            self.library.collect([outcome.article_id], tuple(collections))
+        return outcome
 
     def _already_stored(self, item: PreparedArticle) -> IngestOutcome | None:
         """The outcome for an article stored already (same text or URL) or nearly so."""

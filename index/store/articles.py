@@ -51,6 +51,7 @@ class IndexRow(NamedTuple):
     article_id: int
     headline: str
     terms: tuple[list[str], ...]
+    collections: tuple[str, ...] = ()
 
 
 def _now() -> str:
@@ -95,8 +96,11 @@ class Store:
     def find_by_url(self, url: str) -> int | None:
         return self._one_id("SELECT id FROM articles WHERE url = ?", [url])
 
-    def add_article(self, article: PreparedArticle) -> AddedArticle:
-        """Store an article, its passages and LSH buckets whole, or not at all; journal it."""
+    def add_article(
+        self, article: PreparedArticle, collections: Iterable[str] = ()
+    ) -> AddedArticle:
+        """Store an article, its passages, LSH buckets and collections whole, or not at
+        all; journal it."""
         with transaction(self.db):
             # Plain SQL on the hot path: sqlite-utils' insert() re-reads the table's
             # schema on every call, which dominated bulk ingest.
@@ -140,13 +144,69 @@ class Store:
                 )
                 passage_ids.append(int(cursor.lastrowid or 0))
             self.lsh.add(article_id, article.signature)
+            self._insert_collections([article_id], collections)
             seq = self.journal.record(article_id, JournalOp.ADD)
         return AddedArticle(article_id, passage_ids, seq)
+
+    # -- collections --------------------------------------------------------------
+
+    def _insert_collections(self, article_ids: Iterable[int], names: Iterable[str]) -> int:
+        rows = [(article_id, name) for article_id in article_ids for name in names]
+        before = self.db.conn.total_changes
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO article_collections (article_id, name) VALUES (?, ?)", rows
+        )
+        return self.db.conn.total_changes - before
+
+    def add_to_collections(
+        self, article_ids: Iterable[int], names: Iterable[str]
+    ) -> tuple[int, list[int]]:
+        """File stored articles into collections (names already checked). Returns how
+        many memberships were new and the journal rows this added: the index must
+        re-add the articles' passages with their new collections."""
+        ids = sorted(set(article_ids))
+        names = list(names)
+        with transaction(self.db):
+            known = {a for a in ids if self._one_id("SELECT id FROM articles WHERE id = ?", [a])}
+            for article_id in ids:
+                if article_id not in known:
+                    raise NotFoundError(
+                        f"No article #{article_id}. Run `newsbot sources` to list them.",
+                        article_id=article_id,
+                    )
+            added = self._insert_collections(ids, names)
+            seqs = [self.journal.record(a, JournalOp.ADD) for a in ids] if added else []
+        return added, seqs
+
+    def collection_counts(self) -> dict[str, int]:
+        """Every collection that holds an article, with how many it holds, by name."""
+        rows = select(
+            self.db,
+            "SELECT name, count(*) AS n FROM article_collections GROUP BY name ORDER BY name",
+        )
+        return {row["name"]: int(row["n"]) for row in rows}
+
+    def collections_of(self, article_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+        """Each article's collections, by name (an article in none is left out)."""
+        ids = sorted(set(article_ids))
+        found: dict[int, list[str]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = select(
+                self.db,
+                "SELECT article_id, name FROM article_collections "
+                f"WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY name",
+                chunk,
+            )
+            for row in rows:
+                found.setdefault(row["article_id"], []).append(row["name"])
+        return {article_id: tuple(names) for article_id, names in found.items()}
 
     def delete_article(self, article_id: int) -> tuple[Article, int]:
         """Delete an article whole; returns it and the index journal row this added."""
         article = self.get_article(article_id)
         with transaction(self.db):
+            self.db.execute("DELETE FROM article_collections WHERE article_id = ?", [article_id])
             self.db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
             self.lsh.delete(article_id)
             self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
@@ -245,7 +305,9 @@ class Store:
     def iter_index_rows(self, article_ids: Iterable[int] | None = None) -> Iterator[IndexRow]:
         """Every stored passage (or those of some articles), to (re)build the index."""
         sql = (
-            "SELECT p.id, p.article_id, a.headline, p.terms "
+            "SELECT p.id, p.article_id, a.headline, p.terms, "
+            "(SELECT group_concat(c.name, ',') FROM article_collections c "
+            "WHERE c.article_id = p.article_id) AS collections "
             "FROM passages p JOIN articles a ON a.id = p.article_id"
         )
         if article_ids is None:
@@ -260,7 +322,11 @@ class Store:
         for query, params in queries:
             for row in select(self.db, query, params):
                 yield IndexRow(
-                    row["id"], row["article_id"], row["headline"], decode_terms(row["terms"])
+                    row["id"],
+                    row["article_id"],
+                    row["headline"],
+                    decode_terms(row["terms"]),
+                    tuple(row["collections"].split(",")) if row["collections"] else (),
                 )
 
 

@@ -20,15 +20,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsbot.index.errors import IndexDamagedError, NotFoundError, StoreError
+from newsbot.index.errors import IndexDamagedError, NewsbotError, NotFoundError, StoreError
 from newsbot.index.models import Article, PreparedArticle
 from newsbot.index.store.articles import Store
 from newsbot.index.store.journal import JournalEntry
-from newsbot.index.store.retriever import IndexDoc, Retriever, passage_terms
+from newsbot.index.store.retriever import IndexDoc, IndexSchemaError, Retriever, passage_terms
 from newsbot.index.text.analysis import analyze
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,15 @@ class Library:
         self.store = Store(db_path)
         self.damaged_index: Path | None = None
         path = index_path_for(db_path)
+        outdated = False
         try:
             self.retriever = Retriever(path, title_boost=title_boost)
+        except IndexSchemaError:
+            # Derived data in an older shape: made again from SQLite, now (below).
+            log.warning("the search index at %s was made by an older newsbot; rebuilding", path)
+            shutil.rmtree(path)
+            self.retriever = Retriever(path, title_boost=title_boost)
+            outdated = True
         except IndexDamagedError:
             if not replace_damaged_index:
                 self.store.close()
@@ -104,6 +112,12 @@ class Library:
             self.damaged_index = _move_aside(path)
             log.info("moved the damaged search index to %s", self.damaged_index)
             self.retriever = Retriever(path, title_boost=title_boost)
+        if outdated:
+            try:
+                self.reindex()
+            except NewsbotError:
+                self.close()
+                raise
 
     def close(self) -> None:
         self.retriever.rollback()
@@ -138,6 +152,11 @@ class Library:
                 files.append((entry.name, stat.st_size, stat.st_mtime_ns))
         return int(version), tuple(sorted(files))
 
+    @property
+    def uncommitted(self) -> bool:
+        """Whether this library has written to SQLite what the index has not committed."""
+        return bool(self._own_journal)
+
     def release_writer(self) -> None:
         """Give the writer lock back when nothing is waiting to be committed."""
         if self.retriever.writing and not self._own_journal:
@@ -154,18 +173,33 @@ class Library:
 
     # -- writes ------------------------------------------------------------------
 
-    def add(self, item: PreparedArticle) -> int:
-        """Store one article and add its passages to the index (writer lock held, not
-        yet committed). Returns the new article's id."""
+    def add(self, item: PreparedArticle, collections: tuple[str, ...] = ()) -> int:
+        """Store one article (in `collections`) and add its passages to the index
+        (writer lock held, not yet committed). Returns the new article's id."""
         self._replay_dead_rows()
-        added = self.store.add_article(item)
+        added = self.store.add_article(item, collections)
         self._own_journal.append(added.journal_seq)
         with self._unindexed_on_failure():
             self.retriever.add(
-                IndexDoc(pid, added.id, passage_terms(terms), item.title_terms)
+                IndexDoc(pid, added.id, passage_terms(terms), item.title_terms, collections)
                 for pid, terms in zip(added.passage_ids, item.sentence_terms, strict=True)
             )
         return added.id
+
+    def collect(self, article_ids: list[int], names: tuple[str, ...]) -> int:
+        """File stored articles into collections (writer lock held, not yet committed):
+        their passages are indexed again, from stored terms, with the new names.
+        Returns how many memberships were new (0: nothing to do, nothing written)."""
+        self._replay_dead_rows()
+        added, seqs = self.store.add_to_collections(article_ids, names)
+        if not added:
+            return 0
+        self._own_journal.extend(seqs)
+        with self._unindexed_on_failure():
+            for article_id in sorted(set(article_ids)):
+                self.retriever.delete_article(article_id)
+            self._index_articles(sorted(set(article_ids)))
+        return added
 
     @contextlib.contextmanager
     def _unindexed_on_failure(self) -> Iterator[None]:
@@ -281,7 +315,11 @@ class Library:
                     titles.clear()  # rows come grouped by article; keep one
                     titles[row.article_id] = analyze(row.headline)
                 yield IndexDoc(
-                    row.passage_id, row.article_id, passage_terms(row.terms), titles[row.article_id]
+                    row.passage_id,
+                    row.article_id,
+                    passage_terms(row.terms),
+                    titles[row.article_id],
+                    row.collections,
                 )
 
         return self.retriever.add(docs())

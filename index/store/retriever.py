@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,6 +22,7 @@ BODY = "body"
 TITLE = "title"
 PASSAGE_ID = "passage_id"
 ARTICLE_ID = "article_id"
+COLLECTIONS = "collections"  # each of the article's collection names, one term each
 _WRITER_HEAP = 64_000_000
 _LOCK_POLL_S = 0.1
 WAIT_NOTICE_S = 30.0  # how often a waiting writer says it is still waiting
@@ -39,6 +40,7 @@ class IndexDoc(NamedTuple):
     article_id: int
     body_terms: list[str]
     title_terms: list[str]
+    collections: tuple[str, ...] = ()
 
 
 def passage_terms(sentence_terms: list[list[str]]) -> list[str]:
@@ -52,7 +54,13 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field(TITLE, tokenizer_name="whitespace", index_option="freq")
     builder.add_unsigned_field(PASSAGE_ID, indexed=True, fast=True)
     builder.add_unsigned_field(ARTICLE_ID, indexed=True, fast=True)
+    builder.add_text_field(COLLECTIONS, tokenizer_name="raw", index_option="basic")
     return builder.build()
+
+
+class IndexSchemaError(IndexDamagedError):
+    """The index was made by an older newsbot, with other fields: it must be rebuilt
+    from the database (the library does it on open)."""
 
 
 class Retriever:
@@ -72,7 +80,18 @@ class Retriever:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:
+            if "schema does not match" in str(exc):
+                raise IndexSchemaError(
+                    f"The search index at {self.path} was made by an older newsbot.",
+                    path=str(self.path),
+                ) from exc
+            raise IndexDamagedError(
+                f"The search index at {self.path} cannot be opened ({exc}). "
+                "Run `newsbot reindex` to rebuild it from the database.",
+                path=str(self.path),
+            ) from exc
+        except OSError as exc:
             raise IndexDamagedError(
                 f"The search index at {self.path} cannot be opened ({exc}). "
                 "Run `newsbot reindex` to rebuild it from the database.",
@@ -173,6 +192,8 @@ class Retriever:
             document.add_text(TITLE, " ".join(doc.title_terms))
             document.add_unsigned(PASSAGE_ID, doc.passage_id)
             document.add_unsigned(ARTICLE_ID, doc.article_id)
+            for name in doc.collections:
+                document.add_text(COLLECTIONS, name)
             try:
                 writer.add_document(document)
             except ValueError as exc:
@@ -222,8 +243,17 @@ class Retriever:
         searcher = self.index.searcher()
         return int(searcher.num_docs), {t: int(searcher.doc_freq(BODY, t)) for t in terms}
 
-    def run(self, weighted_terms: dict[str, float], top_k: int) -> list[PassageHit]:
-        """Top-k passages by BM25 for terms with query weights (repeats, word forms)."""
+    def run(
+        self,
+        weighted_terms: dict[str, float],
+        top_k: int,
+        collections: Collection[str] | None = None,
+    ) -> list[PassageHit]:
+        """Top-k passages by BM25 for terms with query weights (repeats, word forms).
+
+        `collections` keeps passages of articles in at least one of them: a filter
+        inside the search (scored 0, so BM25 scores are unchanged), never fewer hits
+        taken from an unfiltered top k. An empty set matches nothing."""
         if top_k < 1:
             raise ValueError("top_k must be >= 1")
         if not weighted_terms:
@@ -238,8 +268,19 @@ class Retriever:
                 title = tantivy.Query.term_query(self.schema, TITLE, term)
                 boosted = tantivy.Query.boost_query(title, weight * self.title_boost)
                 clauses.append((tantivy.Occur.Should, boosted))
+        query = tantivy.Query.boolean_query(clauses)
+        if collections is not None:
+            if not collections:
+                return []
+            within = tantivy.Query.term_set_query(self.schema, COLLECTIONS, sorted(collections))
+            query = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, query),
+                    (tantivy.Occur.Must, tantivy.Query.const_score_query(within, 0.0)),
+                ]
+            )
         searcher = self.index.searcher()
-        result = searcher.search(tantivy.Query.boolean_query(clauses), top_k, count=False)
+        result = searcher.search(query, top_k, count=False)
         addresses = [address for _, address in result.hits]
         passage_ids = searcher.fast_field_values(PASSAGE_ID, addresses)
         return [

@@ -144,6 +144,19 @@ def _article_ids_never_reused(db: sqlite_utils.Database) -> None:
         )
 
 
+@ENGINE(name="005_collections")
+def _collections(db: sqlite_utils.Database) -> None:
+    """Named collections ("ukraine", "local"): an article belongs to any number of them,
+    and a channel's questions can be answered from some only. Forgetting an article
+    removes it from every one (ON DELETE CASCADE, and the store deletes them too)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS article_collections ("
+        "article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE, "
+        "name TEXT NOT NULL, PRIMARY KEY (article_id, name))"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS article_collections_name ON article_collections (name)")
+
+
 def _file(db: sqlite_utils.Database) -> str:
     """The database's file, for an error's context."""
     return str(db.execute("PRAGMA database_list").fetchone()[2])

@@ -418,3 +418,42 @@ def test_sources_can_be_filtered_by_headline_or_outlet(run) -> None:
     headline = json.loads(run("sources", "--match", "LEGITIMATE", "--json").stdout)
     assert {a["id"] for a in headline} == {4, 5}
     assert json.loads(run("sources", "--match", "100%", "--json").stdout) == []
+
+
+def test_collections_from_ingest_to_a_scoped_question(run, tmp_path: Path) -> None:
+    ferry = tmp_path / "ferry.txt"
+    ferry.write_text(
+        "Harbour ferry returns\n\nThe island ferry returned to service on Monday, the "
+        "harbour council said. Twenty countries sent engineers to help.",
+        encoding="utf-8",
+    )
+    added = run("ingest", "--collection", "local", str(ferry))
+    assert added.exit_code == 0 and "added #6" in added.stdout
+    filed = run("ingest", "-c", "ukraine", str(SEEDS))  # stored already: filed all the same
+    assert filed.stdout.count("already indexed") == 5
+    assert run("collections").stdout == "local (1 article)\nukraine (5 articles)\n"
+    assert json.loads(run("collections", "--json").stdout) == {"local": 1, "ukraine": 5}
+    question = "How many countries pledged to send troops?"
+    local = json.loads(run("ask", "-c", "local", question, "--json").stdout)
+    assert {q["article"]["id"] for q in local["answers"]} <= {6}
+    everywhere = json.loads(run("ask", question, "--json").stdout)
+    assert everywhere["answers"][0]["article"]["id"] != 6
+    both = run("ask", "-c", "local", "-c", "ukraine", question)
+    assert "[ukraine]" in both.stdout  # several in scope: each source says which
+    scoped_search = json.loads(run("search", "-c", "local", "countries", "--json").stdout)
+    assert [h["article"]["id"] for h in scoped_search["results"]] == [6]
+    chat = run("chat", "-c", "local", stdin=question + "\n")
+    assert "Harbour ferry returns" in chat.stdout and "Putin" not in chat.stdout
+    assert run("collections", "world", "1", "2").stdout == "world: 2 articles filed\n"
+
+
+def test_bad_collection_names_are_one_line_and_exit_1(run, tmp_path: Path) -> None:
+    unknown = run("ask", "-c", "sport", "Who won?")
+    assert unknown.exit_code == 1
+    assert unknown.stderr.strip().endswith(
+        "No collection is called “sport”. Collections: none yet."
+    )
+    malformed = run("ingest", "-c", "Bad Name!", str(SEEDS))
+    assert malformed.exit_code == 1 and "is not a collection name" in malformed.stderr
+    assert run("collections", "world").exit_code == 2  # ids are needed to file
+    assert run("collections").stdout.startswith("No collections yet.")

@@ -24,6 +24,7 @@ STEPS = [
     "002_minhash_and_terms",
     "003_speakers",
     "004_article_ids_never_reused",
+    "005_collections",
 ]
 
 
@@ -34,7 +35,7 @@ def _applied(store: Store) -> list[str]:
 def test_a_new_database_gets_every_step_in_order(tmp_path: Path) -> None:
     store = Store(tmp_path / "new.db")
     assert _applied(store) == STEPS
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(STEPS)
     store.close()
     again = Store(tmp_path / "new.db")  # nothing pending: nothing applied twice
     assert _applied(again) == STEPS
@@ -65,7 +66,7 @@ def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
 
     upgraded = Store(path)
     assert _applied(upgraded) == STEPS
-    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == len(STEPS)
     near = upgraded.lsh.find(neardup.signature(TEXT))
     assert near is not None and near[0] == 1 and near[1] == 1.0
     ((passage, article),) = upgraded.get_passages([1]).values()
@@ -127,18 +128,21 @@ def test_opening_waits_for_a_writer_on_a_new_database(tmp_path: Path) -> None:
 
 def _as_made_by_the_release_before_autoincrement(path: Path) -> None:
     """Turn a new database back into one made by the release before step 004: the
-    articles table without AUTOINCREMENT, three steps applied, user_version 3."""
+    articles table without AUTOINCREMENT (and no collections), three steps applied,
+    user_version 3."""
     conn = sqlite3.connect(path, isolation_level=None)
     (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles'").fetchone()
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("BEGIN")
+    conn.execute("DROP TABLE article_collections")  # step 005's, later still
     conn.execute(sql.replace(" AUTOINCREMENT", "").replace('"articles"', '"plain"', 1))
     conn.execute("INSERT INTO plain SELECT * FROM articles")
     conn.execute("DROP TABLE articles")
     conn.execute("ALTER TABLE plain RENAME TO articles")
     conn.execute('CREATE UNIQUE INDEX "idx_articles_content_hash" ON "articles" ("content_hash")')
     conn.execute('CREATE INDEX "idx_articles_url" ON "articles" ("url")')
-    conn.execute(f"DELETE FROM {Migrations.migrations_table} WHERE name = ?", [STEPS[-1]])
+    for step in STEPS[3:]:
+        conn.execute(f"DELETE FROM {Migrations.migrations_table} WHERE name = ?", [step])
     conn.execute("PRAGMA user_version = 3")
     conn.execute("COMMIT")
     conn.close()
