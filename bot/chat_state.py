@@ -14,6 +14,9 @@
   the thread is read with it.
 - Answers shown privately (`/ask`), as rendered, under a short id: "Share in
   channel" posts exactly what the user saw, whatever the articles say since.
+- Each channel's settings, set by admins from chat: the collections it answers
+  from and when it answers (bot/channels.py); threads newsbot started point to
+  their parent channel.
 Rows older than the time limit are pruned.
 
 The tables live in newsbot's database, created and changed by their own
@@ -34,8 +37,15 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from newsbot.bot.channels import AnswerMode, ChannelSettings
 from newsbot.index import connect, migrate, transaction
 
+
+class _Unchanged:
+    """The value of a setting `set_channel` leaves as it is."""
+
+
+UNCHANGED = _Unchanged()
 SEEN_TTL_SECONDS = 24 * 3600
 THREAD_TTL_SECONDS = 7 * 24 * 3600
 _PRUNE_EVERY = 500
@@ -65,6 +75,29 @@ def _shown_answers(db: sqlite_utils.Database) -> None:
     db["shown_answers"].create(
         {"id": str, "surface": str, "message": str, "shown_at": float},
         pk="id",
+        if_not_exists=True,
+    )
+
+
+@MIGRATIONS(name="004_channel_settings")
+def _channel_settings(db: sqlite_utils.Database) -> None:
+    # scope: NULL for the configured default, "all", or names; mode: AnswerMode.
+    db["channel_settings"].create(
+        {
+            "surface": str,
+            "channel": str,
+            "scope": str,
+            "mode": str,
+            "changed_by": str,
+            "changed_at": float,
+        },
+        pk=("surface", "channel"),
+        if_not_exists=True,
+    )
+    # A thread newsbot started reads its parent channel's settings.
+    db["channel_links"].create(
+        {"surface": str, "channel": str, "parent": str},
+        pk=("surface", "channel"),
         if_not_exists=True,
     )
 
@@ -193,3 +226,55 @@ class ChatState:
                 [shown_id, surface, time.time() - SHOWN_TTL_SECONDS],
             ).fetchone()
         return json.loads(row[0]) if row else None
+
+    # -- channel settings -------------------------------------------------------
+
+    def channel(self, surface: str, channel: str) -> ChannelSettings:
+        """A channel's settings (a linked thread's are its parent's); defaults if unset."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT s.scope, s.mode FROM channel_settings s WHERE s.surface = ? AND "
+                "s.channel = coalesce((SELECT parent FROM channel_links WHERE surface = ? "
+                "AND channel = ?), ?)",
+                [surface, surface, channel, channel],
+            ).fetchone()
+        if row is None:
+            return ChannelSettings()
+        return ChannelSettings(row[0], AnswerMode(row[1] or AnswerMode.MENTIONS))
+
+    def set_channel(
+        self,
+        surface: str,
+        channel: str,
+        *,
+        by: str,
+        scope: str | _Unchanged | None = UNCHANGED,
+        mode: AnswerMode | _Unchanged = UNCHANGED,
+    ) -> ChannelSettings:
+        """Change what is given of a channel's settings; the settings now in force."""
+        current = self.channel(surface, channel)
+        updated = ChannelSettings(
+            current.scope if isinstance(scope, _Unchanged) else scope,
+            current.mode if isinstance(mode, _Unchanged) else mode,
+        )
+        with self._lock, transaction(self.db):
+            self.db["channel_settings"].upsert(
+                {
+                    "surface": surface,
+                    "channel": channel,
+                    "scope": updated.scope,
+                    "mode": updated.mode.value,
+                    "changed_by": by,
+                    "changed_at": time.time(),
+                },
+                pk=("surface", "channel"),
+            )
+        return updated
+
+    def link_channel(self, surface: str, channel: str, parent: str) -> None:
+        """`channel` (a thread newsbot started) follows `parent`'s settings."""
+        with self._lock, transaction(self.db):
+            self.db["channel_links"].upsert(
+                {"surface": surface, "channel": channel, "parent": parent},
+                pk=("surface", "channel"),
+            )

@@ -15,9 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from newsbot.bot.budget import Budget, QuestionBudget, over_budget_text
+from newsbot.bot.channels import stored_scope
 from newsbot.bot.chat_state import CLAIM_LEASE_SECONDS, ChatState
 from newsbot.bot.ingest_queue import IngestQueue
 from newsbot.index import (
+    ALL_COLLECTIONS,
     Answer,
     Engine,
     IngestError,
@@ -43,6 +46,8 @@ class Runtime:
     state: ChatState
     ingest_queue: IngestQueue = field(default_factory=IngestQueue)
     ingest_limits: IngestLimits = field(default_factory=IngestLimits)
+    default_scope: str | None = None  # what unset channels answer from (None: everything)
+    budget: QuestionBudget = field(default_factory=QuestionBudget)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -54,21 +59,56 @@ class Runtime:
         *,
         claim_lease: float = CLAIM_LEASE_SECONDS,
         ingest_limits: IngestLimits | None = None,
+        default_scope: str | None = None,
+        budget: Budget | None = None,
     ) -> Runtime:
         """`claim_lease`: how long a claimed event waits for its reply before another
         delivery, or a restarted newsbot, may answer it (see chat_state.py).
-        `ingest_limits`: what reading one shared article may cost (time, memory)."""
+        `ingest_limits`: what reading one shared article may cost (time, memory).
+        `default_scope`: the collections a channel answers from until an admin sets
+        its own (names joined by commas; None or "all": every article).
+        `budget`: questions a minute per user and per channel."""
         return cls(
             engine=engine,
             state=ChatState(engine.db_path, lease=claim_lease),
             ingest_limits=ingest_limits or IngestLimits(),
+            default_scope=stored_scope(default_scope) if default_scope else None,
+            budget=QuestionBudget(budget or Budget()),
         )
 
-    def answer(self, question: str, *, surface: str, context: str | None = None) -> Answer:
-        """`engine.answer` under the lock, and one log line for it: the surface, how
-        long it took, the confidence and how many quotes (never the question's text)."""
+    def admit(self, surface: str, user: str | None, channel: str | None) -> str | None:
+        """None when the question may be answered (and it is counted), else the one
+        line to tell the asker, privately."""
+        wait = self.budget.take(surface, user, channel)
+        if wait <= 0:
+            return None
+        log.info("over the question budget on %s", surface, extra={"surface": surface})
+        return over_budget_text(wait)
+
+    def scope_for(self, surface: str, channel: str | None) -> frozenset[str] | None:
+        """The collections a channel answers from: its own setting, else the default;
+        None for every article. A collection that no longer exists is a
+        CollectionError, which the asker reads."""
+        stored = self.state.channel(surface, channel).scope if channel else None
+        scope = stored if stored is not None else self.default_scope
+        if scope is None or scope == ALL_COLLECTIONS:
+            return None
+        return self.call(self.engine.scope, scope)
+
+    def answer(
+        self,
+        question: str,
+        *,
+        surface: str,
+        context: str | None = None,
+        channel: str | None = None,
+    ) -> Answer:
+        """`engine.answer` under the lock, from the collections `channel` answers from,
+        and one log line for it: the surface, how long it took, the confidence and how
+        many quotes (never the question's text)."""
+        scope = self.scope_for(surface, channel)
         started = time.perf_counter()
-        answer = self.call(self.engine.answer, question, context=context)
+        answer = self.call(self.engine.answer, question, context=context, collections=scope)
         latency_ms = round((time.perf_counter() - started) * 1000, 1)
         log.info(
             "answered on %s in %.1f ms: confidence %s, %d quotes",

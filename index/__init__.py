@@ -8,6 +8,7 @@ What a surface needs is importable from here; the packages behind it are the
 engine's own business.
 """
 
+from newsbot.index.collections import ALL as ALL_COLLECTIONS
 from newsbot.index.collections import collection_names
 from newsbot.index.engine import Engine, IngestBatch
 from newsbot.index.errors import (
@@ -45,6 +46,7 @@ from newsbot.index.settings import AnswerSettings
 from newsbot.index.store.database import connect, migrate, transaction
 
 __all__ = [
+    "ALL_COLLECTIONS",
     "MAX_BYTES",
     "READABLE_SUFFIXES",
     "Answer",

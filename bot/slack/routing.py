@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from newsbot.bot.channels import AnswerMode
 from newsbot.bot.replies import readable
 
 OPT_OUT_PREFIX = "//"
@@ -48,8 +49,13 @@ class Reply:
     context: str | None = None  # the thread's earlier question
 
 
-def route_mention(event: dict[str, Any], thread_question: str | None) -> Reply:
-    """An @mention is always answered, in a thread started on it (or the one it is in)."""
+def route_mention(
+    event: dict[str, Any], thread_question: str | None, mode: AnswerMode = AnswerMode.MENTIONS
+) -> Reply | None:
+    """An @mention is answered in a thread started on it (or the one it is in), except
+    in a channel set to answer only /ask."""
+    if mode is AnswerMode.SILENT and event.get("channel_type") != "im":
+        return None
     question = plain_text(event.get("text", ""))
     thread_ts = event.get("thread_ts") or event["ts"]
     if not question:
@@ -59,12 +65,18 @@ def route_mention(event: dict[str, Any], thread_question: str | None) -> Reply:
 
 
 def route_message(
-    event: dict[str, Any], *, bot_user_id: str | None, thread_question: str | None
+    event: dict[str, Any],
+    *,
+    bot_user_id: str | None,
+    thread_question: str | None,
+    mode: AnswerMode = AnswerMode.MENTIONS,
 ) -> Reply | None:
     """The reply to a `message` event, or None when newsbot stays quiet.
 
     `thread_question` is the question newsbot answered in the event's thread,
-    or None when it never answered there.
+    or None when it never answered there. `mode` is the channel's: a channel
+    set to `questions` also gets answers to plain messages that end in "?", one
+    set to `silent` none at all (DMs always answer).
     """
     subtype = event.get("subtype")
     if subtype not in (None, "file_share") or event.get("bot_id"):
@@ -74,11 +86,16 @@ def route_message(
     text = event.get("text", "")
     is_dm = event.get("channel_type") == "im"
     thread_ts = event.get("thread_ts")
-    if not is_dm and (f"<@{bot_user_id}" in text or not thread_ts):
-        return None  # channel mentions arrive as app_mention; plain chatter is not ours
+    if not is_dm and (f"<@{bot_user_id}" in text or mode is AnswerMode.SILENT):
+        return None  # channel mentions arrive as app_mention
     question = plain_text(text)
     if question.startswith(OPT_OUT_PREFIX):
         return None
+    if not is_dm and not thread_ts:
+        asked = mode is AnswerMode.QUESTIONS and question.endswith("?") and subtype is None
+        if not asked:
+            return None  # plain chatter is not ours
+        return Reply(Action.ANSWER, event["channel"], event["ts"], question, None)
     if thread_ts and not is_dm and thread_question is None:
         return None  # a thread newsbot never answered
     channel = event["channel"]

@@ -45,6 +45,7 @@ def test_a_database_from_before_the_migrations_keeps_its_claims(tmp_path: Path) 
         "001_seen_and_threads",
         "002_claims_finish_after_the_reply",
         "003_shown_answers",
+        "004_channel_settings",
     ]
     assert not state.claim("event:Old")  # claimed before the upgrade: taken as answered
     assert state.unfinished(prefix="event:") == []
@@ -66,3 +67,23 @@ def test_a_shown_answer_is_kept_for_its_surface_until_it_is_too_old(
     monkeypatch.setattr(chat_state, "SHOWN_TTL_SECONDS", -1)  # a week has passed
     assert state.shown("slack", kept) is None
     state.close()
+
+
+def test_channel_settings_are_kept_per_surface_and_threads_follow_their_parent(
+    tmp_path: Path,
+) -> None:
+    from newsbot.bot.channels import AnswerMode, ChannelSettings
+
+    state = ChatState(tmp_path / "s.db")
+    assert state.channel("slack", "C1") == ChannelSettings(None, AnswerMode.MENTIONS)
+    state.set_channel("slack", "C1", by="UADMIN", scope="ukraine,world")
+    state.set_channel("slack", "C1", by="UADMIN", mode=AnswerMode.QUESTIONS)
+    assert state.channel("slack", "C1") == ChannelSettings("ukraine,world", AnswerMode.QUESTIONS)
+    assert state.channel("discord", "C1") == ChannelSettings()  # another surface's C1
+    state.link_channel("discord", "T9", "C7")
+    state.set_channel("discord", "C7", by="A", scope="all")
+    assert state.channel("discord", "T9").scope == "all"
+    state.set_channel("slack", "C1", by="UADMIN", scope=None)  # back to the default
+    state.close()
+    again = ChatState(tmp_path / "s.db")  # kept across a restart
+    assert again.channel("slack", "C1") == ChannelSettings(None, AnswerMode.QUESTIONS)

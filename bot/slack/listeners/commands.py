@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from newsbot.bot.channels import answer_mode, stored_scope
 from newsbot.bot.paging import sources_page
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from newsbot.bot.slack import render
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
-from newsbot.bot.slack.services import services_of
-from newsbot.index import IngestOutcome
+from newsbot.bot.slack.services import Services, services_of
+from newsbot.index import ALL_COLLECTIONS, IngestOutcome
 
 # One link and nothing else, in Slack's <url|label> form or bare. Any scheme, so
 # that ftp://... is refused as a link (only http and https) rather than stored as text.
@@ -21,10 +23,12 @@ _URL = re.compile(r"^<?([a-zA-Z][a-zA-Z0-9+.-]*://[^\s|>]+)(?:\|[^>]*)?>?$")
 ASK_USAGE = "Usage: `/ask QUESTION`"
 INGEST_USAGE = "Usage: `/ingest URL` or `/ingest` pasted text"
 NEWSBOT_USAGE = (
-    "Usage: `/newsbot sources [words in a headline or outlet]` or `/newsbot forget ID` "
-    "(admins only)."
+    "Usage: `/newsbot sources [words in a headline or outlet]`, `/newsbot scope` "
+    "(admins: `/newsbot scope ukraine,world`, `all` or `default`), `/newsbot answer` "
+    "(admins: `mentions`, `questions` or `silent`), `/newsbot forget ID` (admins)."
 )
 REFUSED_FORGET = "Sorry, only newsbot admins can forget articles."
+REFUSED_SETTING = "Sorry, only newsbot admins can change this channel's settings."
 
 
 def handle_ask(
@@ -34,9 +38,14 @@ def handle_ask(
     if not question:
         ack(response_type="ephemeral", text=ASK_USAGE)
         return
-    ack()
     services = services_of(context)
-    answer = services.runtime.answer(question, surface="slack")
+    channel = command.get("channel_id")
+    refused = services.runtime.admit("slack", command.get("user_id"), channel)
+    if refused:
+        ack(response_type="ephemeral", text=refused)
+        return
+    ack()
+    answer = services.runtime.answer(question, surface="slack", channel=channel)
     shown_id = None
     if not answer.abstained:  # kept as shown, so Share posts exactly this
         shown_id = services.state.keep_shown("slack", render.answer_message(answer))
@@ -91,6 +100,18 @@ def handle_newsbot(
             ack()
             page = services.call(sources_page, services.engine, " ".join(match))
             respond(response_type="ephemeral", **render.sources_message(page))
+        case ["scope"] | ["answer"]:
+            ack(response_type="ephemeral", text=_describe(services, command))
+        case ["scope", *names]:
+            ack()  # a refusal (a malformed or unknown name) reaches the user by respond
+            text = _change(services, command, lambda: {"scope": stored_scope(" ".join(names))})
+            respond(response_type="ephemeral", text=text)
+        case ["answer", mode]:
+            ack()
+            respond(
+                response_type="ephemeral",
+                text=_change(services, command, lambda: {"mode": answer_mode(mode)}),
+            )
         case ["forget", raw_id]:
             if not services.config.admins.allows(command.get("user_id")):
                 ack(response_type="ephemeral", text=REFUSED_FORGET)
@@ -104,3 +125,25 @@ def handle_newsbot(
             respond(response_type="ephemeral", text=text)
         case _:
             ack(response_type="ephemeral", text=NEWSBOT_USAGE)
+
+
+def _describe(services: Services, command: dict[str, Any]) -> str:
+    settings = services.state.channel("slack", str(command.get("channel_id")))
+    default = services.runtime.default_scope
+    return render.escape(settings.describe(default))
+
+
+def _change(services: Services, command: dict[str, Any], read: Callable[[], dict[str, Any]]) -> str:
+    """An admin's change to this channel's settings (`read` parses it, once the user is
+    known to be an admin), checked (a collection must exist) before it is kept; what
+    the channel does now."""
+    user = str(command.get("user_id"))
+    if not services.config.admins.allows(user):
+        return REFUSED_SETTING
+    change = read()
+    scope = change.get("scope")
+    if scope is not None and scope != ALL_COLLECTIONS:
+        services.call(services.engine.scope, scope)  # CollectionError: the user reads why
+    channel = str(command.get("channel_id"))
+    settings = services.state.set_channel("slack", channel, by=user, **change)
+    return render.escape(settings.describe(services.runtime.default_scope))

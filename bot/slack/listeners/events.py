@@ -30,8 +30,12 @@ def handle_mention(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
     services = services_of(context)
-    reply = route_mention(event, _thread_question(services, event))
-    _reply_once(services, client, body, event, reply, context)
+    mode = services.state.channel("slack", str(event.get("channel"))).mode
+    reply = route_mention(event, _thread_question(services, event), mode)
+    if reply is not None:
+        _reply_once(services, client, body, event, reply, context)
+    elif context.get(EVENT_CLAIMED) and body.get("event_id"):
+        services.state.finish(f"event:{body['event_id']}")  # claimed, nothing to answer
 
 
 def handle_message(
@@ -42,6 +46,7 @@ def handle_message(
         event,
         bot_user_id=context.get("bot_user_id"),
         thread_question=_thread_question(services, event),
+        mode=services.state.channel("slack", str(event.get("channel"))).mode,
     )
     if reply is not None:
         _reply_once(services, client, body, event, reply, context)
@@ -134,7 +139,16 @@ def _perform(services: Services, client: WebClient, reply: Reply, event: dict[st
         case Action.HELP:
             client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts, text=HELP)
         case Action.ANSWER:
-            answer = services.runtime.answer(reply.question, surface="slack", context=reply.context)
+            user = event.get("user")
+            refused = services.runtime.admit("slack", user, reply.channel)
+            if refused:  # one private line, nothing answered
+                client.chat_postEphemeral(
+                    channel=reply.channel, user=str(user), thread_ts=reply.thread_ts, text=refused
+                )
+                return
+            answer = services.runtime.answer(
+                reply.question, surface="slack", context=reply.context, channel=reply.channel
+            )
             client.chat_postMessage(
                 channel=reply.channel,
                 thread_ts=reply.thread_ts,

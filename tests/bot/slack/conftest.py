@@ -108,11 +108,11 @@ class Bot:
         }
         return self.post(json.dumps(body).encode(), "application/json", headers=headers, **kwargs)
 
-    def command(self, command: str, text: str, user: str) -> httpx.Response:
+    def command(self, command: str, text: str, user: str, channel: str = "C1") -> httpx.Response:
         form = {
             "token": "legacy",
             "team_id": "T1",
-            "channel_id": "C1",
+            "channel_id": channel,
             "user_id": user,
             "command": command,
             "text": text,

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from newsbot.bot.budget import Budget, QuestionBudget
 from newsbot.bot.logs import LOG_LINE_LIMIT, RedactTokens
 from newsbot.bot.replies import QUEUE_FULL
 from newsbot.bot.slack.server import answer_unfinished
@@ -376,6 +377,7 @@ def test_idle_and_slow_clients_do_not_starve_signed_requests(bot: Bot) -> None:
 def test_answers_do_not_wait_for_an_article_being_read(bot: Bot) -> None:
     # About 5 s of CPU in the reader: speaker rules over 2 MB of "X said. He said."
     hostile = ("John Smith said. He said. " * 80_000).encode()
+    bot.services.runtime.budget = QuestionBudget(Budget(per_user=0, per_channel=0))  # 40 asks
     outcome: list[object] = []
     reader = threading.Thread(
         target=lambda: outcome.append(bot.services.runtime.ingest_bytes(hostile, "hostile.txt"))
