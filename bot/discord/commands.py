@@ -59,7 +59,12 @@ COMMANDS: list[dict[str, Any]] = [
                         "max_length": MATCH_LIMIT,
                     }
                 ],
-            }
+            },
+            {
+                "type": _SUBCOMMAND,
+                "name": "scope",
+                "description": "Which collections this channel answers from, and when",
+            },
         ],
     },
     {
@@ -68,7 +73,7 @@ COMMANDS: list[dict[str, Any]] = [
         # command, not per subcommand.
         "name": NEWSBOT_ADMIN,
         "type": _SLASH,
-        "description": "newsbot admins: forget an article.",
+        "description": "newsbot admins: forget an article, set a channel's collections.",
         "default_member_permissions": MANAGE_GUILD,
         "options": [
             {
@@ -84,7 +89,38 @@ COMMANDS: list[dict[str, Any]] = [
                         "min_value": 1,
                     }
                 ],
-            }
+            },
+            {
+                "type": _SUBCOMMAND,
+                "name": "scope",
+                "description": "Answer in this channel from these collections only",
+                "options": [
+                    {
+                        "type": _STRING,
+                        "name": "collections",
+                        "description": "Names, comma-separated; `all`; or `default`",
+                        "required": True,
+                        "max_length": 400,
+                    }
+                ],
+            },
+            {
+                "type": _SUBCOMMAND,
+                "name": "answer",
+                "description": "When newsbot answers in this channel",
+                "options": [
+                    {
+                        "type": _STRING,
+                        "name": "mode",
+                        "description": "mentions (default) or silent (only /ask)",
+                        "required": True,
+                        "choices": [
+                            {"name": "@mentions (default)", "value": "mentions"},
+                            {"name": "only /ask", "value": "silent"},
+                        ],
+                    }
+                ],
+            },
         ],
     },
     {"name": ASK_MESSAGE, "type": _MESSAGE},

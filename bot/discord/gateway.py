@@ -27,6 +27,7 @@ from typing import Any
 import hikari
 
 from newsbot.bot import replies
+from newsbot.bot.channels import AnswerMode
 from newsbot.bot.discord import render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.interactions import Interactions, failure_text
@@ -56,6 +57,7 @@ class Mention:
     channel_id: str
     question: str
     in_guild: bool
+    author_id: str = ""
 
 
 def route_message(payload: Mapping[str, Any], bot_user_id: str | None) -> Mention | None:
@@ -75,7 +77,9 @@ def route_message(payload: Mapping[str, Any], bot_user_id: str | None) -> Mentio
         return None
     content = readable(str(payload.get("content") or ""))
     question = re.sub(rf"<@!?{re.escape(bot_user_id)}>", " ", content).strip()
-    return Mention(str(payload["id"]), str(payload["channel_id"]), question, in_guild)
+    return Mention(
+        str(payload["id"]), str(payload["channel_id"]), question, in_guild, str(author.get("id"))
+    )
 
 
 class Gateway:
@@ -197,12 +201,24 @@ class Gateway:
             self.runtime.state.finish(key)
 
     def _answer(self, mention: Mention) -> None:
+        settings = self.runtime.state.channel("discord", mention.channel_id)
+        if mention.in_guild and settings.mode is AnswerMode.SILENT:
+            return  # an admin set this channel to answer only /ask
         context = self.runtime.state.thread_question(mention.channel_id, THREAD_MARK)
         if not mention.question:
             self._reply(mention, render.message(HELP))
             return
-        answer = self.runtime.answer(mention.question, surface="discord", context=context)
+        refused = self.runtime.admit("discord", mention.author_id, mention.channel_id)
+        if refused:  # one private line, in a DM; nothing answered
+            dm = self.api.open_dm(mention.author_id)
+            self.api.create_message(dm, render.message(refused))
+            return
+        answer = self.runtime.answer(
+            mention.question, surface="discord", context=context, channel=mention.channel_id
+        )
         channel = self._reply(mention, render.answer_message(answer))
+        if channel != mention.channel_id:  # a thread newsbot started: its parent's settings
+            self.runtime.state.link_channel("discord", channel, mention.channel_id)
         topic = self.runtime.engine.next_context(mention.question, context)
         self.runtime.state.remember_thread(channel, THREAD_MARK, topic)
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import httpx
 
 from newsbot.bot import replies
+from newsbot.bot.channels import AnswerMode, answer_mode, stored_scope
 from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
@@ -30,7 +31,7 @@ from newsbot.bot.paging import sources_page
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST, readable
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
-from newsbot.index import Answer, IngestError, IngestOutcome
+from newsbot.index import ALL_COLLECTIONS, Answer, IngestError, IngestOutcome
 
 log = logging.getLogger("newsbot.discord")
 T = TypeVar("T")
@@ -41,6 +42,14 @@ SLASH, MESSAGE_COMMAND = 1, 3
 
 ANSWER_DEADLINE = 2.0  # seconds to answer at once before deferring (Discord allows 3)
 REFUSED_FORGET = "Sorry, only newsbot admins can forget articles."
+REFUSED_SETTING = "Sorry, only newsbot admins can change this channel's settings."
+# Discord sends the text of a message that does not mention newsbot only to bots with
+# the privileged Message Content intent, which newsbot does not ask for.
+QUESTIONS_NEED_CONTENT = (
+    "On Discord newsbot answers @mentions and /ask only: reading every question in a "
+    "channel would need Discord's privileged Message Content intent, which newsbot "
+    "does not ask for."
+)
 INGEST_USAGE = "Give `/ingest` one of: a `url`, pasted `text`, or a `file` (.txt, .md, .html)."
 NO_QUESTION = "That message has no text to ask about."
 NOTHING_TO_ADD = "That message has no link or .txt/.md/.html attachment to add."
@@ -82,6 +91,7 @@ _INTERACTION: dict[str, tuple[type, ...]] = {
     "user": (dict,),
     "message": (dict,),
     "channel_id": (str, int),
+    "channel": (dict,),
     "guild_id": (str, int),
 }
 _DATA: dict[str, tuple[type, ...]] = {
@@ -118,6 +128,18 @@ def _user(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def _roles(payload: Mapping[str, Any]) -> list[str]:
     return [str(role) for role in (payload.get("member") or {}).get("roles", [])]
+
+
+_THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
+
+
+def channel_of(payload: Mapping[str, Any]) -> str | None:
+    """The channel whose settings apply: a thread's parent, else the channel itself."""
+    channel = payload.get("channel") or {}
+    if channel.get("type") in _THREAD_TYPES and channel.get("parent_id"):
+        return str(channel["parent_id"])
+    found = payload.get("channel_id") or channel.get("id")
+    return str(found) if found else None
 
 
 def _options(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -207,6 +229,10 @@ class Interactions:
         question = readable(question)
         if not question:
             return say("Usage: `/ask question:` your question.")
+        channel = channel_of(payload)
+        refused = self.runtime.admit("discord", _user(payload).get("id"), channel)
+        if refused:
+            return say(refused)
 
         def rendered(answer: Answer) -> dict[str, Any]:
             sharing = None
@@ -215,7 +241,7 @@ class Interactions:
                 sharing = self.runtime.state.keep_shown("discord", shown)
             return render.answer_message(answer, share_id=sharing, ephemeral=True)
 
-        return self._answer_soon(payload, question, rendered, ephemeral=True)
+        return self._answer_soon(payload, question, rendered, ephemeral=True, channel=channel)
 
     def _answer_soon(
         self,
@@ -224,10 +250,11 @@ class Interactions:
         rendered: Callable[[Answer], dict[str, Any]],
         *,
         ephemeral: bool,
+        channel: str | None,
     ) -> Reply:
         """The answer at once if it comes within the deadline, else deferred and edited in."""
         future = self._pool.submit(
-            functools.partial(self.runtime.answer, surface="discord"), question
+            functools.partial(self.runtime.answer, surface="discord", channel=channel), question
         )
         try:
             answer = future.result(timeout=self.answer_deadline)
@@ -344,6 +371,13 @@ class Interactions:
         match sub.get("name"):
             case "sources":
                 return self._sources(1, str(_options(sub).get("match") or ""))
+            case "scope" if data.get("name") == commands.NEWSBOT:
+                settings = self.runtime.state.channel("discord", str(channel_of(payload)))
+                return say(render.escape(settings.describe(self.runtime.default_scope)))
+            case "scope" | "answer" as setting:
+                if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
+                    return say(REFUSED_SETTING)
+                return self._change(payload, setting, _options(sub))
             case "forget":
                 if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
                     return say(REFUSED_FORGET)
@@ -355,6 +389,26 @@ class Interactions:
                 return say(f"Forgot #{article.id}: {headline}")
             case _:
                 return say(UNKNOWN)
+
+    def _change(
+        self, payload: Mapping[str, Any], setting: str, options: Mapping[str, Any]
+    ) -> Reply:
+        """An admin's change to this channel's collections or answer mode, checked (a
+        collection must exist) before it is kept."""
+        change: dict[str, Any]
+        if setting == "scope":
+            change = {"scope": stored_scope(str(options.get("collections") or ""))}
+            if change["scope"] not in (None, ALL_COLLECTIONS):
+                self.runtime.call(self.runtime.engine.scope, change["scope"])
+        else:
+            mode = answer_mode(str(options.get("mode") or ""))
+            if mode is AnswerMode.QUESTIONS:
+                return say(QUESTIONS_NEED_CONTENT)
+            change = {"mode": mode}
+        channel = str(channel_of(payload))
+        user = str(_user(payload).get("id"))
+        settings = self.runtime.state.set_channel("discord", channel, by=user, **change)
+        return say(render.escape(settings.describe(self.runtime.default_scope)))
 
     def _sources(self, number: int, match: str, *, update: bool = False) -> Reply:
         """A page of the article list; Previous/Next (`update`) replace the page shown."""

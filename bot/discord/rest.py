@@ -129,6 +129,11 @@ class DiscordAPI:
     def create_message(self, channel_id: str, message: Mapping[str, Any]) -> Any:
         return self.request("POST", f"/channels/{channel_id}/messages", json=message)
 
+    def open_dm(self, user_id: str) -> str:
+        """The id of newsbot's DM channel with a user (made if need be)."""
+        channel = self.request("POST", "/users/@me/channels", json={"recipient_id": user_id})
+        return str(channel["id"])
+
     def start_thread(self, channel_id: str, message_id: str, name: str) -> Any:
         """A public thread on a message; Discord's thread names are at most 100 characters."""
         body = {"name": name[:100] or "newsbot", "auto_archive_duration": 1440}

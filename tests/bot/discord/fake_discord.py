@@ -148,6 +148,8 @@ class FakeDiscord:
                 return "create_message"
             case ("POST", ["channels", _, "messages", _, "threads"]):
                 return "start_thread"
+            case ("POST", ["users", "@me", "channels"]):
+                return "open_dm"
             case ("PUT", ["applications", _, "commands"]):
                 return "overwrite_global_commands"
             case ("PUT", ["applications", _, "guilds", _, "commands"]):
@@ -190,6 +192,8 @@ class FakeDiscord:
                 return 200, {"url": url, "shards": 1, "session_start_limit": session}
             case "callback":
                 return 204, None
+            case "open_dm":
+                return 200, {"id": f"DM{body['recipient_id']}", "type": 1}
             case "edit_original" | "followup" | "create_message":
                 return 200, {"id": str(next(self._ids)), **(body or {})}
             case "start_thread":

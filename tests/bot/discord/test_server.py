@@ -371,8 +371,8 @@ def test_only_the_admin_command_is_hidden_from_members_by_default() -> None:
     hidden = {c["name"]: c.get("default_member_permissions") for c in COMMANDS}
     assert hidden["newsbot-admin"] == "32"  # Manage Server
     assert {name for name, bits in hidden.items() if bits is not None} == {"newsbot-admin"}
-    (forget,) = next(c for c in COMMANDS if c["name"] == "newsbot-admin")["options"]
-    assert forget["name"] == "forget"
+    admin = next(c for c in COMMANDS if c["name"] == "newsbot-admin")["options"]
+    assert [sub["name"] for sub in admin] == ["forget", "scope", "answer"]
 
 
 def test_sources_and_forget(discord_bot: DiscordBot) -> None:
@@ -466,7 +466,8 @@ def test_sources_are_paged_with_buttons_and_filtered(
 
 def test_the_sources_filter_is_registered_as_an_option() -> None:
     newsbot = next(c for c in commands.COMMANDS if c["name"] == "newsbot")
-    (sources,) = newsbot["options"]
+    sources, scope = newsbot["options"]
+    assert scope["name"] == "scope" and "options" not in scope  # anyone may see it
     (match,) = sources["options"]
     assert (match["name"], match["type"], match["max_length"]) == ("match", 3, MATCH_LIMIT)
     assert not match.get("required")
