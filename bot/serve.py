@@ -14,6 +14,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from newsbot.bot.budget import Budget
+from newsbot.bot.channels import stored_scope
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.http_server import (
     HEALTH_PATH,
@@ -26,7 +28,7 @@ from newsbot.bot.http_server import (
 )
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.config import SlackConfig
-from newsbot.index import ConfigError, Engine, IngestLimits
+from newsbot.index import ALL_COLLECTIONS, ConfigError, Engine, IngestLimits, NewsbotError
 
 log = logging.getLogger("newsbot")
 
@@ -38,6 +40,8 @@ class ServePlan:
     discord: DiscordConfig | None
     ingest_limits: IngestLimits = field(default_factory=IngestLimits)
     json_logs: bool = False
+    default_scope: str | None = None
+    budget: Budget = field(default_factory=Budget)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServePlan:
@@ -62,12 +66,25 @@ class ServePlan:
                 f"NEWSBOT_LOG_FORMAT must be text or json, not {log_format!r}.",
                 variable="NEWSBOT_LOG_FORMAT",
             )
+        scope_text = env.get("NEWSBOT_DEFAULT_COLLECTIONS", "").strip()
+        try:
+            default_scope = stored_scope(scope_text) if scope_text else None
+        except NewsbotError as exc:
+            raise ConfigError(
+                f"NEWSBOT_DEFAULT_COLLECTIONS: {exc}", variable="NEWSBOT_DEFAULT_COLLECTIONS"
+            ) from exc
+        budget = Budget(
+            per_user=env_number(env, "NEWSBOT_QUESTIONS_PER_USER", 20, 0, 10_000, "a count"),
+            per_channel=env_number(env, "NEWSBOT_QUESTIONS_PER_CHANNEL", 60, 0, 10_000, "a count"),
+        )
         return cls(
             server=ServerConfig.from_env(env),
             slack=slack,
             discord=discord,
             ingest_limits=limits,
             json_logs=log_format == "json",
+            default_scope=default_scope,
+            budget=budget,
         )
 
 
@@ -93,7 +110,14 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
         wsgi_app,
     )
 
-    runtime = Runtime.open(engine, ingest_limits=plan.ingest_limits)
+    if plan.default_scope not in (None, ALL_COLLECTIONS):
+        engine.scope(plan.default_scope)  # a default naming no collection stops here
+    runtime = Runtime.open(
+        engine,
+        ingest_limits=plan.ingest_limits,
+        default_scope=plan.default_scope,
+        budget=plan.budget,
+    )
     runtime.start_upkeep()
     routes: dict[str, WSGIApp] = {}
     serving = False

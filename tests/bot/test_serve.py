@@ -357,3 +357,27 @@ def test_verbose_logs_what_ask_and_ingest_did_with_timestamps(tmp_path: Path) ->
     story.write_text("Harbour reopens\n\nThe harbour reopened on Monday after the storm.")
     ingested = CliRunner().invoke(cli, ["--db", str(db), "-v", "ingest", str(story)])
     assert any(f"{story}: added" in entry for entry in ingested.stderr.splitlines())
+
+
+def test_the_default_collections_and_the_budget_come_from_the_environment() -> None:
+    from newsbot.bot.budget import Budget
+    from newsbot.bot.serve import ServePlan
+    from newsbot.index import ConfigError
+
+    base = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    plan = ServePlan.from_env(
+        {
+            **base,
+            "NEWSBOT_DEFAULT_COLLECTIONS": " Ukraine, world ",
+            "NEWSBOT_QUESTIONS_PER_USER": "5",
+            "NEWSBOT_QUESTIONS_PER_CHANNEL": "0",
+        }
+    )
+    assert plan.default_scope == "ukraine,world"
+    assert plan.budget == Budget(per_user=5, per_channel=0)
+    assert ServePlan.from_env(base).budget == Budget(per_user=20, per_channel=60)
+    with pytest.raises(ConfigError) as bad:
+        ServePlan.from_env({**base, "NEWSBOT_DEFAULT_COLLECTIONS": "not a name!"})
+    assert bad.value.variable == "NEWSBOT_DEFAULT_COLLECTIONS"
+    with pytest.raises(ConfigError, match="NEWSBOT_QUESTIONS_PER_USER"):
+        ServePlan.from_env({**base, "NEWSBOT_QUESTIONS_PER_USER": "-1"})
