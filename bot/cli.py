@@ -175,6 +175,8 @@ def ask(
     """Answer QUESTION with verbatim quotes from the articles."""
     engine = _engine(ctx)
     answer = engine.answer(" ".join(question), k=k, collections=_scope(engine, collections))
+    if answer.abstained:
+        engine.note_unanswered(answer, surface="cli")
     _emit(as_json, answer.to_json, lambda: render_text.render_answer(answer))
 
 
@@ -230,6 +232,8 @@ def chat(ctx: click.Context, k: int, collections: tuple[str, ...]) -> None:
             continue
         try:
             answer = engine.answer(line, k=k, context=previous, collections=scope)
+            if answer.abstained:
+                engine.note_unanswered(answer, surface="cli")
             click.echo(render_text.render_answer(answer))
             previous = engine.next_context(line, previous)
         except NewsbotError as exc:  # one bad question does not end the conversation
@@ -401,6 +405,25 @@ def collections(
 
 
 @cli.command()
+@click.option(
+    "-n",
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="How many gaps at most.",
+)
+@json_option("the gaps")
+@click.pass_context
+def gaps(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """What nobody could answer: questions newsbot abstained on (and answers readers
+    marked wrong), grouped by similar wording, newest first, with the closest articles.
+    What an editor reads to decide what to add."""
+    found = _engine(ctx).gaps(limit)
+    _emit(as_json, lambda: [g.to_json() for g in found], lambda: render_text.render_gaps(found))
+
+
+@cli.command()
 @click.argument("article_id", type=int)
 @click.pass_context
 def forget(ctx: click.Context, article_id: int) -> None:
@@ -495,7 +518,7 @@ def main() -> None:
 
 
 # Every command takes --db too, after its name (the group's --db still works before it).
-for _command in (ask, search, chat, ingest, sources, collections, forget, reindex, serve):
+for _command in (ask, search, chat, ingest, sources, collections, gaps, forget, reindex, serve):
     _command.params.append(
         click.Option(
             ["--db"],

@@ -16,6 +16,7 @@ from newsbot.index import (
     Answer,
     Article,
     Disagreement,
+    Gap,
     IngestOutcome,
     Quote,
     SearchResults,
@@ -123,6 +124,22 @@ def render_sources(articles: list[Article]) -> str:
         lines.append(f"#{a.id} {source_line(a)} ({counted(a.passage_count, 'passage')})")
         if a.origin:
             lines.append(f"    {a.origin}")
+    return "\n".join(lines)
+
+
+def render_gaps(gaps: list[Gap]) -> str:
+    """Each gap: how often, when last, the newest wording, others, the closest articles."""
+    if not gaps:
+        return "Nothing unanswered yet."
+    lines: list[str] = []
+    for gap in gaps:
+        wrong = f", {gap.marked_wrong} marked wrong" if gap.marked_wrong else ""
+        lines.append(
+            click.style(f"{counted(gap.asked, 'time')}{wrong} · last {gap.last_asked}", bold=True)
+        )
+        lines.append(f"  {gap.question}")
+        lines.extend(f"  also: {wording}" for wording in gap.wordings)
+        lines.extend(f"    closest: #{a.id} {source_line(a)}" for a in gap.closest)
     return "\n".join(lines)
 
 

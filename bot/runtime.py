@@ -109,6 +109,8 @@ class Runtime:
         scope = self.scope_for(surface, channel)
         started = time.perf_counter()
         answer = self.call(self.engine.answer, question, context=context, collections=scope)
+        if answer.abstained:
+            self.note_unanswered(answer, surface=surface, channel=channel)
         latency_ms = round((time.perf_counter() - started) * 1000, 1)
         log.info(
             "answered on %s in %.1f ms: confidence %s, %d quotes",
@@ -125,6 +127,14 @@ class Runtime:
             },
         )
         return answer
+
+    def note_unanswered(self, answer: Answer, **where: Any) -> None:
+        """Keep a question nobody could answer for `newsbot gaps`; a failure to keep it
+        is logged, never the asker's problem."""
+        try:
+            self.call(self.engine.note_unanswered, answer, **where)
+        except NewsbotError as exc:
+            log.warning("could not keep an unanswered question: %s", exc)
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run an engine call under the engine lock."""

@@ -39,12 +39,14 @@ from newsbot.index.models import (
     Answer,
     Article,
     ArticleDraft,
+    Gap,
     IngestOutcome,
     PreparedArticle,
     SearchHit,
     SearchResults,
 )
 from newsbot.index.settings import AnswerSettings
+from newsbot.index.store import gaps
 from newsbot.index.store.articles import Store
 from newsbot.index.store.database import storage_errors
 from newsbot.index.store.library import WRITER_WAIT_S, Library, index_path_for
@@ -54,6 +56,8 @@ __all__ = ["Engine", "IngestBatch", "index_path_for"]
 
 log = logging.getLogger(__name__)
 
+ABSTAINED = "abstained"
+MARKED_WRONG = "marked_wrong"
 P = ParamSpec("P")
 R = TypeVar("R")
 # Collection names as a user gives them: "ukraine, world" or a list of names.
@@ -337,6 +341,54 @@ class Engine:
             len(answer.quotes),
         )
         return answer
+
+    @_storage_errors_as_one_line
+    def note_unanswered(
+        self,
+        answer: Answer,
+        *,
+        surface: str | None = None,
+        channel: str | None = None,
+        why: str = ABSTAINED,
+    ) -> None:
+        """Keep a question nobody could answer (`why`: ABSTAINED, or MARKED_WRONG when a
+        reader said the answer was wrong), with its closest articles, for `gaps()`."""
+        if why not in (ABSTAINED, MARKED_WRONG):
+            raise ValueError(f"why must be {ABSTAINED!r} or {MARKED_WRONG!r}")
+        closest = [a.id for a in answer.closest] or [q.article.id for q in answer.quotes]
+        gaps.record(
+            self.library.store.db,
+            answer.question,
+            surface=surface,
+            channel=channel,
+            why=why,
+            closest=closest[:3],
+        )
+
+    @_storage_errors_as_one_line
+    def gaps(self, limit: int = 20) -> list[Gap]:
+        """What nobody could answer, grouped by similar wording, newest first."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        found: list[Gap] = []
+        store = self.library.store
+        for group in gaps.grouped(gaps.recent(store.db))[:limit]:
+            rows = group.rows
+            wordings = list(dict.fromkeys(r.question for r in rows))
+            ids = list(dict.fromkeys(i for r in rows for i in r.closest))[:3]
+            articles = store.get_articles(ids)  # a forgotten article is left out
+            found.append(
+                Gap(
+                    question=rows[0].question,
+                    asked=len(rows),
+                    marked_wrong=sum(r.why == MARKED_WRONG for r in rows),
+                    last_asked=rows[0].asked_at,
+                    wordings=tuple(wordings[1:6]),
+                    closest=tuple(articles[i] for i in ids if i in articles),
+                    surfaces=tuple(sorted({r.surface for r in rows if r.surface})),
+                )
+            )
+        return found
 
     @staticmethod
     def next_context(question: str, context: str | None) -> str:

@@ -310,3 +310,29 @@ class ArticleDraft:
     published: str | None = None
     author: str | None = None
     first_line_headline: bool = True
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Questions nobody could answer, grouped by wording: the newest wording, how often
+    such a question was asked (`asked`), how many of those were answers readers marked
+    wrong (`marked_wrong`), when last, other wordings, and the closest articles."""
+
+    question: str
+    asked: int
+    marked_wrong: int
+    last_asked: str
+    wordings: tuple[str, ...]
+    closest: tuple[Article, ...]
+    surfaces: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "asked": self.asked,
+            "marked_wrong": self.marked_wrong,
+            "last_asked": self.last_asked,
+            "wordings": list(self.wordings),
+            "closest": [a.to_json() for a in self.closest],
+            "surfaces": list(self.surfaces),
+        }

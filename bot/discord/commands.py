@@ -73,7 +73,7 @@ COMMANDS: list[dict[str, Any]] = [
         # command, not per subcommand.
         "name": NEWSBOT_ADMIN,
         "type": _SLASH,
-        "description": "newsbot admins: forget an article, set a channel's collections.",
+        "description": "newsbot admins: forget articles, set channels, read the gaps.",
         "default_member_permissions": MANAGE_GUILD,
         "options": [
             {
@@ -103,6 +103,11 @@ COMMANDS: list[dict[str, Any]] = [
                         "max_length": 400,
                     }
                 ],
+            },
+            {
+                "type": _SUBCOMMAND,
+                "name": "gaps",
+                "description": "What nobody could answer, grouped by wording, newest first",
             },
             {
                 "type": _SUBCOMMAND,

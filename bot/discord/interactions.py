@@ -43,6 +43,8 @@ SLASH, MESSAGE_COMMAND = 1, 3
 ANSWER_DEADLINE = 2.0  # seconds to answer at once before deferring (Discord allows 3)
 REFUSED_FORGET = "Sorry, only newsbot admins can forget articles."
 REFUSED_SETTING = "Sorry, only newsbot admins can change this channel's settings."
+REFUSED_GAPS = "Sorry, only newsbot admins can read what nobody could answer."
+GAPS_SHOWN = 10
 # Discord sends the text of a message that does not mention newsbot only to bots with
 # the privileged Message Content intent, which newsbot does not ask for.
 QUESTIONS_NEED_CONTENT = (
@@ -374,6 +376,11 @@ class Interactions:
             case "scope" if data.get("name") == commands.NEWSBOT:
                 settings = self.runtime.state.channel("discord", str(channel_of(payload)))
                 return say(render.escape(settings.describe(self.runtime.default_scope)))
+            case "gaps":
+                if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
+                    return say(REFUSED_GAPS)
+                gaps = self.runtime.call(self.runtime.engine.gaps, GAPS_SHOWN)
+                return Reply({"type": CHANNEL_MESSAGE, "data": render.gaps_message(gaps)})
             case "scope" | "answer" as setting:
                 if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
                     return say(REFUSED_SETTING)

@@ -19,7 +19,7 @@ from typing import Any, assert_never
 
 from newsbot.bot.paging import PAGE_SIZE, SourcesPage
 from newsbot.bot.replies import counted
-from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
+from newsbot.index import Answer, Article, Gap, IngestOutcome, Quote, Status
 
 CONTENT_LIMIT = 2000
 EMBED_LIMIT = 10
@@ -376,3 +376,20 @@ def page_request(custom_id: str) -> tuple[int, str]:
     anything malformed reads page 1 of everything."""
     number, _, match = custom_id.removeprefix(SOURCES_PREFIX).partition(":")
     return (int(number) if number.isdigit() and len(number) < 10 else 1), match
+
+
+def gaps_message(gaps: list[Gap]) -> Message:
+    """What nobody could answer (admins only see it): one field per gap, its newest
+    wording, how often and when last, and the closest articles."""
+    if not gaps:
+        return message("Nothing unanswered yet.", ephemeral=True)
+    fields = []
+    for gap in gaps[:10]:
+        wrong = f", {gap.marked_wrong} marked wrong" if gap.marked_wrong else ""
+        name = clip(f"{counted(gap.asked, 'time')}{wrong} · last {gap.last_asked}", 150)
+        closest = [f"• {source_line(a)}" for a in gap.closest]
+        # 10 gaps of at most 550 characters: inside the 6,000 an embed may hold.
+        value = lines_within([f"“{escaped_clip(gap.question, 300)}”", *closest], 400)
+        fields.append({"name": name, "value": value, "inline": False})
+    embed = {"title": "What nobody could answer, newest first", "fields": fields}
+    return message("", ephemeral=True, embeds=[embed])

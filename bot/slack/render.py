@@ -34,7 +34,7 @@ from slack_sdk.models.blocks import (
 
 from newsbot.bot.paging import SourcesPage
 from newsbot.bot.replies import counted
-from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
+from newsbot.index import Answer, Article, Gap, IngestOutcome, Quote, Status
 
 SECTION_LIMIT = 3000
 CONTEXT_LIMIT = 3000
@@ -386,3 +386,43 @@ def _split_lines(lines: list[str]) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def home_view(
+    *,
+    admin: bool,
+    gaps: list[Gap],
+    collections: dict[str, int],
+    newest: list[Article],
+    total: int,
+) -> dict[str, Any]:
+    """The App Home tab: for admins, what nobody could answer (the gaps, grouped by
+    wording), the articles per collection and the newest articles; for everyone else,
+    how to ask. Within the same limits as a message."""
+    intro = (
+        f"newsbot answers from {counted(total, 'article')} with exact, attributed quotes. "
+        "Mention @newsbot, send a DM, or use `/ask`."
+    )
+    body: list[Block] = [section(intro)]
+    if admin:
+        desks = ", ".join(f"{escape(n)} ({c:,})" for n, c in collections.items()) or "none yet"
+        body.append(context(f"Collections: {desks}"))
+        body.append(section("*What nobody could answer*, newest first:"))
+        if not gaps:
+            body.append(context("Nothing unanswered yet."))
+        for gap in gaps:
+            wrong = f", {gap.marked_wrong} marked wrong" if gap.marked_wrong else ""
+            head = f"*{counted(gap.asked, 'time')}*{wrong} · last {escape(gap.last_asked)}"
+            lines = [head, f"“{escaped_clip(gap.question, 500)}”"]
+            lines += [f"also “{escaped_clip(w, 200)}”" for w in gap.wordings[:2]]
+            body.append(section("\n".join(lines)))
+            if gap.closest:
+                closest = joined_within(
+                    [source_line(a) for a in gap.closest], "; ", 1500, _and_more
+                )
+                body.append(context(f"Closest: {closest}"))
+        if newest:
+            body.append(section("*Newest articles*"))
+            lines = [f"#{a.id} {source_line(a)}" for a in newest]
+            body.extend(section(chunk) for chunk in _split_lines(lines))
+    return {"type": "home", "blocks": _fit(body, [], note="not shown")}

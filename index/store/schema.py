@@ -157,6 +157,27 @@ def _collections(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS article_collections_name ON article_collections (name)")
 
 
+@ENGINE(name="006_unanswered")
+def _unanswered(db: sqlite_utils.Database) -> None:
+    """Questions nobody could answer: each abstention (and each answer a reader marked
+    wrong), with where it was asked and the closest articles, for an editor to read."""
+    db["unanswered"].create(
+        {
+            "id": int,
+            "question": str,
+            "asked_at": str,
+            "surface": str,
+            "channel": str,
+            "why": str,
+            "closest": str,
+        },
+        pk="id",
+        not_null={"question", "asked_at", "why"},
+        if_not_exists=True,
+    )
+    db["unanswered"].create_index(["asked_at"], if_not_exists=True)
+
+
 def _file(db: sqlite_utils.Database) -> str:
     """The database's file, for an error's context."""
     return str(db.execute("PRAGMA database_list").fetchone()[2])

@@ -457,3 +457,21 @@ def test_bad_collection_names_are_one_line_and_exit_1(run, tmp_path: Path) -> No
     assert malformed.exit_code == 1 and "is not a collection name" in malformed.stderr
     assert run("collections", "world").exit_code == 2  # ids are needed to file
     assert run("collections").stdout.startswith("No collections yet.")
+
+
+def test_gaps_lists_what_nobody_could_answer(run) -> None:
+    assert run("gaps").stdout == "Nothing unanswered yet.\n"
+    run("ask", "Who won the Nobel Peace Prize?")
+    run("chat", stdin="who won the nobel peace prize in 2024?\n")
+    run("ask", "How many countries pledged to send troops?")  # answered: not a gap
+    listing = run("gaps")
+    assert listing.exit_code == 0
+    lines = listing.stdout.splitlines()
+    assert lines[0].startswith("2 times · last ")
+    assert lines[1:3] == [
+        "  who won the nobel peace prize in 2024?",
+        "  also: Who won the Nobel Peace Prize?",
+    ]
+    assert lines[3].startswith("    closest: #")
+    (gap,) = json.loads(run("gaps", "--json").stdout)
+    assert gap["asked"] == 2 and gap["surfaces"] == ["cli"]

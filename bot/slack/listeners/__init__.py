@@ -7,11 +7,13 @@ from newsbot.bot.slack.listeners.actions import handle_share, handle_sources_pag
 from newsbot.bot.slack.listeners.commands import handle_ask, handle_ingest, handle_newsbot
 from newsbot.bot.slack.listeners.errors import handle_error
 from newsbot.bot.slack.listeners.events import handle_mention, handle_message
+from newsbot.bot.slack.listeners.home import handle_home_opened
 
 
 def register(app: App) -> None:
     app.event("app_mention")(handle_mention)
     app.event("message")(handle_message)
+    app.event("app_home_opened")(handle_home_opened)
     app.command("/ask")(handle_ask)
     app.command("/ingest")(handle_ingest)
     app.command("/newsbot")(handle_newsbot)

@@ -12,10 +12,15 @@ from typing import Any
 import pytest
 
 from newsbot.bot.budget import Budget, QuestionBudget
-from newsbot.bot.discord.interactions import QUESTIONS_NEED_CONTENT, REFUSED_SETTING
+from newsbot.bot.discord.interactions import (
+    QUESTIONS_NEED_CONTENT,
+    REFUSED_GAPS,
+    REFUSED_SETTING,
+)
 from newsbot.bot.environment import engine_environment
 from tests.bot.discord.conftest import ADMIN, OTHER, DiscordBot, option, slash, start_discord
 from tests.bot.discord.fake_discord import BOT_TOKEN, BOT_USER_ID, FakeDiscord, user_message
+from tests.bot.discord.test_render import within_limits
 
 FERRY = (
     "Harbour ferry returns\n\nThe island ferry returned to service on Monday after repairs, "
@@ -127,3 +132,19 @@ def test_past_the_question_budget_one_private_line_and_no_answer(
     assert told["path"] == f"/channels/DM{OTHER}/messages"
     assert "Please try again in" in told["json"]["content"]
     assert fake_discord.of("start_thread") == []
+
+
+def test_admins_read_the_gaps(desks: DiscordBot) -> None:
+    assert _ask(desks, LOCAL)["embeds"]  # answered: not a gap
+    for n in range(12):  # more gaps than one message shows, each worded apart
+        payload = slash("ask", [option("question", f"Who won prize number {n}x{n}y?")])
+        assert desks.post(payload).json()["data"]["content"]
+    refused = desks.post(slash("newsbot-admin", [{"name": "gaps", "type": 1}], user=OTHER))
+    assert refused.json()["data"]["content"] == REFUSED_GAPS
+    shown = desks.post(slash("newsbot-admin", [{"name": "gaps", "type": 1}], user=ADMIN))
+    data = shown.json()["data"]
+    within_limits(data)
+    (embed,) = data["embeds"]
+    assert len(embed["fields"]) == 10
+    assert embed["fields"][0]["name"].startswith("1 time · last ")
+    assert embed["fields"][0]["value"].startswith("“Who won prize number 11x11y?”")

@@ -372,7 +372,7 @@ def test_only_the_admin_command_is_hidden_from_members_by_default() -> None:
     assert hidden["newsbot-admin"] == "32"  # Manage Server
     assert {name for name, bits in hidden.items() if bits is not None} == {"newsbot-admin"}
     admin = next(c for c in COMMANDS if c["name"] == "newsbot-admin")["options"]
-    assert [sub["name"] for sub in admin] == ["forget", "scope", "answer"]
+    assert [sub["name"] for sub in admin] == ["forget", "scope", "gaps", "answer"]
 
 
 def test_sources_and_forget(discord_bot: DiscordBot) -> None:

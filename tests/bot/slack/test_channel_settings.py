@@ -3,10 +3,13 @@ answers, and the question budget, through the fake Web API."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from newsbot.bot.budget import Budget, QuestionBudget
 from tests.bot.slack.conftest import ADMIN, ALLOWED, OTHER, Bot, blocks_text, mention, message
+from tests.bot.slack.limits import assert_within_slack_limits
 
 FERRY = (
     "Harbour ferry returns\n\nThe island ferry returned to service on Monday after repairs, "
@@ -107,3 +110,33 @@ def test_past_the_question_budget_one_private_line_and_no_answer(bot: Bot) -> No
     assert "Please try again in" in refused.json()["text"]
     bot.settle()
     assert len(bot.fake.of("chat.postMessage")) == 2
+
+
+def _home_opened(bot: Bot, user: str, event_id: str) -> None:
+    bot.event(
+        {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}, event_id=event_id
+    )
+
+
+def test_app_home_shows_admins_what_nobody_could_answer(bot: Bot) -> None:
+    bot.event(mention("Who won the Nobel Peace Prize?"), event_id="EvGap")
+    bot.fake.wait_for("chat.postMessage")
+    _home_opened(bot, ADMIN, "EvHomeAdmin")
+    (published,) = bot.fake.wait_for("views.publish")
+    assert published["user_id"] == ADMIN
+    view = (
+        published["view"] if isinstance(published["view"], dict) else json.loads(published["view"])
+    )
+    assert view["type"] == "home"
+    assert_within_slack_limits({"text": "home", "blocks": view["blocks"]})
+    text = blocks_text(view)
+    assert "*What nobody could answer*" in text and "“Who won the Nobel Peace Prize?”" in text
+    assert "*1 time* · last " in text and "Closest: " in text and "*Newest articles*" in text
+    # Anyone else: how to ask, and no gaps.
+    _home_opened(bot, OTHER, "EvHomeOther")
+    other = bot.fake.wait_for("views.publish", 2)[1]
+    view = other["view"] if isinstance(other["view"], dict) else json.loads(other["view"])
+    assert "Nobel" not in json.dumps(view) and "5 articles" in blocks_text(view)
+    # Abstentions in chat are kept with where they were asked.
+    (gap,) = bot.services.engine.gaps()
+    assert gap.surfaces == ("slack",)

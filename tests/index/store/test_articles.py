@@ -25,6 +25,7 @@ STEPS = [
     "003_speakers",
     "004_article_ids_never_reused",
     "005_collections",
+    "006_unanswered",
 ]
 
 
