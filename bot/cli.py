@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import getpass
 import json
 import logging
 import os
@@ -24,8 +25,9 @@ import click
 
 from newsbot.bot import environment, render_text
 from newsbot.bot.logs import configure_logging
-from newsbot.bot.replies import counted
+from newsbot.bot.replies import counted, vote_thanks
 from newsbot.index import (
+    Answer,
     Engine,
     IngestBatch,
     IngestError,
@@ -154,6 +156,35 @@ def _engine(ctx: click.Context) -> Engine:
     return ctx.find_object(_State).engine()
 
 
+def _voter() -> str:
+    """Who votes from the command line: the login name (an entry point may read it)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without /etc/passwd entry)
+        return "cli"
+
+
+def _vote(engine: Engine, answer: Answer, up: bool) -> None:
+    answer_id = engine.keep_answer(answer, surface="cli")
+    engine.vote(answer_id, _voter(), up=up)
+    click.echo(vote_thanks(up), err=True)
+
+
+def _ask_for_a_vote(engine: Engine, answer: Answer) -> None:
+    """`ask --feedback`: y or n keeps a vote; Enter, or no input at all, keeps none."""
+    try:
+        reply = click.prompt(
+            "Was this the answer? [y/n, Enter to skip]",
+            default="",
+            show_default=False,
+            err=True,
+        )
+    except click.Abort:  # no terminal, no input: nothing to keep
+        return
+    if reply.strip().lower() in ("y", "yes", "n", "no"):
+        _vote(engine, answer, reply.strip().lower().startswith("y"))
+
+
 def _scope(engine: Engine, collections: tuple[str, ...]) -> frozenset[str] | None:
     """The collections named by -c (each checked to exist), or None for every article."""
     return engine.scope(list(collections)) if collections and "all" not in collections else None
@@ -164,6 +195,12 @@ def _scope(engine: Engine, collections: tuple[str, ...]) -> frozenset[str] | Non
 @k_option(3, 20, "How many quotes at most.")
 @collection_option(SCOPE_HELP)
 @json_option("the answer")
+@click.option(
+    "--feedback",
+    "ask_feedback",
+    is_flag=True,
+    help="Then ask whether the answer was right, and keep the vote (see `newsbot feedback`).",
+)
 @click.pass_context
 def ask(
     ctx: click.Context,
@@ -171,6 +208,7 @@ def ask(
     k: int,
     collections: tuple[str, ...],
     as_json: bool,
+    ask_feedback: bool,
 ) -> None:
     """Answer QUESTION with verbatim quotes from the articles."""
     engine = _engine(ctx)
@@ -178,6 +216,8 @@ def ask(
     if answer.abstained:
         engine.note_unanswered(answer, surface="cli")
     _emit(as_json, answer.to_json, lambda: render_text.render_answer(answer))
+    if ask_feedback and not answer.abstained:
+        _ask_for_a_vote(engine, answer)
 
 
 @cli.command()
@@ -208,6 +248,7 @@ def chat(ctx: click.Context, k: int, collections: tuple[str, ...]) -> None:
 
     Each question is read with the one before it as context, as in a Slack
     thread: "Who is Ukraine's foreign minister?" then "and what did he say?".
+    A line of just + or - keeps a 👍 or 👎 for the answer before it.
     """
     engine = _engine(ctx)
     scope = _scope(engine, collections)
@@ -221,6 +262,7 @@ def chat(ctx: click.Context, k: int, collections: tuple[str, ...]) -> None:
             "Ask a question; Ctrl-D to leave."
         )
     previous: str | None = None
+    last: Answer | None = None
     while True:
         try:
             line = input("? " if interactive else "")
@@ -230,11 +272,18 @@ def chat(ctx: click.Context, k: int, collections: tuple[str, ...]) -> None:
             return
         if not line.strip():
             continue
+        if line.strip() in ("+", "-"):
+            if last is None or last.abstained:
+                click.echo("Nothing to vote on yet: ask a question first.", err=True)
+            else:
+                _vote(engine, last, line.strip() == "+")
+            continue
         try:
             answer = engine.answer(line, k=k, context=previous, collections=scope)
             if answer.abstained:
                 engine.note_unanswered(answer, surface="cli")
             click.echo(render_text.render_answer(answer))
+            last = answer
             previous = engine.next_context(line, previous)
         except NewsbotError as exc:  # one bad question does not end the conversation
             click.echo(f"Error: {exc}", err=True)
@@ -424,6 +473,22 @@ def gaps(ctx: click.Context, limit: int, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Export as JSON Lines, one vote a line.")
+@click.option("-n", "--limit", type=click.IntRange(1), help="Only the newest N votes.")
+@click.pass_context
+def feedback(ctx: click.Context, as_jsonl: bool, limit: int | None) -> None:
+    """Readers' 👍/👎 on answers (Slack, Discord, `ask --feedback`), newest first, each
+    with its question, quotes and confidence. --jsonl exports them for the training
+    scripts and for review; they are never shown to other chat users."""
+    votes = _engine(ctx).feedback(limit)
+    if as_jsonl:
+        for vote in votes:
+            click.echo(json.dumps(vote.to_json(), ensure_ascii=False))
+        return
+    click.echo(render_text.render_feedback(votes))
+
+
+@cli.command()
 @click.argument("article_id", type=int)
 @click.pass_context
 def forget(ctx: click.Context, article_id: int) -> None:
@@ -518,7 +583,19 @@ def main() -> None:
 
 
 # Every command takes --db too, after its name (the group's --db still works before it).
-for _command in (ask, search, chat, ingest, sources, collections, gaps, forget, reindex, serve):
+for _command in (
+    ask,
+    search,
+    chat,
+    ingest,
+    sources,
+    collections,
+    gaps,
+    feedback,
+    forget,
+    reindex,
+    serve,
+):
     _command.params.append(
         click.Option(
             ["--db"],

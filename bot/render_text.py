@@ -16,6 +16,7 @@ from newsbot.index import (
     Answer,
     Article,
     Disagreement,
+    Feedback,
     Gap,
     IngestOutcome,
     Quote,
@@ -140,6 +141,22 @@ def render_gaps(gaps: list[Gap]) -> str:
         lines.append(f"  {gap.question}")
         lines.extend(f"  also: {wording}" for wording in gap.wordings)
         lines.extend(f"    closest: #{a.id} {source_line(a)}" for a in gap.closest)
+    return "\n".join(lines)
+
+
+def render_feedback(votes: list[Feedback]) -> str:
+    """One line a vote: 👍/👎, when, who, where, the confidence shown, the question."""
+    if not votes:
+        return "No feedback yet."
+    lines = []
+    for vote in votes:
+        mark = "👍" if vote.vote > 0 else "👎"
+        where = " ".join(p for p in (vote.surface, vote.channel) if p)
+        quoted = ", ".join(f"#{a}[{s}:{e}]" for a, s, e in vote.quotes)
+        lines.append(
+            f"{mark} {vote.voted_at} {vote.user} ({where}) {vote.confidence}: "
+            f"{vote.question} -> {quoted}"
+        )
     return "\n".join(lines)
 
 

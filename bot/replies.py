@@ -45,3 +45,13 @@ def log_failure(log: logging.Logger, error: BaseException, doing: str) -> None:
         log.info("refused: %s", error)
     else:
         log.error("%s failed", doing, exc_info=error)
+
+
+def vote_thanks(up: bool) -> str:
+    """What a reader who voted reads (privately); voting again changes the vote."""
+    if up:
+        return "Thanks: your 👍 is noted. Vote again to change it."
+    return (
+        "Thanks: your 👎 is noted, and the question goes on the list of what newsbot "
+        "could not answer well. Vote again to change it."
+    )

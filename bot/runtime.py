@@ -128,6 +128,10 @@ class Runtime:
         )
         return answer
 
+    def keep_answer(self, answer: Answer, *, surface: str, channel: str | None) -> str:
+        """Keep an answer as shown, for its 👍/👎 buttons; the id they carry."""
+        return self.call(self.engine.keep_answer, answer, surface=surface, channel=channel)
+
     def note_unanswered(self, answer: Answer, **where: Any) -> None:
         """Keep a question nobody could answer for `newsbot gaps`; a failure to keep it
         is logged, never the asker's problem."""

@@ -23,6 +23,7 @@ from newsbot.index.errors import (
     QueryError,
     StoreError,
     TooLargeError,
+    UnknownAnswerError,
 )
 from newsbot.index.ingest.fetch import FetchedPage, FetchPolicy, fetch, fetch_article
 from newsbot.index.ingest.files import MAX_BYTES, READABLE_SUFFIXES
@@ -35,6 +36,7 @@ from newsbot.index.models import (
     Confidence,
     Corroboration,
     Disagreement,
+    Feedback,
     Gap,
     IngestOutcome,
     PreparedArticle,
@@ -61,6 +63,7 @@ __all__ = [
     "Corroboration",
     "Disagreement",
     "Engine",
+    "Feedback",
     "FetchError",
     "FetchPolicy",
     "FetchedPage",
@@ -80,6 +83,7 @@ __all__ = [
     "Status",
     "StoreError",
     "TooLargeError",
+    "UnknownAnswerError",
     "bundled_seeds_dir",
     "collection_names",
     "connect",

@@ -39,6 +39,7 @@ from newsbot.index.models import (
     Answer,
     Article,
     ArticleDraft,
+    Feedback,
     Gap,
     IngestOutcome,
     PreparedArticle,
@@ -46,7 +47,7 @@ from newsbot.index.models import (
     SearchResults,
 )
 from newsbot.index.settings import AnswerSettings
-from newsbot.index.store import gaps
+from newsbot.index.store import feedback, gaps
 from newsbot.index.store.articles import Store
 from newsbot.index.store.database import storage_errors
 from newsbot.index.store.library import WRITER_WAIT_S, Library, index_path_for
@@ -364,6 +365,35 @@ class Engine:
             why=why,
             closest=closest[:3],
         )
+
+    @_storage_errors_as_one_line
+    def keep_answer(self, answer: Answer, *, surface: str, channel: str | None = None) -> str:
+        """Keep an answer as shown in chat, for readers to vote on; its short id."""
+        return feedback.keep(self.library.store.db, answer, surface=surface, channel=channel)
+
+    @_storage_errors_as_one_line
+    def vote(self, answer_id: str, user: str, *, up: bool) -> Feedback:
+        """A reader's 👍 (`up`) or 👎 on a kept answer; voting again changes it. A 👎
+        also keeps the question among the gaps, as an answer marked wrong.
+        UnknownAnswerError for an answer not kept."""
+        store = self.library.store
+        given = feedback.vote(store.db, answer_id, user, feedback.UP if up else feedback.DOWN)
+        if not up:
+            gaps.record(
+                store.db,
+                given.question,
+                surface=given.surface,
+                channel=given.channel,
+                why=MARKED_WRONG,
+                closest=list(dict.fromkeys(a for a, _, _ in given.quotes))[:3],
+            )
+        return given
+
+    @_storage_errors_as_one_line
+    def feedback(self, limit: int | None = None) -> list[Feedback]:
+        """Every vote with the answer it was on, newest first (for the people running
+        newsbot: never shown to other users)."""
+        return feedback.listed(self.library.store.db, limit=limit)
 
     @_storage_errors_as_one_line
     def gaps(self, limit: int = 20) -> list[Gap]:

@@ -12,6 +12,7 @@
     ├── QueryError               a question or query that cannot be run
     ├── NotFoundError(article_id=)  no article with that id
     ├── CollectionError(name=)   a malformed or unknown collection name
+    ├── UnknownAnswerError(answer_id=)  a vote on an answer newsbot no longer keeps
     ├── StoreError(path=)        the database or index is unusable
     └── ConfigError(variable=)   a setting is missing or malformed
 
@@ -107,6 +108,13 @@ class CollectionError(NewsbotError):
 
     context_keys = ("name",)
     name: str
+
+
+class UnknownAnswerError(NewsbotError):
+    """A vote on an answer newsbot does not keep (never shown, or older than it keeps)."""
+
+    context_keys = ("answer_id",)
+    answer_id: str
 
 
 class StoreError(NewsbotError):

@@ -336,3 +336,36 @@ class Gap:
             "closest": [a.to_json() for a in self.closest],
             "surfaces": list(self.surfaces),
         }
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One reader's vote (+1 or -1) on an answer as it was shown: the question, the
+    quotes as (article id, start, end), the confidence, who voted, where and when."""
+
+    answer_id: str
+    user: str
+    vote: int
+    voted_at: str
+    question: str
+    quotes: tuple[tuple[int, int, int], ...]
+    confidence: str
+    evidence: float
+    surface: str | None
+    channel: str | None
+    shown_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer_id": self.answer_id,
+            "vote": self.vote,
+            "question": self.question,
+            "quotes": [{"article_id": a, "start": s, "end": e} for a, s, e in self.quotes],
+            "confidence": self.confidence,
+            "evidence": round(self.evidence, 4),
+            "user": self.user,
+            "surface": self.surface,
+            "channel": self.channel,
+            "shown_at": self.shown_at,
+            "voted_at": self.voted_at,
+        }

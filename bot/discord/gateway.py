@@ -216,7 +216,12 @@ class Gateway:
         answer = self.runtime.answer(
             mention.question, surface="discord", context=context, channel=mention.channel_id
         )
-        channel = self._reply(mention, render.answer_message(answer))
+        vote_id = None
+        if not answer.abstained:
+            vote_id = self.runtime.keep_answer(
+                answer, surface="discord", channel=mention.channel_id
+            )
+        channel = self._reply(mention, render.answer_message(answer, vote_id=vote_id))
         if channel != mention.channel_id:  # a thread newsbot started: its parent's settings
             self.runtime.state.link_channel("discord", channel, mention.channel_id)
         topic = self.runtime.engine.next_context(mention.question, context)

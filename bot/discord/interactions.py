@@ -203,6 +203,8 @@ class Interactions:
             custom_id = str(data.get("custom_id", ""))
             if custom_id.startswith(render.SOURCES_PREFIX):
                 return self._sources(*render.page_request(custom_id), update=True)
+            if custom_id.startswith(render.VOTE_PREFIX):
+                return self._vote(payload, custom_id.removeprefix(render.VOTE_PREFIX))
             return self._share(payload, custom_id)
         if kind != APPLICATION_COMMAND:
             return say(UNKNOWN)
@@ -237,11 +239,12 @@ class Interactions:
             return say(refused)
 
         def rendered(answer: Answer) -> dict[str, Any]:
-            sharing = None
+            sharing = voting = None
             if not answer.abstained:  # kept as shown, so Share posts exactly this
                 shown = render.answer_message(answer)
                 sharing = self.runtime.state.keep_shown("discord", shown)
-            return render.answer_message(answer, share_id=sharing, ephemeral=True)
+                voting = self.runtime.keep_answer(answer, surface="discord", channel=channel)
+            return render.answer_message(answer, share_id=sharing, vote_id=voting, ephemeral=True)
 
         return self._answer_soon(payload, question, rendered, ephemeral=True, channel=channel)
 
@@ -276,6 +279,15 @@ class Interactions:
                 deferred["data"] = {"flags": render.EPHEMERAL}
             return Reply(deferred, edit)
         return Reply({"type": CHANNEL_MESSAGE, "data": rendered(answer)})
+
+    def _vote(self, payload: Mapping[str, Any], vote: str) -> Reply:
+        """👍 or 👎 under an answer: kept, and the voter told privately."""
+        way, _, answer_id = vote.partition(":")
+        if way not in ("up", "down") or not answer_id:
+            return say(UNKNOWN)
+        user = str(_user(payload).get("id"))
+        self.runtime.call(self.runtime.engine.vote, answer_id, user, up=way == "up")
+        return say(replies.vote_thanks(way == "up"))
 
     def _share(self, payload: Mapping[str, Any], custom_id: str) -> Reply:
         """Post the answer the user saw, as they saw it (not asked again: the articles

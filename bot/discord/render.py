@@ -39,6 +39,7 @@ HEADLINE_LIMIT = 200
 URL_LIMIT = 400  # a longer link is left off the headline: it would crowd out a list
 SHARE_PREFIX = "share:"
 SOURCES_PREFIX = "sources:"
+VOTE_PREFIX = "vote:"  # vote:up:<answer id> or vote:down:<answer id>
 EPHEMERAL = 64  # message flag: only the person who asked sees it
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 NOT_FOUND = "I could not find an answer to that in my articles."
@@ -268,11 +269,12 @@ def answer_message(
     share_id: str | None = None,
     preface: str | None = None,
     ephemeral: bool = False,
+    vote_id: str | None = None,
 ) -> Message:
     """The answer as a message: the question and confidence, one embed per article.
 
     `preface` (already escaped) goes first; `share_id` adds the "Share in
-    channel" button whose custom_id carries it.
+    channel" button whose custom_id carries it; `vote_id`, the 👍/👎 buttons.
     """
     lines = [preface] if preface else []
     lines.append(f"**Q:** {escaped_clip(answer.question, 1000)}")
@@ -302,12 +304,18 @@ def answer_message(
         for article, quotes in shown
     ]
     extra: dict[str, Any] = {"embeds": embeds}
+    buttons = []
     if share_id is not None:
         custom_id = SHARE_PREFIX + share_id
         if len(custom_id) > CUSTOM_ID_LIMIT:
             raise ValueError("a share id must fit Discord's 100-character custom_id")
-        button = {"type": 2, "style": 1, "label": "Share in channel", "custom_id": custom_id}
-        extra["components"] = [{"type": 1, "components": [button]}]
+        buttons.append({"type": 2, "style": 1, "label": "Share in channel", "custom_id": custom_id})
+    if vote_id is not None:
+        for way, emoji in (("up", "👍"), ("down", "👎")):
+            custom_id = f"{VOTE_PREFIX}{way}:{vote_id}"
+            buttons.append({"type": 2, "style": 2, "label": emoji, "custom_id": custom_id})
+    if buttons:
+        extra["components"] = [{"type": 1, "components": buttons}]
     return message("\n".join(lines), ephemeral=ephemeral, **extra)
 
 

@@ -45,6 +45,8 @@ QUESTION_LIMIT = 1500  # escaped characters of the question shown above an answe
 HEADLINE_LIMIT = 200
 URL_LIMIT = 400  # a longer link is left off the headline: it would crowd out the list
 SHARE_ACTION = "share_answer"
+VOTE_UP, VOTE_DOWN = "vote_up", "vote_down"
+VOTE_ACTION = re.compile(f"^({VOTE_UP}|{VOTE_DOWN})$")
 SOURCES_PREVIOUS = "sources_previous"
 SOURCES_NEXT = "sources_next"
 SOURCES_ACTION = re.compile(f"^({SOURCES_PREVIOUS}|{SOURCES_NEXT})$")
@@ -258,13 +260,18 @@ def _source_context(quote: Quote, limit: int, answer: Answer | None = None) -> s
 
 
 def answer_message(
-    answer: Answer, *, share_id: str | None = None, preface: str | None = None
+    answer: Answer,
+    *,
+    share_id: str | None = None,
+    preface: str | None = None,
+    vote_id: str | None = None,
 ) -> Message:
     """`text` and `blocks` for chat.postMessage or a response_url post.
 
     `preface` (mrkdwn, already escaped) goes first, as a context line. `share_id`
     adds the "Share in channel" button, carrying the id under which the answer as
-    shown was kept (never the question: a button's value holds 2,000 characters).
+    shown was kept (never the question: a button's value holds 2,000 characters);
+    `vote_id`, the 👍/👎 buttons, carrying the id the engine kept the answer under.
     """
     body: list[Block] = [context(clip(preface, 500))] if preface else []
     body.append(section(f"*Q:* {escaped_clip(answer.question, QUESTION_LIMIT)}"))
@@ -294,9 +301,13 @@ def answer_message(
             body.append(context(source))
             room -= len(source) + sum(len(chunk) for chunk in sections)
     body.extend(footer)
-    tail: list[Block] = []
+    buttons: list[ButtonElement] = []
     if share_id is not None and not answer.abstained:
-        tail.append(ActionsBlock(elements=[button("Share in channel", SHARE_ACTION, share_id)]))
+        buttons.append(button("Share in channel", SHARE_ACTION, share_id))
+    if vote_id is not None and not answer.abstained:
+        buttons.append(button("👍", VOTE_UP, vote_id))
+        buttons.append(button("👎", VOTE_DOWN, vote_id))
+    tail: list[Block] = [ActionsBlock(elements=buttons)] if buttons else []
     return {"text": _fallback(answer), "blocks": _fit(body, tail)}
 
 

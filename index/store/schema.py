@@ -178,6 +178,35 @@ def _unanswered(db: sqlite_utils.Database) -> None:
     db["unanswered"].create_index(["asked_at"], if_not_exists=True)
 
 
+@ENGINE(name="007_feedback")
+def _feedback(db: sqlite_utils.Database) -> None:
+    """Answers as shown in chat (question, quotes by article and offsets, confidence,
+    where), under a short id the 👍/👎 buttons carry, and each reader's vote on one:
+    one row per answer and user, so a changed vote replaces the first."""
+    db["shown"].create(
+        {
+            "id": str,
+            "question": str,
+            "quotes": str,
+            "confidence": str,
+            "evidence": float,
+            "surface": str,
+            "channel": str,
+            "shown_at": str,
+        },
+        pk="id",
+        not_null={"question", "quotes", "confidence", "shown_at"},
+        if_not_exists=True,
+    )
+    db["votes"].create(
+        {"answer_id": str, "user": str, "vote": int, "voted_at": str},
+        pk=("answer_id", "user"),
+        foreign_keys=[("answer_id", "shown", "id")],
+        not_null={"vote", "voted_at"},
+        if_not_exists=True,
+    )
+
+
 def _file(db: sqlite_utils.Database) -> str:
     """The database's file, for an error's context."""
     return str(db.execute("PRAGMA database_list").fetchone()[2])

@@ -475,3 +475,22 @@ def test_gaps_lists_what_nobody_could_answer(run) -> None:
     assert lines[3].startswith("    closest: #")
     (gap,) = json.loads(run("gaps", "--json").stdout)
     assert gap["asked"] == 2 and gap["surfaces"] == ["cli"]
+
+
+def test_feedback_from_ask_and_chat_is_listed_and_exported(run) -> None:
+    assert run("feedback").stdout == "No feedback yet.\n"
+    question = "How many countries pledged to send troops?"
+    voted = run("ask", "--feedback", question, stdin="y\n")
+    assert "your 👍 is noted" in voted.stderr
+    skipped = run("ask", "--feedback", question, stdin="\n")  # Enter: no vote
+    assert "noted" not in skipped.stderr
+    chat = run("chat", stdin=f"-\n{question}\n-\n")
+    assert "Nothing to vote on yet" in chat.stderr and "your 👎 is noted" in chat.stderr
+    listing = run("feedback").stdout.splitlines()
+    assert [line[0] for line in listing] == ["👎", "👍"]
+    assert all(question in line for line in listing)
+    exported = [json.loads(line) for line in run("feedback", "--jsonl").stdout.splitlines()]
+    assert [v["vote"] for v in exported] == [-1, 1]
+    assert exported[0]["surface"] == "cli" and exported[0]["quotes"][0]["article_id"] >= 1
+    (gap,) = json.loads(run("gaps", "--json").stdout)
+    assert gap["marked_wrong"] == 1

@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from newsbot.bot.slack import render
-from newsbot.bot.slack.listeners.actions import handle_share, handle_sources_page
+from newsbot.bot.slack.listeners.actions import handle_share, handle_sources_page, handle_vote
 from newsbot.bot.slack.listeners.commands import handle_ask, handle_ingest, handle_newsbot
 from newsbot.bot.slack.listeners.errors import handle_error
 from newsbot.bot.slack.listeners.events import handle_mention, handle_message
@@ -19,4 +19,5 @@ def register(app: App) -> None:
     app.command("/newsbot")(handle_newsbot)
     app.action(render.SHARE_ACTION)(handle_share)
     app.action(render.SOURCES_ACTION)(handle_sources_page)
+    app.action(render.VOTE_ACTION)(handle_vote)
     app.error(handle_error)

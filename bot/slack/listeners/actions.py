@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from newsbot.bot.paging import sources_page
+from newsbot.bot.replies import vote_thanks
 from newsbot.bot.slack import render
 from newsbot.bot.slack.services import services_of
 
@@ -59,3 +60,20 @@ def handle_sources_page(
     number, match = render.page_request(str(action.get("value") or ""))
     page = services.call(sources_page, services.engine, match, number)
     respond(response_type="ephemeral", replace_original=True, **render.sources_message(page))
+
+
+def handle_vote(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: dict[str, Any],
+) -> None:
+    """👍 or 👎 under an answer: kept with the answer as shown, the voter told privately
+    (voting again changes the vote; nobody else sees it)."""
+    ack()
+    services = services_of(context)
+    up = action.get("action_id") == render.VOTE_UP
+    user = str((body.get("user") or {}).get("id"))
+    services.call(services.engine.vote, str(action.get("value") or ""), user, up=up)
+    respond(response_type="ephemeral", replace_original=False, text=vote_thanks(up))

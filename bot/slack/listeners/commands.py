@@ -46,10 +46,14 @@ def handle_ask(
         return
     ack()
     answer = services.runtime.answer(question, surface="slack", channel=channel)
-    shown_id = None
+    shown_id = vote_id = None
     if not answer.abstained:  # kept as shown, so Share posts exactly this
         shown_id = services.state.keep_shown("slack", render.answer_message(answer))
-    respond(response_type="ephemeral", **render.answer_message(answer, share_id=shown_id))
+        vote_id = services.call(
+            services.engine.keep_answer, answer, surface="slack", channel=channel
+        )
+    message = render.answer_message(answer, share_id=shown_id, vote_id=vote_id)
+    respond(response_type="ephemeral", **message)
 
 
 def handle_ingest(

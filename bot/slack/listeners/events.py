@@ -149,12 +149,17 @@ def _perform(services: Services, client: WebClient, reply: Reply, event: dict[st
             answer = services.runtime.answer(
                 reply.question, surface="slack", context=reply.context, channel=reply.channel
             )
+            vote_id = None
+            if not answer.abstained:
+                vote_id = services.call(
+                    services.engine.keep_answer, answer, surface="slack", channel=reply.channel
+                )
             client.chat_postMessage(
                 channel=reply.channel,
                 thread_ts=reply.thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
-                **render.answer_message(answer),
+                **render.answer_message(answer, vote_id=vote_id),
             )
             where = (reply.channel, reply.thread_ts or DM_MARK)
             topic = services.engine.next_context(reply.question, reply.context)

@@ -18,7 +18,15 @@ from newsbot.bot.discord.interactions import (
     REFUSED_SETTING,
 )
 from newsbot.bot.environment import engine_environment
-from tests.bot.discord.conftest import ADMIN, OTHER, DiscordBot, option, slash, start_discord
+from tests.bot.discord.conftest import (
+    ADMIN,
+    OTHER,
+    DiscordBot,
+    interaction,
+    option,
+    slash,
+    start_discord,
+)
 from tests.bot.discord.fake_discord import BOT_TOKEN, BOT_USER_ID, FakeDiscord, user_message
 from tests.bot.discord.test_render import within_limits
 
@@ -148,3 +156,26 @@ def test_admins_read_the_gaps(desks: DiscordBot) -> None:
     assert len(embed["fields"]) == 10
     assert embed["fields"][0]["name"].startswith("1 time · last ")
     assert embed["fields"][0]["value"].startswith("“Who won prize number 11x11y?”")
+
+
+def test_readers_vote_on_answers(desks: DiscordBot, fake_discord: FakeDiscord) -> None:
+    private = _ask(desks, LOCAL)
+    (row,) = private["components"]
+    labels = [b["label"] for b in row["components"]]
+    assert labels == ["Share in channel", "👍", "👎"]
+    down = next(b["custom_id"] for b in row["components"] if b["label"] == "👎")
+    click = {"custom_id": down, "component_type": 2}
+    told = desks.post(interaction(3, click, user=OTHER)).json()["data"]
+    assert told["flags"] == 64 and told["content"].startswith("Thanks: your 👎 is noted")
+    (vote,) = desks.runtime.engine.feedback()
+    assert (vote.vote, vote.user, vote.surface, vote.channel) == (-1, OTHER, "discord", LOCAL)
+    gone = {"custom_id": "vote:up:nothing-kept", "component_type": 2}
+    refused = desks.post(interaction(3, gone, user=OTHER)).json()["data"]["content"]
+    assert refused == "That answer is no longer kept, so the vote was not recorded."
+    # A mention's answer carries the votes too.
+    fake_discord.dispatch(
+        "MESSAGE_CREATE", user_message(f"<@{BOT_USER_ID}> {QUESTION}", message_id="8009")
+    )
+    (reply,) = fake_discord.wait_for("create_message")
+    (row,) = reply["json"]["components"]
+    assert [b["label"] for b in row["components"]] == ["👍", "👎"]

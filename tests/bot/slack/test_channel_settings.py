@@ -8,7 +8,17 @@ import json
 import pytest
 
 from newsbot.bot.budget import Budget, QuestionBudget
-from tests.bot.slack.conftest import ADMIN, ALLOWED, OTHER, Bot, blocks_text, mention, message
+from tests.bot.slack.conftest import (
+    ADMIN,
+    ALLOWED,
+    OTHER,
+    Bot,
+    blocks_text,
+    buttons,
+    mention,
+    message,
+    press,
+)
 from tests.bot.slack.limits import assert_within_slack_limits
 
 FERRY = (
@@ -140,3 +150,24 @@ def test_app_home_shows_admins_what_nobody_could_answer(bot: Bot) -> None:
     # Abstentions in chat are kept with where they were asked.
     (gap,) = bot.services.engine.gaps()
     assert gap.surfaces == ("slack",)
+
+
+def test_readers_vote_under_every_answer_and_can_change_their_vote(bot: Bot) -> None:
+    bot.event(mention(QUESTION), event_id="EvVote")
+    (answer,) = bot.fake.wait_for("chat.postMessage")
+    assert list(buttons(answer)) == ["👍", "👎"]
+    press(bot, buttons(answer)["👎"], path="down")
+    (told,) = bot.fake.wait_for("response_url")
+    assert told["response_type"] == "ephemeral" and told["replace_original"] is False
+    assert told["text"].startswith("Thanks: your 👎 is noted")
+    press(bot, buttons(answer)["👍"], path="up")  # changed
+    assert bot.fake.wait_for("response_url", 2)[1]["text"].startswith("Thanks: your 👍")
+    (vote,) = bot.services.engine.feedback()
+    assert (vote.vote, vote.user, vote.surface, vote.channel) == (1, OTHER, "slack", "C1")
+    assert vote.question == QUESTION
+    bot.command("/ask", QUESTION, ADMIN)
+    private = bot.fake.wait_for("response_url", 3)[2]
+    assert list(buttons(private)) == ["Share in channel", "👍", "👎"]
+    press(bot, {"action_id": "vote_up", "value": "gone-answer"}, path="gone")
+    gone = bot.fake.wait_for("response_url", 4)[3]
+    assert gone["text"] == "That answer is no longer kept, so the vote was not recorded."

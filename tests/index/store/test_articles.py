@@ -26,6 +26,7 @@ STEPS = [
     "004_article_ids_never_reused",
     "005_collections",
     "006_unanswered",
+    "007_feedback",
 ]
 
 
