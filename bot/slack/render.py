@@ -28,9 +28,12 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from newsbot.bot.paging import SourcesPage
 from newsbot.bot.replies import counted
@@ -437,3 +440,34 @@ def home_view(
             lines = [f"#{a.id} {source_line(a)}" for a in newest]
             body.extend(section(chunk) for chunk in _split_lines(lines))
     return {"type": "home", "blocks": _fit(body, [], note="not shown")}
+
+
+ASK_MODAL = "ask_modal"
+QUESTION_BLOCK = QUESTION_INPUT = "question"
+QUESTION_MAX = 1000  # the engine's longest question
+
+
+def ask_modal(question: str, metadata: str) -> dict[str, Any]:
+    """The "Ask newsbot about this" modal: the message's text as the question, editable;
+    `metadata` (where the shortcut was used) comes back with the submission."""
+    view = View(
+        type="modal",
+        callback_id=ASK_MODAL,
+        title="Ask newsbot",
+        submit="Ask",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            InputBlock(
+                block_id=QUESTION_BLOCK,
+                label="Your question",
+                element=PlainTextInputElement(
+                    action_id=QUESTION_INPUT,
+                    multiline=True,
+                    initial_value=question[:QUESTION_MAX] or None,
+                    max_length=QUESTION_MAX,
+                ),
+            )
+        ],
+    )
+    return view.to_dict()

@@ -81,8 +81,20 @@ _IN_EVENT: dict[str, tuple[type, ...]] = {
 }
 
 
+# A view (a modal's submission) is read by bolt by its type and callback_id.
+_IN_VIEW: dict[str, tuple[type, ...]] = {
+    "type": (str,),
+    "callback_id": (str,),
+    "private_metadata": (str,),
+    "state": (dict,),
+}
+
+
 def _slack_shaped(payload: dict[str, Any]) -> bool:
     if not has_shape(payload, _TOP_LEVEL):
+        return False
+    view = payload.get("view")
+    if view is not None and not (has_shape(view, _IN_VIEW) and isinstance(view.get("type"), str)):
         return False
     lists = [payload.get("authorizations") or [], payload.get("actions") or []]
     if not all(isinstance(item, dict) for items in lists for item in items):

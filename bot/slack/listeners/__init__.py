@@ -8,6 +8,13 @@ from newsbot.bot.slack.listeners.commands import handle_ask, handle_ingest, hand
 from newsbot.bot.slack.listeners.errors import handle_error
 from newsbot.bot.slack.listeners.events import handle_mention, handle_message
 from newsbot.bot.slack.listeners.home import handle_home_opened
+from newsbot.bot.slack.listeners.shortcuts import (
+    ADD_SHORTCUT,
+    ASK_SHORTCUT,
+    handle_add_shortcut,
+    handle_ask_shortcut,
+    handle_ask_submission,
+)
 
 
 def register(app: App) -> None:
@@ -20,4 +27,7 @@ def register(app: App) -> None:
     app.action(render.SHARE_ACTION)(handle_share)
     app.action(render.SOURCES_ACTION)(handle_sources_page)
     app.action(render.VOTE_ACTION)(handle_vote)
+    app.shortcut(ASK_SHORTCUT)(handle_ask_shortcut)
+    app.shortcut(ADD_SHORTCUT)(handle_add_shortcut)
+    app.view(render.ASK_MODAL)(handle_ask_submission)
     app.error(handle_error)

@@ -25,6 +25,8 @@ class FakeSlack:
         self.rate_limit: dict[str, int] = {}
         # response_url paths whose in_channel posts Slack refuses: (status, body)
         self.refused_responses: dict[str, tuple[int, str]] = {}
+        # Web API methods Slack refuses, with the error it gives (not_in_channel...)
+        self.api_errors: dict[str, str] = {}
         self.files: dict[str, bytes] = {}
         self.pages: dict[str, tuple[str, bytes]] = {}
         self._lock = threading.Condition()
@@ -170,6 +172,8 @@ class FakeSlack:
                             "message": {"text": params.get("text")},
                         },
                     )
+                elif method in fake.api_errors:  # Slack's refusal: HTTP 200, ok false
+                    self._json(200, {"ok": False, "error": fake.api_errors[method]})
                 else:
                     self._json(200, {"ok": True})
 

@@ -103,6 +103,10 @@ def _event_body(event: object) -> bytes:
             b"payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%22x%22%7D",
             "application/x-www-form-urlencoded",
         ),
+        (
+            b"payload=%7B%22type%22%3A%22view_submission%22%2C%22view%22%3A%7B%22id%22%3A1%7D%7D",
+            "application/x-www-form-urlencoded",
+        ),
         (b"command=%2Fask&text=%FF%FE", "application/x-www-form-urlencoded"),
         (b"\xff\xfe\x00 not utf-8", "application/json"),
     ],
@@ -115,6 +119,7 @@ def _event_body(event: object) -> bytes:
         "payload-nested-100000",
         "actions-is-a-string",
         "payload-user-is-a-string",
+        "view-without-a-type",
         "form-not-utf8",
         "json-not-utf8",
     ],
