@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,14 +221,25 @@ class Gateway:
             vote_id = self.runtime.keep_answer(
                 answer, surface="discord", channel=mention.channel_id
             )
-        channel = self._reply(mention, render.answer_message(answer, vote_id=vote_id))
-        if channel != mention.channel_id:  # a thread newsbot started: its parent's settings
-            self.runtime.state.link_channel("discord", channel, mention.channel_id)
         topic = self.runtime.engine.next_context(mention.question, context)
-        self.runtime.state.remember_thread(channel, THREAD_MARK, topic)
 
-    def _reply(self, mention: Mention, body: dict[str, Any]) -> str:
-        """Post `body` in a new thread on the message (in a guild), else as a reply.
+        def before_posting(channel: str) -> None:
+            # Kept before the answer is posted: the asker's next message may arrive
+            # the moment they see it, and must be read with this topic.
+            if channel != mention.channel_id:  # a thread newsbot started: its parent's
+                self.runtime.state.link_channel("discord", channel, mention.channel_id)
+            self.runtime.state.remember_thread(channel, THREAD_MARK, topic)
+
+        self._reply(mention, render.answer_message(answer, vote_id=vote_id), before_posting)
+
+    def _reply(
+        self,
+        mention: Mention,
+        body: dict[str, Any],
+        before_posting: Callable[[str], None] | None = None,
+    ) -> str:
+        """Post `body` in a new thread on the message (in a guild), else as a reply;
+        `before_posting(channel)` runs once the channel is known, before the post.
 
         Returns the channel it went to. A message already in a thread cannot
         start one, nor can newsbot without the permission: the reply then goes
@@ -243,8 +254,12 @@ class Gateway:
                     raise
             else:
                 channel = str(thread["id"])
+                if before_posting is not None:
+                    before_posting(channel)
                 self.api.create_message(channel, body)
                 return channel
+        if before_posting is not None:
+            before_posting(mention.channel_id)
         self._reply_here(mention, body)
         return mention.channel_id
 

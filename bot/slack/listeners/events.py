@@ -154,6 +154,11 @@ def _perform(services: Services, client: WebClient, reply: Reply, event: dict[st
                 vote_id = services.call(
                     services.engine.keep_answer, answer, surface="slack", channel=reply.channel
                 )
+            # The topic is kept before the answer is posted: the asker's follow-up may
+            # arrive the moment they see it, and must be read with it.
+            where = (reply.channel, reply.thread_ts or DM_MARK)
+            topic = services.engine.next_context(reply.question, reply.context)
+            services.state.remember_thread(*where, topic)
             client.chat_postMessage(
                 channel=reply.channel,
                 thread_ts=reply.thread_ts,
@@ -161,9 +166,6 @@ def _perform(services: Services, client: WebClient, reply: Reply, event: dict[st
                 unfurl_media=False,
                 **render.answer_message(answer, vote_id=vote_id),
             )
-            where = (reply.channel, reply.thread_ts or DM_MARK)
-            topic = services.engine.next_context(reply.question, reply.context)
-            services.state.remember_thread(*where, topic)
         case Action.INGEST_FILES:
             _ingest_files(services, client, reply, event)
 
