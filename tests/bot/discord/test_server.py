@@ -162,7 +162,8 @@ def test_ask_answers_privately_with_quotes_and_a_share_button(discord_bot: Disco
     assert "26 **countries** **pledged** to provide" in first
     assert "Russian **forces**" in first
     (row,) = data["components"]
-    (button,) = row["components"]
+    button, up, down = row["components"]
+    assert (up["label"], down["label"]) == ("👍", "👎")
     assert button["label"] == "Share in channel"
     assert button["custom_id"].startswith(render.SHARE_PREFIX)
     assert len(button["custom_id"]) <= 100

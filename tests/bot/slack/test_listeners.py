@@ -113,7 +113,8 @@ def test_ask_answers_privately_with_a_share_button(services: Services) -> None:
     (reply,) = rec.of("respond")
     assert reply["response_type"] == "ephemeral"
     assert "*invite* me to Moscow" in blocks_text(reply)
-    (button,) = next(b for b in reply["blocks"] if b["type"] == "actions")["elements"]
+    button, up, down = next(b for b in reply["blocks"] if b["type"] == "actions")["elements"]
+    assert (up["action_id"], down["action_id"]) == ("vote_up", "vote_down")
     # The button carries an id; the answer as shown is kept under it, to be shared as is.
     kept = services.state.shown("slack", button["value"])
     assert kept is not None
