@@ -10,6 +10,14 @@ that no feature means one thing over five articles and another over two hundred.
 Two labels: whether the question's article is in the database ("answerable"), and
 whether the first quote holds one of its answers ("answers").
 
+`--feedback votes.jsonl --feedback-db newsbot.db` adds readers' votes (`newsbot
+feedback --jsonl`) as labelled examples: each question is asked again over the
+database the votes were cast on, and a vote counts when answer()'s first quote is
+still the one voted on (a 👎 is a wrong first quote; a 👍 a right one, in articles
+that hold an answer). A third of the votes, by answer id, are held apart and never
+fitted: the script prints, and the model file keeps, how the "answers" probability
+fits them without and with the feedback.
+
 The abstention threshold keeps false abstentions at 5% of SQuAD's calibration
 questions and 8% of NewsQA dev A's (the news development set, read only for this
 one number; --no-news leaves it out), whichever is lower. The confidence labels are
@@ -25,6 +33,7 @@ with nothing beyond what newsbot installs (numpy for the fit).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -145,6 +154,77 @@ def matrix(rows: Sequence[Asked], label: str) -> tuple[list[list[float]], list[i
     return x, [int(r.present if label == "present" else r.right_at_1) for r in usable]
 
 
+@dataclass(frozen=True)
+class Voted:
+    """A reader's 👍/👎 on a first quote (from `newsbot feedback --jsonl`), asked again
+    over the database it was cast on: the answerability inputs of that same quote."""
+
+    features: dict[str, float]
+    up: bool
+    held_apart: bool  # a third of the votes, by answer id: for the report, never fitted
+
+    def labels(self, label: str) -> list[int]:
+        """This vote's labels for a model: 👍 and 👎 both say whether the first quote
+        answers; only 👍 says the articles hold an answer (a 👎 does not say they do not)."""
+        if label == "present":
+            return [1] if self.up else []
+        return [int(self.up)]
+
+
+def read_feedback(path: Path, db: Path) -> tuple[list[Voted], dict[str, int]]:
+    """The votes in an export, each asked again over `db` (no abstention, the neutral
+    model: as the fitting questions are asked). A vote whose first quote is no longer
+    answer()'s first quote (the articles or the code changed) is left out, counted."""
+    counts = {"votes": 0, "used": 0, "held_apart": 0, "quote_changed": 0, "no_quote": 0}
+    votes: list[Voted] = []
+    neutral = AnswerabilityModel.neutral()
+    with Engine(db, settings=NEVER_ABSTAIN, model=neutral) as engine:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            vote = json.loads(line)
+            counts["votes"] += 1
+            answer, features = engine.answer_with_features(vote["question"])
+            shown = vote["quotes"][0] if vote.get("quotes") else None
+            if not features or not answer.quotes or shown is None:
+                counts["no_quote"] += 1
+                continue
+            first = answer.quotes[0]
+            if (first.article.id, first.start, first.end) != (
+                shown["article_id"],
+                shown["start"],
+                shown["end"],
+            ):
+                counts["quote_changed"] += 1
+                continue
+            digest = hashlib.sha256(str(vote["answer_id"]).encode()).digest()
+            held = digest[0] % 3 == 0
+            counts["held_apart" if held else "used"] += 1
+            votes.append(Voted(features, int(vote["vote"]) > 0, held))
+    return votes, counts
+
+
+def feedback_report(
+    without: AnswerabilityModel, with_feedback: AnswerabilityModel, held: Sequence[Voted]
+) -> dict[str, Any]:
+    """How the "answers" probability fits the held-apart votes, before and after the
+    feedback was fitted: log loss (lower is better) and agreement at 0.5."""
+
+    def measure(model: AnswerabilityModel) -> dict[str, float]:
+        probabilities = [
+            min(max(model.answers.probability(v.features), 1e-6), 1 - 1e-6) for v in held
+        ]
+        loss = -sum(
+            np.log(p) if v.up else np.log(1 - p) for p, v in zip(probabilities, held, strict=True)
+        ) / len(held)
+        agree = sum((p >= 0.5) == v.up for p, v in zip(probabilities, held, strict=True))
+        return {"log_loss": round(float(loss), 4), "agreement": round(agree / len(held), 4)}
+
+    if not held:
+        return {}
+    return {"without": measure(without), "with": measure(with_feedback), "votes": len(held)}
+
+
 def logistic_regression(
     x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 50
 ) -> tuple[np.ndarray, float]:
@@ -168,8 +248,12 @@ def logistic_regression(
     return w[:-1], float(w[-1])
 
 
-def fit_one(rows: Sequence[Asked], label: str) -> Logistic:
+def fit_one(rows: Sequence[Asked], label: str, votes: Sequence[Voted] = ()) -> Logistic:
     x, y = matrix(rows, label)
+    for vote in votes:
+        for value in vote.labels(label):
+            x.append([vote.features[name] for name in FEATURES])
+            y.append(value)
     if len(set(y)) < 2:
         raise SystemExit(f"every question in the sample has the same {label} label: nothing to fit")
     data = np.asarray(x, dtype=float)
@@ -187,8 +271,9 @@ def fit_one(rows: Sequence[Asked], label: str) -> Logistic:
     )
 
 
-def fit(rows: Sequence[Asked]) -> AnswerabilityModel:
-    return AnswerabilityModel(fit_one(rows, "present"), fit_one(rows, "right"), {})
+def fit(rows: Sequence[Asked], votes: Sequence[Voted] = ()) -> AnswerabilityModel:
+    """Both models; `votes` (never the held-apart ones) join the fitting questions."""
+    return AnswerabilityModel(fit_one(rows, "present", votes), fit_one(rows, "right", votes), {})
 
 
 def _scores(model: AnswerabilityModel, row: Asked) -> tuple[float, float]:
@@ -297,7 +382,17 @@ def start(
     parser.add_argument("--per-group", type=int, default=per_group)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-news", action="store_true", help=no_news)
+    parser.add_argument(
+        "--feedback",
+        type=Path,
+        help="readers' votes (`newsbot feedback --jsonl`) as extra labelled examples",
+    )
+    parser.add_argument(
+        "--feedback-db", type=Path, help="the newsbot database the votes were cast on"
+    )
     args = parser.parse_args(argv)
+    if (args.feedback is None) != (args.feedback_db is None):
+        parser.error("--feedback and --feedback-db go together")
     articles, source = training_set(args.squad, args.data)
     rng = random.Random(args.seed)
     calibration, fitting = split_articles(articles, rng)
@@ -361,7 +456,18 @@ def main(argv: list[str] | None = None) -> int:
         news_per_group=args.per_group,
         news_for="the abstention threshold",
     )
-    model = fit(fit_rows)
+    votes: list[Voted] = []
+    feedback_about: dict[str, Any] = {}
+    if args.feedback is not None:
+        votes, counts = read_feedback(args.feedback, args.feedback_db)
+        digest = hashlib.sha256(args.feedback.read_bytes()).hexdigest()
+        feedback_about = {"file": args.feedback.name, "sha256": digest, **counts}
+    model = fit(fit_rows, [v for v in votes if not v.held_apart])
+    if votes:
+        held = [v for v in votes if v.held_apart]
+        changed = feedback_report(fit(fit_rows), model, held)
+        feedback_about["held_apart_fit"] = changed
+        print(f"feedback: {feedback_about}")
     by_set = {"squad_calibration": abstain_at(model, cal_rows, FALSE_ABSTENTIONS)}
     if news_rows:
         by_set["newsqa_dev_a"] = abstain_at(model, news_rows, NEWS_FALSE_ABSTENTIONS)
@@ -384,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
         "thresholds": thresholds,
         "abstain_below_by_set": by_set,
     }
+    if feedback_about:
+        about["feedback"] = feedback_about
     model = replace(model, about=about)
     args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} in {time.monotonic() - started:.0f} s")

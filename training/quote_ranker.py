@@ -217,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
         no_news="leave the lead coefficient as fitted",
     )
     args, source, fitting = run.args, run.source, run.fitting
+    if args.feedback is not None:
+        # Not silently ignored: the ranker's examples are whole candidate pools, which a
+        # vote on one shown quote does not give.
+        raise SystemExit(
+            "quote_ranker.py does not read feedback yet; fit the answerability model "
+            "with it: training/answerability.py --feedback FILE --feedback-db DB"
+        )
     fit_asked, cal_asked, news_asked = gather(
         run,
         collect,
