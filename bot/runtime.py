@@ -160,8 +160,9 @@ class Runtime:
                 finally:
                     self.engine.release_writer()  # when the call wrote nothing
 
-    def ingest_url(self, url: str) -> IngestOutcome:
-        """Fetch and add one article: a URL already stored is not fetched again.
+    def ingest_url(self, url: str, *, collections: tuple[str, ...] = ()) -> IngestOutcome:
+        """Fetch and add one article (filed into `collections`): a URL already stored is
+        not fetched again, only filed.
 
         The fetch happens outside the engine lock, extraction and preparation in a
         child process under `ingest_limits`; only storing holds the lock (milliseconds),
@@ -170,19 +171,22 @@ class Runtime:
         try:
             existing = self.call(self.engine.article_id_for_url, url)
             if existing is not None:
+                if collections:
+                    self.write(self.engine.collect, [existing], collections)
                 return IngestOutcome(url, Status.DUPLICATE, article_id=existing)
             page = fetch(url, policy=self.engine.fetch_policy)
         except IngestError as exc:
             return IngestOutcome.failed(exc)
-        return self.write(
-            self.engine.ingest_prepared, prepare_page(page, limits=self.ingest_limits)
-        )
+        prepared = prepare_page(page, limits=self.ingest_limits)
+        return self.write(self.engine.ingest_prepared, prepared, collections=collections)
 
-    def ingest_bytes(self, data: bytes, origin: str, *, suffix: str = "") -> IngestOutcome:
+    def ingest_bytes(
+        self, data: bytes, origin: str, *, suffix: str = "", collections: tuple[str, ...] = ()
+    ) -> IngestOutcome:
         """Add one article from bytes a user shared (a file, pasted text): read and
         prepared in a child process under `ingest_limits`, then stored."""
         prepared = prepare_bytes(data, origin, suffix=suffix, limits=self.ingest_limits)
-        return self.write(self.engine.ingest_prepared, prepared)
+        return self.write(self.engine.ingest_prepared, prepared, collections=collections)
 
     def start_upkeep(self, every: float = UPKEEP_SECONDS) -> threading.Thread:
         """Every `every` seconds, bring the index in line with SQLite: journal rows a

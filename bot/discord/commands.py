@@ -40,6 +40,12 @@ COMMANDS: list[dict[str, Any]] = [
             {"type": _STRING, "name": "url", "description": "The article's link"},
             {"type": _STRING, "name": "text", "description": "The article's text, pasted"},
             {"type": _ATTACHMENT, "name": "file", "description": "A .txt, .md or .html file"},
+            {
+                "type": _STRING,
+                "name": "collection",
+                "description": "File it into these collections too (comma-separated)",
+                "max_length": 400,
+            },
         ],
     },
     {

@@ -31,7 +31,7 @@ from newsbot.bot.paging import sources_page
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST, readable
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
-from newsbot.index import ALL_COLLECTIONS, Answer, IngestError, IngestOutcome
+from newsbot.index import ALL_COLLECTIONS, Answer, IngestError, IngestOutcome, collection_names
 
 log = logging.getLogger("newsbot.discord")
 T = TypeVar("T")
@@ -52,7 +52,10 @@ QUESTIONS_NEED_CONTENT = (
     "channel would need Discord's privileged Message Content intent, which newsbot "
     "does not ask for."
 )
-INGEST_USAGE = "Give `/ingest` one of: a `url`, pasted `text`, or a `file` (.txt, .md, .html)."
+INGEST_USAGE = (
+    "Give `/ingest` one of: a `url`, pasted `text`, or a `file` (.txt, .md, .html); "
+    "`collection:` files it into collections too."
+)
 NO_QUESTION = "That message has no text to ask about."
 NOTHING_TO_ADD = "That message has no link or .txt/.md/.html attachment to add."
 SHARE_EXPIRED = "That answer is too old to share; ask again with /ask."
@@ -314,21 +317,28 @@ class Interactions:
         given = [name for name in ("url", "text", "file") if options.get(name)]
         if len(given) != 1:
             return say(INGEST_USAGE)
+        names = collection_names(str(options.get("collection") or ""))  # one line if bad
         user = str(_user(payload).get("id"))
         match given[0]:
             case "url":
                 url = str(options["url"]).strip()
-                return self._deferred_ingest(payload, lambda: self.runtime.ingest_url(url))
+                return self._deferred_ingest(
+                    payload, lambda: self.runtime.ingest_url(url, collections=names)
+                )
             case "text":
                 raw = str(options["text"]).encode("utf-8")
                 origin = f"discord:/ingest by {user}"
-                return self._deferred_ingest(payload, lambda: self._ingest_bytes(raw, origin))
+                return self._deferred_ingest(
+                    payload, lambda: self._ingest_bytes(raw, origin, collections=names)
+                )
             case _:
                 attachments = (data.get("resolved") or {}).get("attachments", {})
                 attachment = attachments.get(str(options["file"]))
                 if attachment is None:
                     return say(INGEST_USAGE)
-                return self._deferred_ingest(payload, lambda: self._ingest_file(attachment))
+                return self._deferred_ingest(
+                    payload, lambda: self._ingest_file(attachment, collections=names)
+                )
 
     def _add_message(self, payload: Mapping[str, Any], target: Mapping[str, Any]) -> Reply:
         if not self._may_ingest(payload):
@@ -343,15 +353,19 @@ class Interactions:
             return self._deferred_ingest(payload, lambda: self.runtime.ingest_url(url))
         return say(NOTHING_TO_ADD)
 
-    def _ingest_bytes(self, raw: bytes, origin: str, suffix: str = "") -> IngestOutcome:
-        return self.runtime.ingest_bytes(raw, origin, suffix=suffix)
+    def _ingest_bytes(
+        self, raw: bytes, origin: str, suffix: str = "", collections: tuple[str, ...] = ()
+    ) -> IngestOutcome:
+        return self.runtime.ingest_bytes(raw, origin, suffix=suffix, collections=collections)
 
-    def _ingest_file(self, attachment: Mapping[str, Any]) -> IngestOutcome:
+    def _ingest_file(
+        self, attachment: Mapping[str, Any], collections: tuple[str, ...] = ()
+    ) -> IngestOutcome:
         try:
             shared = self.api.download_attachment(attachment)
         except IngestError as exc:
             return IngestOutcome.failed(exc)
-        return self._ingest_bytes(shared.data, shared.origin, shared.suffix)
+        return self._ingest_bytes(shared.data, shared.origin, shared.suffix, collections)
 
     def _deferred_ingest(
         self, payload: Mapping[str, Any], work: Callable[[], IngestOutcome]

@@ -15,13 +15,19 @@ from newsbot.bot.slack import render
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
 from newsbot.bot.slack.services import Services, services_of
-from newsbot.index import ALL_COLLECTIONS, IngestOutcome
+from newsbot.index import ALL_COLLECTIONS, CollectionError, IngestOutcome, collection_names
 
 # One link and nothing else, in Slack's <url|label> form or bare. Any scheme, so
 # that ftp://... is refused as a link (only http and https) rather than stored as text.
 _URL = re.compile(r"^<?([a-zA-Z][a-zA-Z0-9+.-]*://[^\s|>]+)(?:\|[^>]*)?>?$")
 ASK_USAGE = "Usage: `/ask QUESTION`"
-INGEST_USAGE = "Usage: `/ingest URL` or `/ingest` pasted text"
+INGEST_USAGE = (
+    "Usage: `/ingest URL` or `/ingest` pasted text; `/ingest --collection ukraine URL` "
+    "files it into a collection too"
+)
+# `--collection NAMES` (or `=NAMES`) before the link or text; "—" too, which a
+# keyboard's smart punctuation makes of "--".
+_COLLECTION = re.compile(r"^(?:--|—)collection[= ]\s*([^\s]+)")
 NEWSBOT_USAGE = (
     "Usage: `/newsbot sources [words in a headline or outlet]`, `/newsbot scope` "
     "(admins: `/newsbot scope ukraine,world`, `all` or `default`), `/newsbot answer` "
@@ -65,6 +71,15 @@ def handle_ingest(
         ack(response_type="ephemeral", text=REFUSED_INGEST)
         return
     raw = command.get("text", "").strip()
+    named = _COLLECTION.match(raw)
+    names: tuple[str, ...] = ()
+    if named:
+        try:
+            names = collection_names(named.group(1))
+        except CollectionError as exc:
+            ack(response_type="ephemeral", text=render.escape(str(exc)))
+            return
+        raw = raw[named.end() :].strip()
     if not raw:
         ack(response_type="ephemeral", text=INGEST_USAGE)
         return
@@ -74,14 +89,14 @@ def handle_ingest(
         ack(response_type="ephemeral", text=f"Fetching {render.escape(url)}…")
 
         def job() -> IngestOutcome:
-            return services.runtime.ingest_url(url)
+            return services.runtime.ingest_url(url, collections=names)
 
     else:
         ack(response_type="ephemeral", text="Adding the pasted article…")
         origin = f"slack:/ingest by {user}"
 
         def job() -> IngestOutcome:
-            return services.runtime.ingest_bytes(raw.encode("utf-8"), origin)
+            return services.runtime.ingest_bytes(raw.encode("utf-8"), origin, collections=names)
 
     # Slow work happens after the acknowledgement, on the ingest queue; the result
     # goes to response_url.

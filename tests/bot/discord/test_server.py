@@ -264,6 +264,17 @@ def test_ingest_pasted_text_by_role(discord_bot: DiscordBot) -> None:
     assert "Ailsa Munro" in json.dumps(asked.json())
 
 
+def test_ingest_files_into_collections(discord_bot: DiscordBot) -> None:
+    text = [option("text", LIGHTHOUSE), option("collection", "Local, coast")]
+    discord_bot.post(slash("ingest", text, user=INGESTER))
+    (edit,) = discord_bot.fake.wait_for("edit_original")
+    assert edit["json"]["content"].startswith("Added #6: ")
+    assert discord_bot.runtime.engine.collections() == {"coast": 1, "local": 1}
+    bad = [option("text", LIGHTHOUSE), option("collection", "no good!")]
+    refused = discord_bot.post(slash("ingest", bad, user=INGESTER)).json()["data"]["content"]
+    assert "is not a collection name" in refused
+
+
 def test_ingest_an_attachment(discord_bot: DiscordBot) -> None:
     discord_bot.fake.attachments["keepers.md"] = LIGHTHOUSE.encode()
     attachment = {

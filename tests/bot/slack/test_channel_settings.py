@@ -171,3 +171,13 @@ def test_readers_vote_under_every_answer_and_can_change_their_vote(bot: Bot) -> 
     press(bot, {"action_id": "vote_up", "value": "gone-answer"}, path="gone")
     gone = bot.fake.wait_for("response_url", 4)[3]
     assert gone["text"] == "That answer is no longer kept, so the vote was not recorded."
+
+
+def test_ingest_files_into_a_collection(bot: Bot) -> None:
+    reply = bot.command("/ingest", f"--collection local {FERRY}", ALLOWED)
+    assert reply.json()["text"] == "Adding the pasted article…"
+    (added,) = bot.fake.wait_for("response_url")
+    assert added["text"].startswith("Added #6: *Harbour ferry returns*")
+    assert bot.services.engine.collections() == {"local": 1}
+    refused = bot.command("/ingest", f"—collection Bad! {FERRY}", ALLOWED)
+    assert "is not a collection name" in refused.json()["text"]
