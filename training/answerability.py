@@ -171,6 +171,11 @@ class Voted:
         return [int(self.up)]
 
 
+def held_apart(answer_id: str) -> bool:
+    """A third of the votes, by answer id: the same ones for both training scripts."""
+    return hashlib.sha256(answer_id.encode()).digest()[0] % 3 == 0
+
+
 def read_feedback(path: Path, db: Path) -> tuple[list[Voted], dict[str, int]]:
     """The votes in an export, each asked again over `db` (no abstention, the neutral
     model: as the fitting questions are asked). A vote whose first quote is no longer
@@ -197,8 +202,7 @@ def read_feedback(path: Path, db: Path) -> tuple[list[Voted], dict[str, int]]:
             ):
                 counts["quote_changed"] += 1
                 continue
-            digest = hashlib.sha256(str(vote["answer_id"]).encode()).digest()
-            held = digest[0] % 3 == 0
+            held = held_apart(str(vote["answer_id"]))
             counts["held_apart" if held else "used"] += 1
             votes.append(Voted(features, int(vote["vote"]) > 0, held))
     return votes, counts

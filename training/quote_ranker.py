@@ -20,12 +20,20 @@ together, provided SQuAD's loses at most LEAD_SQUAD_COST of it. The script
 prints that grid, and a two-fold check by story (the amount chosen on one half of the
 stories, measured on the other).
 
+`--feedback votes.jsonl --feedback-db newsbot.db` adds readers' votes: each
+question's pool is taken again over the database the votes were cast on; a 👍 makes
+the voted window the right one, a 👎 makes every other window right instead (the
+weight moves away from what readers rejected). The same third of the votes as the
+answerability script's is held apart, and how often answer() would put the voted
+quote first, without and with the rest, is printed and kept in the file.
+
 Writes `index/data/quote_ranker.json`. Fixed seeds; about two minutes on 2 cores.
 Refit the answerability model afterwards: its features come from the ranked quotes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -52,7 +60,7 @@ from benchmarks.qa_sets import (  # noqa: E402
 from newsbot.index import Engine, QueryError  # noqa: E402
 from newsbot.index.answer.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
 from newsbot.index.answer.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
-from training.answerability import commit, gather, groups, start  # noqa: E402
+from training.answerability import commit, gather, groups, held_apart, start  # noqa: E402
 
 FIT_SIZES = (8, 20, 50, 100)
 CALIBRATION_SIZES = (25,)
@@ -108,6 +116,64 @@ def collect(
         found += [a for a in asked if a is not None]
         print(f"  {len(part):4d} articles: {len(sample)} questions", file=sys.stderr, flush=True)
     return found
+
+
+@dataclass
+class VotedPool:
+    """A reader's vote, asked again over the database it was cast on: the question's
+    pool, labelled by the vote. 👍: the voted window is right, the others not; 👎: the
+    voted window is wrong, and the right one is among the others (the softmax's
+    weight moves away from the window readers rejected)."""
+
+    pool: Pool
+    up: bool
+    held_apart: bool  # a third, by answer id (the answerability script's third too)
+
+
+def feedback_pools(path: Path, db: Path) -> tuple[list[VotedPool], dict[str, int]]:
+    """The votes in an export whose first quote is in the question's pool today."""
+    counts = {"votes": 0, "used": 0, "held_apart": 0, "not_in_pool": 0}
+    found: list[VotedPool] = []
+    with Engine(db, settings=NEVER_ABSTAIN, ranker=QuoteRanker.first_stage()) as engine:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            vote = json.loads(line)
+            counts["votes"] += 1
+            shown = (vote.get("quotes") or [None])[0]
+            question = Question(vote["question"], ())
+            pool = ask_pool(engine, "feedback", question) if shown else None
+            voted = [
+                pool is not None
+                and (w.candidate.article.id, w.start, w.end)
+                == (shown["article_id"], shown["start"], shown["end"])
+                for w in (pool.windows if pool else [])
+            ]
+            if pool is None or not any(voted):
+                counts["not_in_pool"] += 1
+                continue
+            up = int(vote["vote"]) > 0
+            pool.labels = voted if up else [not v for v in voted]
+            held = held_apart(str(vote["answer_id"]))
+            counts["held_apart" if held else "used"] += 1
+            found.append(VotedPool(pool, up, held))
+    return found, counts
+
+
+def voted_first(ranker: QuoteRanker, voted: Sequence[VotedPool]) -> float | None:
+    """How often answer() would put the voted quote first (👍: should be high; 👎: low);
+    None for no votes."""
+    if not voted:
+        return None
+    first = 0
+    for v in voted:
+        a = v.pool
+        probabilities = ranker.probabilities(a.rows)
+        ranked = [replace(w, probability=p) for w, p in zip(a.windows, probabilities, strict=True)]
+        _, chosen = select_quotes(a.scorer, ranked, 1, {})
+        target = [w for w, right in zip(ranked, a.labels, strict=True) if right == v.up]
+        first += bool(chosen) and any(chosen[0] is w for w in target)
+    return round(first / len(voted), 4)
 
 
 def _segments(groups_of: np.ndarray) -> np.ndarray:
@@ -217,13 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         no_news="leave the lead coefficient as fitted",
     )
     args, source, fitting = run.args, run.source, run.fitting
+    votes: list[VotedPool] = []
+    feedback_about: dict[str, Any] = {}
     if args.feedback is not None:
-        # Not silently ignored: the ranker's examples are whole candidate pools, which a
-        # vote on one shown quote does not give.
-        raise SystemExit(
-            "quote_ranker.py does not read feedback yet; fit the answerability model "
-            "with it: training/answerability.py --feedback FILE --feedback-db DB"
-        )
+        votes, counts = feedback_pools(args.feedback, args.feedback_db)
+        digest = hashlib.sha256(args.feedback.read_bytes()).hexdigest()
+        feedback_about = {"file": args.feedback.name, "sha256": digest, **counts}
     fit_asked, cal_asked, news_asked = gather(
         run,
         collect,
@@ -233,7 +298,24 @@ def main(argv: list[str] | None = None) -> int:
         news_per_group=10**6,
         news_for="the lead coefficient",
     )
-    ranker = fit(fit_asked)
+    ranker = fit([*fit_asked, *(v.pool for v in votes if not v.held_apart)])
+    if votes:
+        without = fit(fit_asked)
+        held = [v for v in votes if v.held_apart]
+        liked, disliked = [v for v in held if v.up], [v for v in held if not v.up]
+        feedback_about["held_apart_fit"] = {
+            "👍 voted quote first": {
+                "without": voted_first(without, liked),
+                "with": voted_first(ranker, liked),
+                "votes": len(liked),
+            },
+            "👎 voted quote first (lower is better)": {
+                "without": voted_first(without, disliked),
+                "with": voted_first(ranker, disliked),
+                "votes": len(disliked),
+            },
+        }
+        print(f"feedback: {feedback_about}")
     first_stage = QuoteRanker.first_stage()
     print("SQuAD calibration, answer in first quote / among three:")
     print("  first-stage score: {:.3f} / {:.3f}".format(*hits(first_stage, cal_asked)))
@@ -272,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         "script": "training/quote_ranker.py",
         "commit": commit(),
     }
+    if feedback_about:
+        about["feedback"] = feedback_about
     ranker = replace(ranker, about=about)
     args.out.write_text(json.dumps(ranker.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} in {time.monotonic() - started:.0f} s")

@@ -70,3 +70,32 @@ def fit_twice(squad_sample: Path, tmp_path: Path) -> FitTwice:
         return written
 
     return run
+
+
+# A readers' votes export, the database they were cast on, and how many votes.
+Votes = tuple[Path, Path, int]
+
+
+@pytest.fixture
+def votes_export(squad_sample: Path, tmp_path: Path) -> Votes:
+    """Votes as `newsbot feedback --jsonl` writes them: eight of the sample's articles
+    in a database, each of their questions answered, 👍 when the first quote holds the
+    answer and 👎 when not."""
+    from benchmarks.qa_sets import squad_file
+    from newsbot.index import Engine
+
+    articles = squad_file(squad_sample)
+    db = tmp_path / "votes.db"
+    with Engine(db) as engine:
+        list(engine.ingest_many(a.draft("squad") for a in articles[:8]))
+        for n, article in enumerate(articles[:8]):
+            for question in article.questions:
+                answer = engine.answer(question.text)
+                if answer.abstained:
+                    continue
+                right = question.answers[0] in answer.quotes[0].text
+                engine.vote(engine.keep_answer(answer, surface="slack"), f"U{n}", up=right)
+        exported = [json.dumps(v.to_json()) for v in engine.feedback()]
+    path = tmp_path / "votes.jsonl"
+    path.write_text("\n".join(exported) + "\n", encoding="utf-8")
+    return path, db, len(exported)

@@ -3,7 +3,6 @@ its logistic regression against a known answer."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 from benchmarks.qa_sets import squad_file
 from newsbot.index import Engine
 from newsbot.index.answer.answerability import FEATURES, AnswerabilityModel
-from tests.training.conftest import FitTwice
+from tests.training.conftest import FitTwice, Votes
 from training.answerability import groups, logistic_regression, main
 
 
@@ -70,27 +69,14 @@ def test_groups_take_the_sizes_then_the_rest() -> None:
 
 
 def test_feedback_joins_the_fit_and_is_measured_on_held_apart_votes(
-    tmp_path: Path, squad_sample: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, squad_sample: Path, votes_export: Votes, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    articles = squad_file(squad_sample)
-    db = tmp_path / "votes.db"
-    with Engine(db) as engine:
-        list(engine.ingest_many(a.draft("squad") for a in articles[:8]))
-        for n, article in enumerate(articles[:8]):
-            for question in article.questions:
-                answer = engine.answer(question.text)
-                if answer.abstained:
-                    continue
-                right = question.answers[0] in answer.quotes[0].text
-                engine.vote(engine.keep_answer(answer, surface="slack"), f"U{n}", up=right)
-        exported = [json.dumps(v.to_json()) for v in engine.feedback()]
-    votes = tmp_path / "votes.jsonl"
-    votes.write_text("\n".join(exported) + "\n", encoding="utf-8")
+    votes, db, count = votes_export
     out = tmp_path / "model.json"
     argv = ["--squad", str(squad_sample), "--out", str(out), "--per-group", "20"]
     assert main([*argv, "--feedback", str(votes), "--feedback-db", str(db)]) == 0
     about = AnswerabilityModel.load(out).about["feedback"]
-    assert about["votes"] == len(exported) >= 12
+    assert about["votes"] == count >= 12
     assert (
         about["used"] + about["held_apart"] + about["quote_changed"] + about["no_quote"]
         == (about["votes"])

@@ -3,13 +3,14 @@ its conditional logit against a known answer."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from newsbot.index.answer.ranking import FEATURES, QuoteRanker
-from tests.training.conftest import FitTwice
+from tests.training.conftest import FitTwice, Votes
 from training.quote_ranker import conditional_logit, main, with_lead
 
 
@@ -56,3 +57,23 @@ def test_with_lead_raises_only_the_lead_coefficient() -> None:
     assert raised.coefficients[at] == pytest.approx(base.coefficients[at] + 0.3)
     others = [c for i, c in enumerate(raised.coefficients) if i != at]
     assert others == [c for i, c in enumerate(base.coefficients) if i != at]
+
+
+def test_feedback_pools_join_the_fit_and_are_measured_held_apart(
+    tmp_path: Path, squad_sample: Path, votes_export: Votes
+) -> None:
+    votes, db, count = votes_export
+    out = tmp_path / "ranker.json"
+    argv = ["--squad", str(squad_sample), "--out", str(out), "--per-group", "20"]
+    assert main([*argv, "--feedback", str(votes), "--feedback-db", str(db)]) == 0
+    about = json.loads(out.read_text())["about"]["feedback"]
+    assert about["votes"] == count
+    assert about["used"] + about["held_apart"] + about["not_in_pool"] == count
+    assert about["used"] > 0
+    fits = about["held_apart_fit"]
+    assert set(fits) == {"👍 voted quote first", "👎 voted quote first (lower is better)"}
+    assert (
+        fits["👍 voted quote first"]["votes"]
+        + fits["👎 voted quote first (lower is better)"]["votes"]
+        == about["held_apart"]
+    )
