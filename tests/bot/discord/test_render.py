@@ -329,3 +329,17 @@ def test_an_answer_from_old_sources_says_how_old() -> None:
     old = Answer("q?", (quote("Two died.", article(1)),), Confidence.HIGH, 0.9, stale_days=400)
     content = render.answer_message(old)["content"]
     assert content.endswith("Note: the newest of these sources is 400 days old.")
+
+
+def test_an_embed_names_its_collections_when_several_are_in_scope() -> None:
+    source = article(1)
+    several = Answer(
+        "q?",
+        (quote("Two died.", source),),
+        Confidence.HIGH,
+        0.9,
+        scope=("local", "ukraine"),
+        collections={1: ("ukraine", "world")},
+    )
+    (embed,) = render.answer_message(several)["embeds"]
+    assert embed["footer"] == {"text": "Island Times · 2026-11-20 · ukraine"}

@@ -210,3 +210,19 @@ def test_a_shared_answer_stays_inside_the_limits_with_its_preface() -> None:
     shared = render.shared_message(kept, "Shared by <@U1> via /ask")
     assert_within_slack_limits(shared)
     assert shared["blocks"][0]["elements"][0]["text"] == "Shared by <@U1> via /ask"
+
+
+def test_a_source_line_names_its_collections_when_several_are_in_scope() -> None:
+    quote = _quote("Two died.")
+    several = Answer(
+        "q?",
+        (quote,),
+        Confidence.HIGH,
+        0.9,
+        scope=("local", "ukraine"),
+        collections={ARTICLE.id: ("ukraine", "world")},
+    )
+    text = "\n".join(_all_text(render.answer_message(several)))
+    assert "· 2025-09-05 · _ukraine_" in text  # only the collections in scope
+    one = Answer("q?", (quote,), Confidence.HIGH, 0.9, scope=("ukraine",))
+    assert "_ukraine_" not in "\n".join(_all_text(render.answer_message(one)))
