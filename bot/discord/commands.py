@@ -123,10 +123,11 @@ COMMANDS: list[dict[str, Any]] = [
                     {
                         "type": _STRING,
                         "name": "mode",
-                        "description": "mentions (default) or silent (only /ask)",
+                        "description": "mentions (default), questions, or silent (only /ask)",
                         "required": True,
                         "choices": [
                             {"name": "@mentions (default)", "value": "mentions"},
+                            {"name": "also every message ending in ?", "value": "questions"},
                             {"name": "only /ask", "value": "silent"},
                         ],
                     }

@@ -73,6 +73,9 @@ class DiscordConfig:
     api_url: str
     ingesters: Grant
     admins: Grant
+    # Discord's privileged Message Content intent: the text of messages that do not
+    # mention newsbot, for channels set to answer every question. Off unless asked for.
+    message_content: bool = False
 
     @property
     def serves_interactions(self) -> bool:
@@ -138,7 +141,14 @@ class DiscordConfig:
                 f"DISCORD_API_URL must be an http(s) URL, not {api_url!r}.",
                 variable="DISCORD_API_URL",
             )
+        content = get("NEWSBOT_DISCORD_MESSAGE_CONTENT") or "0"
+        if content not in ("0", "1"):
+            raise ConfigError(
+                f"NEWSBOT_DISCORD_MESSAGE_CONTENT must be 1 or 0, not {content!r}.",
+                variable="NEWSBOT_DISCORD_MESSAGE_CONTENT",
+            )
         return cls(
+            message_content=content == "1",
             application_id=application_id,
             public_key=public_key.lower() if public_key else None,
             bot_token=bot_token,

@@ -60,8 +60,20 @@ class Mention:
     author_id: str = ""
 
 
-def route_message(payload: Mapping[str, Any], bot_user_id: str | None) -> Mention | None:
-    """Whether to answer a MESSAGE_CREATE: DMs, and guild messages that mention newsbot.
+def intents(config: DiscordConfig) -> hikari.Intents:
+    """The gateway intents: messages and DMs, and message content when configured."""
+    if config.message_content:
+        return INTENTS | hikari.Intents.MESSAGE_CONTENT
+    return INTENTS
+
+
+def route_message(
+    payload: Mapping[str, Any],
+    bot_user_id: str | None,
+    mode: AnswerMode = AnswerMode.MENTIONS,
+) -> Mention | None:
+    """Whether to answer a MESSAGE_CREATE: DMs, guild messages that mention newsbot,
+    and, in a channel set to answer questions, any message that ends with "?".
 
     Messages from bots (newsbot included), webhooks and the system are never answered.
     """
@@ -73,9 +85,11 @@ def route_message(payload: Mapping[str, Any], bot_user_id: str | None) -> Mentio
     if payload.get("type", 0) not in _USER_MESSAGE_TYPES:
         return None
     in_guild = bool(payload.get("guild_id"))
-    if in_guild and not any(u.get("id") == bot_user_id for u in payload.get("mentions") or []):
-        return None
     content = readable(str(payload.get("content") or ""))
+    mentioned = any(u.get("id") == bot_user_id for u in payload.get("mentions") or [])
+    asked = mode is AnswerMode.QUESTIONS and content.strip().endswith("?")
+    if in_guild and not (mentioned or asked):
+        return None
     question = re.sub(rf"<@!?{re.escape(bot_user_id)}>", " ", content).strip()
     return Mention(
         str(payload["id"]), str(payload["channel_id"]), question, in_guild, str(author.get("id"))
@@ -122,7 +136,7 @@ class Gateway:
         self._stopping = asyncio.Event()
         bot = hikari.GatewayBot(
             self.config.require_token(),
-            intents=INTENTS,
+            intents=intents(self.config),
             rest_url=self.config.api_url,
             banner=None,
             logs=None,  # newsbot's logging stays as the entry point set it
@@ -183,7 +197,8 @@ class Gateway:
 
     def on_message(self, payload: Mapping[str, Any]) -> None:
         """Answer a message once, whatever replays of it the gateway sends."""
-        mention = route_message(payload, self.bot_user_id)
+        mode = self.runtime.state.channel("discord", str(payload.get("channel_id"))).mode
+        mention = route_message(payload, self.bot_user_id, mode)
         if mention is None:
             return
         key = CLAIM_PREFIX + mention.message_id

@@ -46,11 +46,11 @@ REFUSED_SETTING = "Sorry, only newsbot admins can change this channel's settings
 REFUSED_GAPS = "Sorry, only newsbot admins can read what nobody could answer."
 GAPS_SHOWN = 10
 # Discord sends the text of a message that does not mention newsbot only to bots with
-# the privileged Message Content intent, which newsbot does not ask for.
+# the privileged Message Content intent, which newsbot asks for only when configured.
 QUESTIONS_NEED_CONTENT = (
-    "On Discord newsbot answers @mentions and /ask only: reading every question in a "
-    "channel would need Discord's privileged Message Content intent, which newsbot "
-    "does not ask for."
+    "Answering every question in a channel needs Discord's privileged Message Content "
+    "intent: switch it on in the Developer Portal (Bot -> Message Content Intent) and "
+    "set NEWSBOT_DISCORD_MESSAGE_CONTENT=1, then restart newsbot."
 )
 INGEST_USAGE = (
     "Give `/ingest` one of: a `url`, pasted `text`, or a `file` (.txt, .md, .html); "
@@ -435,7 +435,7 @@ class Interactions:
                 self.runtime.call(self.runtime.engine.scope, change["scope"])
         else:
             mode = answer_mode(str(options.get("mode") or ""))
-            if mode is AnswerMode.QUESTIONS:
+            if mode is AnswerMode.QUESTIONS and not self.config.message_content:
                 return say(QUESTIONS_NEED_CONTENT)
             change = {"mode": mode}
         channel = str(channel_of(payload))

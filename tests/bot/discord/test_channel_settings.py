@@ -102,7 +102,7 @@ def test_settings_are_for_admins_and_checked(desks: DiscordBot) -> None:
         "No collection is called “sport”. Collections: local \\(1\\), ukraine \\(5\\)."
     )
     assert "is not a collection name" in _admin(desks, "scope", "collections", "no good!")
-    assert _admin(desks, "answer", "mode", "questions") == QUESTIONS_NEED_CONTENT
+    assert _admin(desks, "answer", "mode", "questions") == QUESTIONS_NEED_CONTENT  # no intent
     assert _admin(desks, "answer", "mode", "silent").endswith("answers only /ask.")
 
 
@@ -179,3 +179,49 @@ def test_readers_vote_on_answers(desks: DiscordBot, fake_discord: FakeDiscord) -
     (reply,) = fake_discord.wait_for("create_message")
     (row,) = reply["json"]["components"]
     assert [b["label"] for b in row["components"]] == ["👍", "👎"]
+
+
+@pytest.fixture
+def reading_content(
+    discord_env: None, fake_discord: FakeDiscord, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DiscordBot]:
+    """A gateway bot with the Message Content intent configured."""
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("NEWSBOT_DISCORD_MESSAGE_CONTENT", "1")
+    engine, _ = engine_environment(db_path=db_path).open_engine()
+    with engine:
+        bot = start_discord(engine, fake_discord)
+        assert bot.app.gateway is not None and bot.app.gateway.ready.wait(20)
+        yield bot
+        bot.stop()
+
+
+def test_with_message_content_a_channel_can_answer_every_question(
+    reading_content: DiscordBot, fake_discord: FakeDiscord
+) -> None:
+    (identify,) = fake_discord.wait_for_op(2)
+    assert identify["d"]["intents"] & (1 << 15)  # MESSAGE_CONTENT
+    assert _admin(reading_content, "answer", "mode", "questions").endswith(
+        "answers \\@mentions and every question ending in ?."
+    )
+    plain = dict(mentions_bot=False, channel_id=LOCAL)
+    fake_discord.dispatch(
+        "MESSAGE_CREATE", user_message("lunch at noon", message_id="8101", **plain)
+    )
+    fake_discord.dispatch("MESSAGE_CREATE", user_message(QUESTION, message_id="8102", **plain))
+    (thread,) = fake_discord.wait_for("start_thread")
+    assert thread["path"] == f"/channels/{LOCAL}/messages/8102/threads"
+    (reply,) = fake_discord.wait_for("create_message")
+    assert "26" in json.dumps(reply["json"]["embeds"])
+    # Elsewhere, a question without a mention is still not newsbot's.
+    fake_discord.dispatch(
+        "MESSAGE_CREATE", user_message(QUESTION, message_id="8103", mentions_bot=False)
+    )
+    gateway = reading_content.app.gateway
+    assert gateway is not None
+    deadline = time.monotonic() + 20
+    while gateway.received["MESSAGE_CREATE"] < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert gateway.wait_idle(timeout=20)
+    assert len(fake_discord.of("create_message")) == 1

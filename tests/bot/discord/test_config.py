@@ -24,6 +24,16 @@ def test_defaults() -> None:
         config.require_token()
 
 
+def test_message_content_is_asked_for_only_when_configured() -> None:
+    from newsbot.bot.discord.gateway import INTENTS, intents
+
+    env = {"DISCORD_APPLICATION_ID": APPLICATION_ID, "DISCORD_BOT_TOKEN": BOT_TOKEN}
+    plain = DiscordConfig.from_env(env)
+    assert not plain.message_content and intents(plain) == INTENTS
+    reading = DiscordConfig.from_env({**env, "NEWSBOT_DISCORD_MESSAGE_CONTENT": "1"})
+    assert reading.message_content and intents(reading) != INTENTS
+
+
 def test_gateway_only() -> None:
     env = {"DISCORD_APPLICATION_ID": APPLICATION_ID, "DISCORD_BOT_TOKEN": BOT_TOKEN}
     config = DiscordConfig.from_env({**env, "DISCORD_API_URL": "http://127.0.0.1:9/api/v10/"})
@@ -45,6 +55,7 @@ def test_gateway_only() -> None:
         ({**GOOD, "NEWSBOT_DISCORD_INGEST_ROLES": "editors"}, "NEWSBOT_DISCORD_INGEST_ROLES"),
         ({**GOOD, "NEWSBOT_DISCORD_ADMINS": "U012AB3CD"}, "NEWSBOT_DISCORD_ADMINS"),
         ({**GOOD, "NEWSBOT_DISCORD_ADMIN_ROLES": "1,2"}, "NEWSBOT_DISCORD_ADMIN_ROLES"),
+        ({**GOOD, "NEWSBOT_DISCORD_MESSAGE_CONTENT": "yes"}, "NEWSBOT_DISCORD_MESSAGE_CONTENT"),
     ],
 )
 def test_bad_configuration_names_the_variable(env: dict[str, str], variable: str) -> None:
