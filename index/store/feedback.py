@@ -5,14 +5,15 @@ it, never the question): its question, its quotes as article ids and offsets
 (the quoted text is in the article, character for character), its confidence,
 and where it was shown. A vote is one row per answer and user: voting again
 changes it. Votes are never shown to other users; `newsbot feedback` lists and
-exports them for the people who run newsbot.
+exports them for the people who run newsbot. An answer nobody voted on within
+KEEP_UNVOTED_DAYS is forgotten (a vote on it after that is one clear line).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -21,6 +22,9 @@ from newsbot.index.models import Answer, Feedback
 from newsbot.index.store.database import select, transaction
 
 UP, DOWN = 1, -1
+# An answer nobody voted on is kept this long (its buttons stop working after it);
+# one with a vote is kept with the vote.
+KEEP_UNVOTED_DAYS = 30
 
 
 def _now() -> str:
@@ -31,7 +35,12 @@ def keep(db: sqlite_utils.Database, answer: Answer, *, surface: str, channel: st
     """Keep an answer as shown; the 22-character id its buttons carry."""
     answer_id = secrets.token_urlsafe(16)
     quotes = [{"article_id": q.article.id, "start": q.start, "end": q.end} for q in answer.quotes]
+    cutoff = (datetime.now(UTC) - timedelta(days=KEEP_UNVOTED_DAYS)).isoformat(timespec="seconds")
     with transaction(db):
+        db.conn.execute(
+            "DELETE FROM shown WHERE shown_at < ? AND id NOT IN (SELECT answer_id FROM votes)",
+            [cutoff],
+        )
         db.conn.execute(
             "INSERT INTO shown (id, question, quotes, confidence, evidence, surface, channel, "
             "shown_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

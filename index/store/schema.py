@@ -198,6 +198,7 @@ def _feedback(db: sqlite_utils.Database) -> None:
         not_null={"question", "quotes", "confidence", "shown_at"},
         if_not_exists=True,
     )
+    db["shown"].create_index(["shown_at"], if_not_exists=True)
     db["votes"].create(
         {"answer_id": str, "user": str, "vote": int, "voted_at": str},
         pk=("answer_id", "user"),

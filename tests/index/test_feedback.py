@@ -45,3 +45,16 @@ def test_a_vote_on_an_answer_not_kept_is_one_clear_refusal(engine: Engine) -> No
     assert refused.value.answer_id == "no-such-answer"
     assert str(refused.value) == "That answer is no longer kept, so the vote was not recorded."
     assert engine.feedback() == []
+
+
+def test_answers_nobody_voted_on_are_forgotten_after_a_while(engine: Engine) -> None:
+    answer = engine.answer(QUESTION)
+    old, voted = (engine.keep_answer(answer, surface="slack") for _ in range(2))
+    engine.vote(voted, "U1", up=True)
+    db = engine.library.store.db
+    db.execute("UPDATE shown SET shown_at = '2020-01-01T00:00:00+00:00'")
+    db.conn.commit()
+    engine.keep_answer(answer, surface="slack")  # keeping one prunes the old unvoted
+    with pytest.raises(UnknownAnswerError):
+        engine.vote(old, "U1", up=True)
+    assert engine.vote(voted, "U1", up=False).vote == -1  # a voted answer stays
