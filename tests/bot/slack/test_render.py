@@ -226,3 +226,31 @@ def test_a_source_line_names_its_collections_when_several_are_in_scope() -> None
     assert "· 2025-09-05 · _ukraine_" in text  # only the collections in scope
     one = Answer("q?", (quote,), Confidence.HIGH, 0.9, scope=("ukraine",))
     assert "_ukraine_" not in "\n".join(_all_text(render.answer_message(one)))
+
+
+def test_the_app_home_stays_inside_the_limits_with_long_gaps() -> None:
+    from newsbot.index import Gap
+
+    gaps = [
+        Gap(
+            question=("Who said <this> & that? " * 80)[:1000],
+            asked=n + 1,
+            marked_wrong=n % 2,
+            last_asked="2026-12-05T08:00:00+00:00",
+            wordings=("other & <wording>",) * 5,
+            closest=tuple(_hostile_article(k) for k in range(3)),
+        )
+        for n in range(15)
+    ]
+    view = render.home_view(
+        admin=True,
+        gaps=gaps,
+        collections={f"desk-{n}": n for n in range(200)},
+        newest=[_hostile_article(n) for n in range(10)],
+        total=2069,
+    )
+    assert view["type"] == "home"
+    assert_within_slack_limits({"text": "home", "blocks": view["blocks"]})
+    assert "more blocks not shown" in "\n".join(texts(view["blocks"]))
+    visitor = render.home_view(admin=False, gaps=gaps, collections={}, newest=[], total=2069)
+    assert len(visitor["blocks"]) == 1 and "2,069 articles" in texts(visitor["blocks"])[0]
