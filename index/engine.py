@@ -284,9 +284,11 @@ class Engine:
         checked = collection_names(names)
         if not checked:
             return None
-        known = self.library.store.collection_counts()
+        store = self.library.store
         for name in checked:
-            if name not in known:
+            # One indexed lookup a name: a scoped channel checks its scope at every answer.
+            if not store.has_collection(name):
+                known = store.collection_counts()
                 listed = ", ".join(f"{n} ({c:,})" for n, c in known.items()) or "none yet"
                 raise CollectionError(
                     f"No collection is called “{name}”. Collections: {listed}.", name=name

@@ -186,6 +186,18 @@ class Store:
         )
         return {row["name"]: int(row["n"]) for row in rows}
 
+    def has_collection(self, name: str) -> bool:
+        """Whether any article is in collection `name` (one indexed lookup)."""
+        return bool(
+            list(
+                select(
+                    self.db,
+                    "SELECT 1 AS one FROM article_collections WHERE name = ? LIMIT 1",
+                    [name],
+                )
+            )
+        )
+
     def collections_of(self, article_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
         """Each article's collections, by name (an article in none is left out)."""
         ids = sorted(set(article_ids))
