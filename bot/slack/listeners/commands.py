@@ -15,7 +15,13 @@ from newsbot.bot.slack import render
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
 from newsbot.bot.slack.services import Services, services_of
-from newsbot.index import ALL_COLLECTIONS, CollectionError, IngestOutcome, collection_names
+from newsbot.index import (
+    ALL_COLLECTIONS,
+    Answer,
+    CollectionError,
+    IngestOutcome,
+    collection_names,
+)
 
 # One link and nothing else, in Slack's <url|label> form or bare. Any scheme, so
 # that ftp://... is refused as a link (only http and https) rather than stored as text.
@@ -52,14 +58,17 @@ def handle_ask(
         return
     ack()
     answer = services.runtime.answer(question, surface="slack", channel=channel)
-    shown_id = vote_id = None
-    if not answer.abstained:  # kept as shown, so Share posts exactly this
-        shown_id = services.state.keep_shown("slack", render.answer_message(answer))
-        vote_id = services.call(
-            services.engine.keep_answer, answer, surface="slack", channel=channel
-        )
-    message = render.answer_message(answer, share_id=shown_id, vote_id=vote_id)
-    respond(response_type="ephemeral", **message)
+    respond(response_type="ephemeral", **private_answer(services, answer, channel))
+
+
+def private_answer(services: Services, answer: Answer, channel: str | None) -> dict[str, Any]:
+    """An answer only its asker sees (/ask, "Ask newsbot about this"), with Share and
+    the votes: kept as shown, so Share posts exactly this and a vote is on this."""
+    if answer.abstained:
+        return render.answer_message(answer)
+    shown_id = services.state.keep_shown("slack", render.answer_message(answer))
+    vote_id = services.runtime.keep_answer(answer, surface="slack", channel=channel)
+    return render.answer_message(answer, share_id=shown_id, vote_id=vote_id)
 
 
 def handle_ingest(

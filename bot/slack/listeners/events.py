@@ -151,8 +151,8 @@ def _perform(services: Services, client: WebClient, reply: Reply, event: dict[st
             )
             vote_id = None
             if not answer.abstained:
-                vote_id = services.call(
-                    services.engine.keep_answer, answer, surface="slack", channel=reply.channel
+                vote_id = services.runtime.keep_answer(
+                    answer, surface="slack", channel=reply.channel
                 )
             # The topic is kept before the answer is posted: the asker's follow-up may
             # arrive the moment they see it, and must be read with it.

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from newsbot.bot import replies
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from newsbot.bot.slack import render
+from newsbot.bot.slack.listeners.commands import private_answer
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
 from newsbot.bot.slack.services import Services, services_of
@@ -91,12 +92,7 @@ def _answer_privately(
         replies.log_failure(log, exc, "a Slack shortcut")
         tell_privately(client, channel, user, text=failure_text(exc))
         return
-    shown_id = vote_id = None
-    if not answer.abstained:
-        shown_id = services.state.keep_shown("slack", render.answer_message(answer))
-        vote_id = services.runtime.keep_answer(answer, surface="slack", channel=channel)
-    message = render.answer_message(answer, share_id=shown_id, vote_id=vote_id)
-    tell_privately(client, channel, user, **message)
+    tell_privately(client, channel, user, **private_answer(services, answer, channel))
 
 
 def handle_add_shortcut(
