@@ -262,8 +262,7 @@ class Engine:
         ids = sorted(set(article_ids))
         if not checked or not ids:
             return 0
-        for article_id in ids:
-            self.library.store.get_article(article_id)  # refused before any lock
+        self.library.store.refuse_missing(ids)  # before any lock
         self.library.hold_writer()
         try:
             added = self.library.collect(ids, checked)

@@ -167,16 +167,29 @@ class Store:
         ids = sorted(set(article_ids))
         names = list(names)
         with transaction(self.db):
-            known = {a for a in ids if self._one_id("SELECT id FROM articles WHERE id = ?", [a])}
-            for article_id in ids:
-                if article_id not in known:
+            self.refuse_missing(ids)
+            added = self._insert_collections(ids, names)
+            seqs = [self.journal.record(a, JournalOp.ADD) for a in ids] if added else []
+        return added, seqs
+
+    def refuse_missing(self, article_ids: Iterable[int]) -> None:
+        """NotFoundError for the first of `article_ids` that names no article (read
+        500 at a time, so a desk of 27,000 articles is 54 queries, not 27,000)."""
+        ids = sorted(set(article_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = select(
+                self.db,
+                f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found = {row["id"] for row in rows}
+            for article_id in chunk:
+                if article_id not in found:
                     raise NotFoundError(
                         f"No article #{article_id}. Run `newsbot sources` to list them.",
                         article_id=article_id,
                     )
-            added = self._insert_collections(ids, names)
-            seqs = [self.journal.record(a, JournalOp.ADD) for a in ids] if added else []
-        return added, seqs
 
     def collection_counts(self) -> dict[str, int]:
         """Every collection that holds an article, with how many it holds, by name."""
