@@ -176,6 +176,33 @@ def held_apart(answer_id: str) -> bool:
     return hashlib.sha256(answer_id.encode()).digest()[0] % 3 == 0
 
 
+@dataclass(frozen=True)
+class Exported:
+    """One vote of a `newsbot feedback --jsonl` export, as both training scripts read it."""
+
+    question: str
+    shown: tuple[int, int, int] | None  # the first quote voted on: article id, start, end
+    up: bool
+    held_apart: bool
+
+
+def read_votes(path: Path) -> list[Exported]:
+    """The votes of an export (blank lines skipped), each marked held apart or not."""
+    votes = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        vote = json.loads(line)
+        first = (vote.get("quotes") or [None])[0]
+        shown = (first["article_id"], first["start"], first["end"]) if first else None
+        votes.append(
+            Exported(
+                vote["question"], shown, int(vote["vote"]) > 0, held_apart(str(vote["answer_id"]))
+            )
+        )
+    return votes
+
+
 def read_feedback(path: Path, db: Path) -> tuple[list[Voted], dict[str, int]]:
     """The votes in an export, each asked again over `db` (no abstention, the neutral
     model: as the fitting questions are asked). A vote whose first quote is no longer
@@ -184,27 +211,18 @@ def read_feedback(path: Path, db: Path) -> tuple[list[Voted], dict[str, int]]:
     votes: list[Voted] = []
     neutral = AnswerabilityModel.neutral()
     with Engine(db, settings=NEVER_ABSTAIN, model=neutral) as engine:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            vote = json.loads(line)
+        for vote in read_votes(path):
             counts["votes"] += 1
-            answer, features = engine.answer_with_features(vote["question"])
-            shown = vote["quotes"][0] if vote.get("quotes") else None
-            if not features or not answer.quotes or shown is None:
+            answer, features = engine.answer_with_features(vote.question)
+            if not features or not answer.quotes or vote.shown is None:
                 counts["no_quote"] += 1
                 continue
             first = answer.quotes[0]
-            if (first.article.id, first.start, first.end) != (
-                shown["article_id"],
-                shown["start"],
-                shown["end"],
-            ):
+            if (first.article.id, first.start, first.end) != vote.shown:
                 counts["quote_changed"] += 1
                 continue
-            held = held_apart(str(vote["answer_id"]))
-            counts["held_apart" if held else "used"] += 1
-            votes.append(Voted(features, int(vote["vote"]) > 0, held))
+            counts["held_apart" if vote.held_apart else "used"] += 1
+            votes.append(Voted(features, vote.up, vote.held_apart))
     return votes, counts
 
 

@@ -60,7 +60,7 @@ from benchmarks.qa_sets import (  # noqa: E402
 from newsbot.index import Engine, QueryError  # noqa: E402
 from newsbot.index.answer.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
 from newsbot.index.answer.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
-from training.answerability import commit, gather, groups, held_apart, start  # noqa: E402
+from training.answerability import commit, gather, groups, read_votes, start  # noqa: E402
 
 FIT_SIZES = (8, 20, 50, 100)
 CALIBRATION_SIZES = (25,)
@@ -135,28 +135,20 @@ def feedback_pools(path: Path, db: Path) -> tuple[list[VotedPool], dict[str, int
     counts = {"votes": 0, "used": 0, "held_apart": 0, "not_in_pool": 0}
     found: list[VotedPool] = []
     with Engine(db, settings=NEVER_ABSTAIN, ranker=QuoteRanker.first_stage()) as engine:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            vote = json.loads(line)
+        for vote in read_votes(path):
             counts["votes"] += 1
-            shown = (vote.get("quotes") or [None])[0]
-            question = Question(vote["question"], ())
-            pool = ask_pool(engine, "feedback", question) if shown else None
+            question = Question(vote.question, ())
+            pool = ask_pool(engine, "feedback", question) if vote.shown else None
             voted = [
-                pool is not None
-                and (w.candidate.article.id, w.start, w.end)
-                == (shown["article_id"], shown["start"], shown["end"])
+                (w.candidate.article.id, w.start, w.end) == vote.shown
                 for w in (pool.windows if pool else [])
             ]
             if pool is None or not any(voted):
                 counts["not_in_pool"] += 1
                 continue
-            up = int(vote["vote"]) > 0
-            pool.labels = voted if up else [not v for v in voted]
-            held = held_apart(str(vote["answer_id"]))
-            counts["held_apart" if held else "used"] += 1
-            found.append(VotedPool(pool, up, held))
+            pool.labels = voted if vote.up else [not v for v in voted]
+            counts["held_apart" if vote.held_apart else "used"] += 1
+            found.append(VotedPool(pool, vote.up, vote.held_apart))
     return found, counts
 
 
