@@ -185,6 +185,14 @@ def _ask_for_a_vote(engine: Engine, answer: Answer) -> None:
         _vote(engine, answer, reply.strip().lower().startswith("y"))
 
 
+def _answer(engine: Engine, question: str, **options: Any) -> Answer:
+    """`engine.answer`, an abstention kept for `newsbot gaps` (as the chat surfaces do)."""
+    answer = engine.answer(question, **options)
+    if answer.abstained:
+        engine.note_unanswered(answer, surface="cli")
+    return answer
+
+
 def _scope(engine: Engine, collections: tuple[str, ...]) -> frozenset[str] | None:
     """The collections named by -c (each checked to exist), or None for every article."""
     return engine.scope(list(collections)) if collections and "all" not in collections else None
@@ -212,9 +220,7 @@ def ask(
 ) -> None:
     """Answer QUESTION with verbatim quotes from the articles."""
     engine = _engine(ctx)
-    answer = engine.answer(" ".join(question), k=k, collections=_scope(engine, collections))
-    if answer.abstained:
-        engine.note_unanswered(answer, surface="cli")
+    answer = _answer(engine, " ".join(question), k=k, collections=_scope(engine, collections))
     _emit(as_json, answer.to_json, lambda: render_text.render_answer(answer))
     if ask_feedback and not answer.abstained:
         _ask_for_a_vote(engine, answer)
@@ -279,9 +285,7 @@ def chat(ctx: click.Context, k: int, collections: tuple[str, ...]) -> None:
                 _vote(engine, last, line.strip() == "+")
             continue
         try:
-            answer = engine.answer(line, k=k, context=previous, collections=scope)
-            if answer.abstained:
-                engine.note_unanswered(answer, surface="cli")
+            answer = _answer(engine, line, k=k, context=previous, collections=scope)
             click.echo(render_text.render_answer(answer))
             last = answer
             previous = engine.next_context(line, previous)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from newsbot.index import NewsbotError
 
@@ -32,6 +32,29 @@ def readable(text: str) -> str:
 def counted(count: int, noun: str) -> str:
     """'1 passage', '2 passages', '2,074 articles': every surface counts alike."""
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def joined_within(
+    parts: Sequence[str], separator: str, limit: int, more: Callable[[int], str]
+) -> str:
+    """Whole `parts` joined while they fit in `limit` (already rendered for the surface),
+    then `more(n)` for the n left out: a list of links is cut between links, never
+    inside one. Every surface cuts its lists this way."""
+    shown: list[str] = []
+    used = 0
+    for index, part in enumerate(parts):
+        tail = len(more(len(parts) - index - 1)) + len(separator) if index < len(parts) - 1 else 0
+        cost = len(part) + (len(separator) if shown else 0)
+        if used + cost + tail > limit:
+            return separator.join([*shown, more(len(parts) - index)])
+        shown.append(part)
+        used += cost
+    return separator.join(shown)
+
+
+def and_more(n: int) -> str:
+    """What ends a list cut short: "… and 5 more"."""
+    return f"… and {n:,} more"
 
 
 def failure_text(error: BaseException, escape: Callable[[str], str]) -> str:

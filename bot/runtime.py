@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from newsbot.bot.budget import Budget, QuestionBudget, over_budget_text
-from newsbot.bot.channels import stored_scope
+from newsbot.bot.channels import ChannelSettings, stored_scope
 from newsbot.bot.chat_state import CLAIM_LEASE_SECONDS, ChatState
 from newsbot.bot.ingest_queue import IngestQueue
 from newsbot.index import (
-    ALL_COLLECTIONS,
     Answer,
     Engine,
     IngestError,
@@ -91,9 +90,17 @@ class Runtime:
         CollectionError, which the asker reads."""
         stored = self.state.channel(surface, channel).scope if channel else None
         scope = stored if stored is not None else self.default_scope
-        if scope is None or scope == ALL_COLLECTIONS:
-            return None
-        return self.call(self.engine.scope, scope)
+        return None if scope is None else self.call(self.engine.scope, scope)
+
+    def change_channel(
+        self, surface: str, channel: str, *, by: str, **change: Any
+    ) -> ChannelSettings:
+        """An admin's change to a channel's `scope` or `mode` (as `ChatState.set_channel`
+        takes them), kept once each collection it names is known to exist
+        (CollectionError, which the admin reads, otherwise)."""
+        if change.get("scope") is not None:
+            self.call(self.engine.scope, change["scope"])
+        return self.state.set_channel(surface, channel, by=by, **change)
 
     def answer(
         self,

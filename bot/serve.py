@@ -28,7 +28,7 @@ from newsbot.bot.http_server import (
 )
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.slack.config import SlackConfig
-from newsbot.index import ALL_COLLECTIONS, ConfigError, Engine, IngestLimits, NewsbotError
+from newsbot.index import ConfigError, Engine, IngestLimits, NewsbotError
 
 log = logging.getLogger("newsbot")
 
@@ -110,7 +110,7 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
         wsgi_app,
     )
 
-    if plan.default_scope not in (None, ALL_COLLECTIONS):
+    if plan.default_scope is not None:
         engine.scope(plan.default_scope)  # a default naming no collection stops here
     runtime = Runtime.open(
         engine,

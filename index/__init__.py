@@ -8,6 +8,7 @@ What a surface needs is importable from here; the packages behind it are the
 engine's own business.
 """
 
+from newsbot.index.answer.query import MAX_QUERY_CHARS
 from newsbot.index.collections import ALL as ALL_COLLECTIONS
 from newsbot.index.collections import collection_names
 from newsbot.index.engine import Engine, IngestBatch
@@ -51,6 +52,7 @@ from newsbot.index.store.database import connect, migrate, transaction
 __all__ = [
     "ALL_COLLECTIONS",
     "MAX_BYTES",
+    "MAX_QUERY_CHARS",
     "READABLE_SUFFIXES",
     "Answer",
     "AnswerSettings",

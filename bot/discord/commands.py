@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from newsbot.bot.paging import MATCH_LIMIT
+from newsbot.index import MAX_QUERY_CHARS
 
 ASK = "ask"
 INGEST = "ingest"
@@ -28,7 +29,7 @@ COMMANDS: list[dict[str, Any]] = [
                 "name": "question",
                 "description": "Your question, in plain words",
                 "required": True,
-                "max_length": 1000,
+                "max_length": MAX_QUERY_CHARS,
             }
         ],
     },

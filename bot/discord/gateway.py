@@ -73,7 +73,8 @@ def route_message(
     mode: AnswerMode = AnswerMode.MENTIONS,
 ) -> Mention | None:
     """Whether to answer a MESSAGE_CREATE: DMs, guild messages that mention newsbot,
-    and, in a channel set to answer questions, any message that ends with "?".
+    and, in a channel set to answer questions, any message that ends with "?"; in a
+    channel set to answer only /ask, no guild message at all.
 
     Messages from bots (newsbot included), webhooks and the system are never answered.
     """
@@ -85,6 +86,8 @@ def route_message(
     if payload.get("type", 0) not in _USER_MESSAGE_TYPES:
         return None
     in_guild = bool(payload.get("guild_id"))
+    if in_guild and mode is AnswerMode.SILENT:
+        return None
     content = readable(str(payload.get("content") or ""))
     mentioned = any(u.get("id") == bot_user_id for u in payload.get("mentions") or [])
     asked = mode is AnswerMode.QUESTIONS and content.strip().endswith("?")
@@ -216,9 +219,6 @@ class Gateway:
             self.runtime.state.finish(key)
 
     def _answer(self, mention: Mention) -> None:
-        settings = self.runtime.state.channel("discord", mention.channel_id)
-        if mention.in_guild and settings.mode is AnswerMode.SILENT:
-            return  # an admin set this channel to answer only /ask
         context = self.runtime.state.thread_question(mention.channel_id, THREAD_MARK)
         if not mention.question:
             self._reply(mention, render.message(HELP))

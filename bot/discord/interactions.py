@@ -31,7 +31,7 @@ from newsbot.bot.paging import sources_page
 from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST, readable
 from newsbot.bot.runtime import Runtime
 from newsbot.bot.work_pool import WorkPool
-from newsbot.index import ALL_COLLECTIONS, Answer, IngestError, IngestOutcome, collection_names
+from newsbot.index import Answer, IngestError, IngestOutcome, collection_names
 
 log = logging.getLogger("newsbot.discord")
 T = TypeVar("T")
@@ -431,8 +431,6 @@ class Interactions:
         change: dict[str, Any]
         if setting == "scope":
             change = {"scope": stored_scope(str(options.get("collections") or ""))}
-            if change["scope"] not in (None, ALL_COLLECTIONS):
-                self.runtime.call(self.runtime.engine.scope, change["scope"])
         else:
             mode = answer_mode(str(options.get("mode") or ""))
             if mode is AnswerMode.QUESTIONS and not self.config.message_content:
@@ -440,7 +438,7 @@ class Interactions:
             change = {"mode": mode}
         channel = str(channel_of(payload))
         user = str(_user(payload).get("id"))
-        settings = self.runtime.state.set_channel("discord", channel, by=user, **change)
+        settings = self.runtime.change_channel("discord", channel, by=user, **change)
         return say(render.escape(settings.describe(self.runtime.default_scope)))
 
     def _sources(self, number: int, match: str, *, update: bool = False) -> Reply:

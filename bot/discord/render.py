@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, assert_never
 
 from newsbot.bot.paging import PAGE_SIZE, SourcesPage
-from newsbot.bot.replies import counted
+from newsbot.bot.replies import and_more, counted, joined_within
 from newsbot.index import Answer, Article, Gap, IngestOutcome, Quote, Status
 
 CONTENT_LIMIT = 2000
@@ -159,20 +159,6 @@ def listing_line(article: Article, limit: int) -> str:
     return clip(f"#{article.id} {escape(words)}", limit)
 
 
-def lines_within(lines: list[str], limit: int, more: str = "… and {n:,} more") -> str:
-    """Whole lines while they fit in `limit`, then one line saying how many were left."""
-    shown: list[str] = []
-    used = 0
-    for index, line in enumerate(lines):
-        tail = len(more) + 12 if index < len(lines) - 1 else 0
-        if used + len(line) + 1 + tail > limit:
-            shown.append(more.format(n=len(lines) - index))
-            break
-        shown.append(line)
-        used += len(line) + 1
-    return "\n".join(shown)
-
-
 def quote_markdown(quote: Quote, limit: int) -> str:
     """The quote as a block quote within `limit` characters, matched words in bold."""
     pieces: list[tuple[str, bool]] = []
@@ -283,7 +269,7 @@ def answer_message(
         if answer.closest:
             closest = [f"• {source_line(a)}" for a in answer.closest]
             room = CONTENT_LIMIT - sum(len(line) + 1 for line in lines) - 20
-            lines.append("Closest articles:\n" + lines_within(closest, room))
+            lines.append("Closest articles:\n" + joined_within(closest, "\n", room, and_more))
         return message("\n".join(lines), ephemeral=ephemeral, embeds=[])
     groups = _grouped(answer.quotes)
     shown = groups[:EMBED_LIMIT]
@@ -360,7 +346,7 @@ def sources_message(page: SourcesPage) -> Message:
     lines = [listing_line(article, each) for article in page.articles]
     embed = {
         "title": escaped_clip(page.heading(), TITLE_LIMIT),
-        "description": lines_within(lines, DESCRIPTION_LIMIT),
+        "description": joined_within(lines, "\n", DESCRIPTION_LIMIT, and_more),
     }
     buttons = []
     if page.has_previous:
@@ -397,7 +383,9 @@ def gaps_message(gaps: list[Gap]) -> Message:
         name = clip(f"{counted(gap.asked, 'time')}{wrong} · last {gap.last_asked}", 150)
         closest = [f"• {source_line(a)}" for a in gap.closest]
         # 10 gaps of at most 550 characters: inside the 6,000 an embed may hold.
-        value = lines_within([f"“{escaped_clip(gap.question, 300)}”", *closest], 400)
+        value = joined_within(
+            [f"“{escaped_clip(gap.question, 300)}”", *closest], "\n", 400, and_more
+        )
         fields.append({"name": name, "value": value, "inline": False})
     embed = {"title": "What nobody could answer, newest first", "fields": fields}
     return message("", ephemeral=True, embeds=[embed])

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
 from typing import Any, assert_never
 
 from slack_sdk.models.blocks import (
@@ -36,8 +35,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from newsbot.bot.paging import SourcesPage
-from newsbot.bot.replies import counted
-from newsbot.index import Answer, Article, Gap, IngestOutcome, Quote, Status
+from newsbot.bot.replies import and_more, counted, joined_within
+from newsbot.index import MAX_QUERY_CHARS, Answer, Article, Gap, IngestOutcome, Quote, Status
 
 SECTION_LIMIT = 3000
 CONTEXT_LIMIT = 3000
@@ -78,27 +77,6 @@ def clip(text: str, limit: int) -> str:
 def escaped_clip(text: str, limit: int) -> str:
     """`text` escaped, then clipped to `limit`: the limit counts what Slack counts."""
     return clip(escape(text), limit)
-
-
-def joined_within(
-    parts: Sequence[str], separator: str, limit: int, more: Callable[[int], str]
-) -> str:
-    """Whole `parts` joined while they fit in `limit`, then `more(n)` for the n left
-    out: a list of links is cut between links, never inside one."""
-    shown: list[str] = []
-    used = 0
-    for index, part in enumerate(parts):
-        tail = len(more(len(parts) - index - 1)) + len(separator) if index < len(parts) - 1 else 0
-        cost = len(part) + (len(separator) if shown else 0)
-        if used + cost + tail > limit:
-            return separator.join([*shown, more(len(parts) - index)])
-        shown.append(part)
-        used += cost
-    return separator.join(shown)
-
-
-def _and_more(n: int) -> str:
-    return f"… and {n:,} more"
 
 
 def source_line(article: Article) -> str:
@@ -202,7 +180,7 @@ def message_size(message: Message) -> int:
     return text_length(message.get("blocks", []))
 
 
-def _fit(body: list[Block], tail: list[Block], *, note: str = "not shown") -> list[dict]:
+def _fit(body: list[Block], tail: list[Block]) -> list[dict]:
     """The blocks as JSON (slack_sdk validates each one), the message within
     BLOCK_LIMIT blocks and MESSAGE_LIMIT characters: whole body blocks are kept while
     they fit, then one line says how many were left out; `tail` (buttons) always stays."""
@@ -215,7 +193,7 @@ def _fit(body: list[Block], tail: list[Block], *, note: str = "not shown") -> li
         size = text_length(as_json)
         if len(kept) == slots or size > room:
             left = len(body) - index
-            kept.append(context(f"_…{counted(left, 'more block')} {note}._").to_dict())
+            kept.append(context(f"_…{counted(left, 'more block')} not shown._").to_dict())
             break
         kept.append(as_json)
         room -= size
@@ -244,12 +222,12 @@ def _source_context(quote: Quote, limit: int, answer: Answer | None = None) -> s
     lines = [source]
     if quote.also_in:
         links = [source_line(a) for a in quote.also_in]
-        lines.append("Also in: " + joined_within(links, "; ", limit // 3, _and_more))
+        lines.append("Also in: " + joined_within(links, "; ", limit // 3, and_more))
     if quote.corroborated_by:
         n = len(quote.corroborated_by)
         heading = f"Also reported by {counted(n, 'source')}: "
         links = [source_line(c.article) for c in quote.corroborated_by]
-        lines.append(heading + joined_within(links, "; ", limit // 3, _and_more))
+        lines.append(heading + joined_within(links, "; ", limit // 3, and_more))
     for disagreement in quote.disagreements:
         values = [
             f"{escaped_clip(value, 200)} ("
@@ -258,7 +236,7 @@ def _source_context(quote: Quote, limit: int, answer: Answer | None = None) -> s
             for value, articles in disagreement.values
         ]
         heading = f"Sources differ on {escaped_clip(disagreement.what, 100)}: "
-        lines.append(heading + joined_within(values, " · ", limit // 3, _and_more))
+        lines.append(heading + joined_within(values, " · ", limit // 3, and_more))
     return joined_within(lines, "\n", limit, lambda n: f"_{counted(n, 'more line')}._")
 
 
@@ -431,20 +409,17 @@ def home_view(
             lines += [f"also “{escaped_clip(w, 200)}”" for w in gap.wordings[:2]]
             body.append(section("\n".join(lines)))
             if gap.closest:
-                closest = joined_within(
-                    [source_line(a) for a in gap.closest], "; ", 1500, _and_more
-                )
+                closest = joined_within([source_line(a) for a in gap.closest], "; ", 1500, and_more)
                 body.append(context(f"Closest: {closest}"))
         if newest:
             body.append(section("*Newest articles*"))
             lines = [f"#{a.id} {source_line(a)}" for a in newest]
             body.extend(section(chunk) for chunk in _split_lines(lines))
-    return {"type": "home", "blocks": _fit(body, [], note="not shown")}
+    return {"type": "home", "blocks": _fit(body, [])}
 
 
 ASK_MODAL = "ask_modal"
 QUESTION_BLOCK = QUESTION_INPUT = "question"
-QUESTION_MAX = 1000  # the engine's longest question
 
 
 def ask_modal(question: str, metadata: str) -> dict[str, Any]:
@@ -464,8 +439,8 @@ def ask_modal(question: str, metadata: str) -> dict[str, Any]:
                 element=PlainTextInputElement(
                     action_id=QUESTION_INPUT,
                     multiline=True,
-                    initial_value=question[:QUESTION_MAX] or None,
-                    max_length=QUESTION_MAX,
+                    initial_value=question[:MAX_QUERY_CHARS] or None,
+                    max_length=MAX_QUERY_CHARS,
                 ),
             )
         ],

@@ -16,7 +16,6 @@ from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
 from newsbot.bot.slack.services import Services, services_of
 from newsbot.index import (
-    ALL_COLLECTIONS,
     Answer,
     CollectionError,
     IngestOutcome,
@@ -168,10 +167,6 @@ def _change(services: Services, command: dict[str, Any], read: Callable[[], dict
     user = str(command.get("user_id"))
     if not services.config.admins.allows(user):
         return REFUSED_SETTING
-    change = read()
-    scope = change.get("scope")
-    if scope is not None and scope != ALL_COLLECTIONS:
-        services.call(services.engine.scope, scope)  # CollectionError: the user reads why
     channel = str(command.get("channel_id"))
-    settings = services.state.set_channel("slack", channel, by=user, **change)
+    settings = services.runtime.change_channel("slack", channel, by=user, **read())
     return render.escape(settings.describe(services.runtime.default_scope))

@@ -254,3 +254,13 @@ def test_a_dm_follow_up_keeps_the_conversation_topic_when_repeated(
         for reply in replies
     ]
     assert first_speakers == ["Andrii Sybiha"] * 3, first_speakers
+
+
+def test_a_silent_channel_routes_no_guild_message_but_dms() -> None:
+    from newsbot.bot.channels import AnswerMode
+
+    mention = user_message(f"<@{BOT_USER_ID}> Who won?", message_id="1")
+    assert route_message(mention, BOT_USER_ID, AnswerMode.SILENT) is None
+    dm = user_message("Who won?", message_id="2", guild_id=None, mentions_bot=False)
+    routed = route_message(dm, BOT_USER_ID, AnswerMode.SILENT)
+    assert isinstance(routed, Mention) and routed.question == "Who won?"
