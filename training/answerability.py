@@ -118,6 +118,19 @@ def split_articles(
     return shuffled[:cut], shuffled[cut:]
 
 
+def encoder_half(fitting: Sequence[QAArticle]) -> list[QAArticle]:
+    """The half of the fitting part (by article key) the cross-encoder fine-tunes on
+    (training/encoder.py). The models fitted with the encoder's scores as features
+    fit on the other half (`lexical_half`), where those scores are not flattered by
+    questions and sentences the encoder has seen."""
+    return [a for a in fitting if hashlib.sha256(a.key.encode()).digest()[0] % 2 == 0]
+
+
+def lexical_half(fitting: Sequence[QAArticle]) -> list[QAArticle]:
+    """The fitting part's articles outside `encoder_half`."""
+    return [a for a in fitting if hashlib.sha256(a.key.encode()).digest()[0] % 2 == 1]
+
+
 def collect(
     articles: Sequence[QAArticle],
     sizes: Sequence[int],
