@@ -216,6 +216,13 @@ def read_votes(path: Path) -> list[Exported]:
     return votes
 
 
+def feedback_about(path: Path, counts: dict[str, int]) -> dict[str, Any]:
+    """What a model file keeps about the votes it was fitted with: the export's name
+    and sha256, and how many votes were used, held apart or left out."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"file": path.name, "sha256": digest, **counts}
+
+
 def read_feedback(path: Path, db: Path) -> tuple[list[Voted], dict[str, int]]:
     """The votes in an export, each asked again over `db` (no abstention, the neutral
     model: as the fitting questions are asked). A vote whose first quote is no longer
@@ -492,17 +499,16 @@ def main(argv: list[str] | None = None) -> int:
         news_for="the abstention threshold",
     )
     votes: list[Voted] = []
-    feedback_about: dict[str, Any] = {}
+    about_votes: dict[str, Any] = {}
     if args.feedback is not None:
         votes, counts = read_feedback(args.feedback, args.feedback_db)
-        digest = hashlib.sha256(args.feedback.read_bytes()).hexdigest()
-        feedback_about = {"file": args.feedback.name, "sha256": digest, **counts}
+        about_votes = feedback_about(args.feedback, counts)
     model = fit(fit_rows, [v for v in votes if not v.held_apart])
     if votes:
         held = [v for v in votes if v.held_apart]
         changed = feedback_report(fit(fit_rows), model, held)
-        feedback_about["held_apart_fit"] = changed
-        print(f"feedback: {feedback_about}")
+        about_votes["held_apart_fit"] = changed
+        print(f"feedback: {about_votes}")
     by_set = {"squad_calibration": abstain_at(model, cal_rows, FALSE_ABSTENTIONS)}
     if news_rows:
         by_set["newsqa_dev_a"] = abstain_at(model, news_rows, NEWS_FALSE_ABSTENTIONS)
@@ -525,8 +531,8 @@ def main(argv: list[str] | None = None) -> int:
         "thresholds": thresholds,
         "abstain_below_by_set": by_set,
     }
-    if feedback_about:
-        about["feedback"] = feedback_about
+    if about_votes:
+        about["feedback"] = about_votes
     model = replace(model, about=about)
     args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} in {time.monotonic() - started:.0f} s")

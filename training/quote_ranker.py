@@ -33,7 +33,6 @@ Refit the answerability model afterwards: its features come from the ranked quot
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -60,7 +59,14 @@ from benchmarks.qa_sets import (  # noqa: E402
 from newsbot.index import Engine, QueryError  # noqa: E402
 from newsbot.index.answer.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
 from newsbot.index.answer.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
-from training.answerability import commit, gather, groups, read_votes, start  # noqa: E402
+from training.answerability import (  # noqa: E402
+    commit,
+    feedback_about,
+    gather,
+    groups,
+    read_votes,
+    start,
+)
 
 FIT_SIZES = (8, 20, 50, 100)
 CALIBRATION_SIZES = (25,)
@@ -276,11 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args, source, fitting = run.args, run.source, run.fitting
     votes: list[VotedPool] = []
-    feedback_about: dict[str, Any] = {}
+    about_votes: dict[str, Any] = {}
     if args.feedback is not None:
         votes, counts = feedback_pools(args.feedback, args.feedback_db)
-        digest = hashlib.sha256(args.feedback.read_bytes()).hexdigest()
-        feedback_about = {"file": args.feedback.name, "sha256": digest, **counts}
+        about_votes = feedback_about(args.feedback, counts)
     fit_asked, cal_asked, news_asked = gather(
         run,
         collect,
@@ -295,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         without = fit(fit_asked)
         held = [v for v in votes if v.held_apart]
         liked, disliked = [v for v in held if v.up], [v for v in held if not v.up]
-        feedback_about["held_apart_fit"] = {
+        about_votes["held_apart_fit"] = {
             "👍 voted quote first": {
                 "without": voted_first(without, liked),
                 "with": voted_first(ranker, liked),
@@ -307,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
                 "votes": len(disliked),
             },
         }
-        print(f"feedback: {feedback_about}")
+        print(f"feedback: {about_votes}")
     first_stage = QuoteRanker.first_stage()
     print("SQuAD calibration, answer in first quote / among three:")
     print("  first-stage score: {:.3f} / {:.3f}".format(*hits(first_stage, cal_asked)))
@@ -346,8 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         "script": "training/quote_ranker.py",
         "commit": commit(),
     }
-    if feedback_about:
-        about["feedback"] = feedback_about
+    if about_votes:
+        about["feedback"] = about_votes
     ranker = replace(ranker, about=about)
     args.out.write_text(json.dumps(ranker.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} in {time.monotonic() - started:.0f} s")
