@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsbot.index import ConfigError, Engine, FetchPolicy, IngestOutcome, bundled_seeds_dir
+from newsbot.index import (
+    AnswerSettings,
+    ConfigError,
+    Engine,
+    FetchPolicy,
+    IngestOutcome,
+    bundled_seeds_dir,
+)
 
 _TRUE = ("1", "true", "yes", "on")
-_FALSE = ("", "0", "false", "no", "off")
+_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,7 @@ class EngineEnvironment:
     db_path: Path
     seeds_dir: Path
     fetch_policy: FetchPolicy
+    answer_settings: AnswerSettings = field(default_factory=AnswerSettings)
 
     def open_engine(
         self,
@@ -40,6 +48,7 @@ class EngineEnvironment:
         """
         engine = Engine(
             self.db_path,
+            settings=self.answer_settings,
             fetch_policy=self.fetch_policy,
             on_wait=on_wait,
             replace_damaged_index=to_reindex,
@@ -62,22 +71,27 @@ def default_db_path(env: Mapping[str, str]) -> Path:
     return Path(data_home) / "newsbot" / "newsbot.db"
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
+def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     value = env.get(name, "").strip().lower()
+    if not value:
+        return default
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise ConfigError(f"{name} must be 1 or 0, not {value!r}.", variable=name)
+    raise ConfigError(
+        f"{name} must be 1 or 0 (on/off, yes/no, true/false), not {value!r}.", variable=name
+    )
 
 
 def engine_environment(
     env: Mapping[str, str] | None = None, *, db_path: Path | None = None
 ) -> EngineEnvironment:
-    """Where the database and seeds are, and how URLs may be fetched.
+    """Where the database and seeds are, how URLs may be fetched, and how to answer.
 
     NEWSBOT_ALLOW_PRIVATE_URLS=1 lets URL ingest reach loopback and private
-    addresses: intranet news, tests. Dangerous on a server.
+    addresses: intranet news, tests. Dangerous on a server. NEWSBOT_ENCODER=off
+    answers without the cross-encoder (the lexical models alone).
     """
     env = os.environ if env is None else env
     seeds = env.get("NEWSBOT_SEEDS", "").strip()
@@ -87,8 +101,10 @@ def engine_environment(
             f"NEWSBOT_SEEDS: {seeds_dir} is not a directory.", variable="NEWSBOT_SEEDS"
         )
     private = _flag(env, "NEWSBOT_ALLOW_PRIVATE_URLS")
+    encoder = _flag(env, "NEWSBOT_ENCODER", default=True)
     return EngineEnvironment(
         db_path=db_path or default_db_path(env),
         seeds_dir=seeds_dir,
         fetch_policy=FetchPolicy.allowing_private() if private else FetchPolicy(),
+        answer_settings=AnswerSettings(encoder=encoder),
     )

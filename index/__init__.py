@@ -16,6 +16,7 @@ from newsbot.index.errors import (
     BlockedURLError,
     CollectionError,
     ConfigError,
+    EncoderError,
     FetchError,
     IndexDamagedError,
     IngestError,
@@ -46,7 +47,7 @@ from newsbot.index.models import (
     SearchResults,
     Status,
 )
-from newsbot.index.settings import AnswerSettings
+from newsbot.index.settings import AnswerSettings, Thresholds
 from newsbot.index.store.database import connect, migrate, transaction
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "ConfigError",
     "Corroboration",
     "Disagreement",
+    "EncoderError",
     "Engine",
     "Feedback",
     "FetchError",
@@ -84,6 +86,7 @@ __all__ = [
     "SearchResults",
     "Status",
     "StoreError",
+    "Thresholds",
     "TooLargeError",
     "UnknownAnswerError",
     "bundled_seeds_dir",

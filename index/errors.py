@@ -14,6 +14,7 @@
     ├── CollectionError(name=)   a malformed or unknown collection name
     ├── UnknownAnswerError(answer_id=)  a vote on an answer newsbot no longer keeps
     ├── StoreError(path=)        the database or index is unusable
+    ├── EncoderError             the cross-encoder cannot be loaded (answer with encoder off)
     └── ConfigError(variable=)   a setting is missing or malformed
 
 Context travels as keyword attributes (as httpx's errors carry their request),
@@ -127,6 +128,12 @@ class StoreError(NewsbotError):
 class IndexDamagedError(StoreError):
     """The search index cannot be opened; SQLite still holds everything, and
     `newsbot reindex` moves the damaged folder aside and rebuilds it."""
+
+
+class EncoderError(NewsbotError):
+    """The cross-encoder cannot be loaded: its files, onnxruntime or tokenizers are
+    missing or damaged. Answering without it (`AnswerSettings(encoder=False)`,
+    NEWSBOT_ENCODER=off) needs none of them."""
 
 
 class ConfigError(NewsbotError):

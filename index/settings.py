@@ -14,19 +14,51 @@ from newsbot.index.models import Confidence
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """Where the confidence labels start: abstain when the probability that the
+    articles hold an answer is below `abstain_below`; otherwise "high" or "medium"
+    from these lower bounds on the probability that the first quote is the answer,
+    else "low". Each answerability model carries the values its training script
+    calibrated (`AnswerabilityModel.thresholds`)."""
+
+    abstain_below: float
+    medium_confidence: float
+    high_confidence: float
+
+    def __post_init__(self) -> None:
+        for name in ("abstain_below", "medium_confidence", "high_confidence"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
+        if self.medium_confidence > self.high_confidence:
+            raise ValueError("medium_confidence must not exceed high_confidence")
+
+    def confidence(self, answerable: float, evidence: float) -> Confidence:
+        """The label for an answer's two probabilities: NONE (abstain) when the articles
+        probably hold no answer, else how likely the first quote is the answer."""
+        if answerable < self.abstain_below:
+            return Confidence.NONE
+        if evidence >= self.high_confidence:
+            return Confidence.HIGH
+        if evidence >= self.medium_confidence:
+            return Confidence.MEDIUM
+        return Confidence.LOW
+
+
+@dataclass(frozen=True)
 class AnswerSettings:
     """How `Engine.answer` ranks, quotes and abstains. Validated on construction."""
 
-    # Abstain when the answerability model's probability that the articles hold an
-    # answer is below this; otherwise the confidence is "high" or "medium" from these
-    # lower bounds on its probability that the first quote is the answer, else "low".
-    # The values the training script chose: abstention at 5% false abstentions on
-    # SQuAD calibration articles or 8% on NewsQA dev A, whichever is lower; "high"
-    # right 90% of the time on SQuAD, "medium" more often than not. A test keeps
-    # them equal to the shipped model's.
-    abstain_below: float = 0.159
-    medium_confidence: float = 0.23
-    high_confidence: float = 0.7
+    # Read the candidate quotes with the fine-tuned cross-encoder (index.answer.encoder)
+    # and answer with the models fitted on its scores; False: the lexical models alone
+    # (NEWSBOT_ENCODER=off), for the smallest installs and to measure the difference.
+    encoder: bool = True
+    # The confidence thresholds (see `Thresholds`); None: the ones the answerability
+    # model's training script calibrated, which is what a label means. Set one to
+    # sweep it in a benchmark, or to be stricter than calibrated.
+    abstain_below: float | None = None
+    medium_confidence: float | None = None
+    high_confidence: float | None = None
     # Passages whose sentences answer() scores: enough for k quotes from different
     # articles; every one more costs time at each question.
     answer_passages: int = 15
@@ -74,22 +106,32 @@ class AnswerSettings:
     # Quotes whose term sets overlap this much are merged (`also_in`).
     duplicate_jaccard: float = 0.7
 
-    def confidence(self, answerable: float, evidence: float) -> Confidence:
-        """The label for an answer's two probabilities: NONE (abstain) when the articles
-        probably hold no answer, else how likely the first quote is the answer."""
-        if answerable < self.abstain_below:
-            return Confidence.NONE
-        if evidence >= self.high_confidence:
-            return Confidence.HIGH
-        if evidence >= self.medium_confidence:
-            return Confidence.MEDIUM
-        return Confidence.LOW
+    def thresholds(self, calibrated: Thresholds) -> Thresholds:
+        """The model's `calibrated` thresholds, with the ones set here instead."""
+        return Thresholds(
+            *(
+                mine if mine is not None else getattr(calibrated, name)
+                for name, mine in (
+                    ("abstain_below", self.abstain_below),
+                    ("medium_confidence", self.medium_confidence),
+                    ("high_confidence", self.high_confidence),
+                )
+            )
+        )
 
     def __post_init__(self) -> None:
+        set_thresholds = {
+            name: value
+            for name in ("abstain_below", "medium_confidence", "high_confidence")
+            if (value := getattr(self, name)) is not None
+        }
+        for name, value in set_thresholds.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
+        medium, high = self.medium_confidence, self.high_confidence
+        if medium is not None and high is not None and medium > high:
+            raise ValueError("medium_confidence must not exceed high_confidence")
         shares = (
-            "abstain_below",
-            "medium_confidence",
-            "high_confidence",
             "translation_credit",
             "pair_min_gain",
             "relative_floor",
@@ -101,13 +143,13 @@ class AnswerSettings:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
-        if self.medium_confidence > self.high_confidence:
-            raise ValueError("medium_confidence must not exceed high_confidence")
         for name in ("answer_passages", "search_passages", "windows_per_passage", "quote_pool"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         for f in fields(self):
-            if f.name not in shares and getattr(self, f.name) < 0:
+            if f.name in shares or f.name in set_thresholds or f.name == "encoder":
+                continue
+            if getattr(self, f.name) is not None and getattr(self, f.name) < 0:
                 raise ValueError(f"{f.name} must not be negative")
         if self.unseen_factor < 1.0:
             raise ValueError("unseen_factor must be at least 1")

@@ -38,9 +38,20 @@ def test_wheel_installs_only_under_newsbot(tmp_path: Path) -> None:
             relative = path.relative_to(ROOT / folder).as_posix()
             assert f"{package}/{relative}" in names, relative
     # And every data file answering reads: stopwords, word forms, translations, the
-    # answerability model, and the WordNet licence that must travel with its data.
-    data = sorted(p.name for p in (ROOT / "index" / "data").iterdir() if p.is_file())
-    assert {"answerability.json", "irregular_forms.txt", "WORDNET-LICENSE.txt"} <= set(data)
+    # fitted models, the encoder, and the licences that must travel with their data.
+    folder = ROOT / "index" / "data"
+    data = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert {
+        "answerability.json",
+        "answerability_encoder.json",
+        "irregular_forms.txt",
+        "WORDNET-LICENSE.txt",
+        "encoder/model.onnx",
+        "encoder/tokenizer.json",
+        "encoder/encoder.json",
+        "encoder/LICENSE",
+        "encoder/NOTICE",
+    } <= set(data)
     for name in data:
         assert f"newsbot/index/data/{name}" in names, name
     seeds = sorted(n for n in names if n.startswith("newsbot/seeds/") and n.endswith(".txt"))

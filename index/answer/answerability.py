@@ -32,6 +32,7 @@ from newsbot.index.answer.fitted import (
     require_features,
 )
 from newsbot.index.answer.quotes import pair_share, word_pairs
+from newsbot.index.settings import Thresholds
 
 # The order is the model file's: a model fitted on other features is refused.
 FEATURES = (
@@ -55,6 +56,13 @@ FEATURES = (
     "names_missed",  # share of the names the question holds that the quote's passage lacks
     "passage_coverage",  # share of the question's weight the quote's whole passage covers
 )
+# The encoder system's model (index.answer.encoder) reads these too.
+ENCODER_FEATURES = (
+    *FEATURES,
+    "relevance_first",  # the cross-encoder's probability that the first quote answers
+    "relevance_best",  # the highest it gives any candidate window
+)
+FEATURE_SETS = (FEATURES, ENCODER_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -83,10 +91,13 @@ class Signals:
     question_names: frozenset[str] = frozenset()  # terms of the names the question holds
     passage_terms: frozenset[str] = frozenset()  # every term of the quote's passage
     passage_coverage: float = 0.0
+    relevance_first: float = 0.0  # the cross-encoder's probabilities (0 without it)
+    relevance_best: float = 0.0
 
 
 def features(s: Signals) -> dict[str, float]:
-    """The model's inputs, each bounded and independent of the corpus's size."""
+    """The models' inputs (`ENCODER_FEATURES`: a model reads its own), each bounded
+    and independent of the corpus's size."""
     total = s.total or 1.0
     share = {
         t: w * (s.unseen_factor if t in s.unseen else 1.0) / total for t, w in s.weights.items()
@@ -123,23 +134,28 @@ def features(s: Signals) -> dict[str, float]:
             else 0.0
         ),
         "passage_coverage": s.passage_coverage,
+        "relevance_first": s.relevance_first,
+        "relevance_best": s.relevance_best,
     }
 
 
 @dataclass(frozen=True)
 class Logistic(Standardised):
-    """One logistic regression over standardised `FEATURES`."""
+    """One logistic regression over standardised `FEATURES` (or `ENCODER_FEATURES`)."""
 
     intercept: float
+    features: tuple[str, ...] = FEATURES
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.require(FEATURES)
+        if self.features not in FEATURE_SETS:
+            raise ModelError(f"an answerability model cannot read the features {self.features}")
+        self.require(self.features)
         if not math.isfinite(self.intercept):
             raise ModelError("the model holds a number that is not finite")
 
     def probability(self, values: Mapping[str, float]) -> float:
-        z = self.intercept + self.utility([values[name] for name in FEATURES])
+        z = self.intercept + self.utility([values[name] for name in self.features])
         # The logistic function, without overflow for large |z|.
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
@@ -156,8 +172,12 @@ class Logistic(Standardised):
         return {**self.weights_json(), "intercept": self.intercept}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Logistic:
-        return cls(**Standardised.weights_from(data), intercept=float(data["intercept"]))
+    def from_json(cls, data: Mapping[str, Any], features: tuple[str, ...] = FEATURES) -> Logistic:
+        return cls(
+            **Standardised.weights_from(data),
+            intercept=float(data["intercept"]),
+            features=features,
+        )
 
 
 @dataclass(frozen=True)
@@ -166,7 +186,7 @@ class AnswerabilityModel:
 
     `answerable`: the probability that the articles hold the answer at all (fitted
     on questions whose article is, or is not, in the database); newsbot abstains
-    below `AnswerSettings.abstain_below`. `answers`: the probability that the first
+    below `thresholds.abstain_below`. `answers`: the probability that the first
     quote holds the answer; the confidence labels are its ranges, and it is
     `Answer.evidence`. One model for both would spend the false-abstention budget on
     answerable questions whose first quote misses, which the user still wants to see.
@@ -176,6 +196,35 @@ class AnswerabilityModel:
     answers: Logistic
     about: Mapping[str, Any]  # what it was fitted on, by which script at which commit
 
+    def __post_init__(self) -> None:
+        if self.answerable.features != self.answers.features:
+            raise ModelError("both regressions of an answerability model read the same features")
+        # Malformed thresholds are refused when the file is read, not at the first answer.
+        _ = self.thresholds
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.answerable.features
+
+    @property
+    def uses_encoder(self) -> bool:
+        """Whether it reads the cross-encoder's scores (and so needs the encoder)."""
+        return self.features == ENCODER_FEATURES
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The thresholds its training script calibrated (`about["thresholds"]`); an
+        unfitted model's abstain below 0.5 and call nothing likely."""
+        found = self.about.get("thresholds")
+        if not found:
+            return Thresholds(0.5, 1.0, 1.0)
+        with reading("answerability model's thresholds"):
+            return Thresholds(
+                float(found["abstain_below"]),
+                float(found["medium_confidence"]),
+                float(found["high_confidence"]),
+            )
+
     @classmethod
     def neutral(cls) -> AnswerabilityModel:
         """Every answer 0.5: for collecting features before any model is fitted."""
@@ -183,7 +232,7 @@ class AnswerabilityModel:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "features": list(FEATURES),
+            "features": list(self.features),
             "answerable": self.answerable.to_json(),
             "answers": self.answers.to_json(),
             "about": dict(self.about),
@@ -192,10 +241,10 @@ class AnswerabilityModel:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AnswerabilityModel:
         with reading("answerability model"):
-            require_features(data, FEATURES, "answerability model")
+            features = require_features(data, FEATURE_SETS, "answerability model")
             return cls(
-                Logistic.from_json(data["answerable"]),
-                Logistic.from_json(data["answers"]),
+                Logistic.from_json(data["answerable"], features),
+                Logistic.from_json(data["answers"], features),
                 dict(data.get("about", {})),
             )
 
@@ -204,7 +253,10 @@ class AnswerabilityModel:
         return cls.from_json(read(path, "answerability model"))
 
 
-@lru_cache(maxsize=1)
-def shipped_model() -> AnswerabilityModel:
-    """The model in the package (`index/data/answerability.json`)."""
-    return AnswerabilityModel.from_json(packaged("answerability.json"))
+@lru_cache(maxsize=2)
+def shipped_model(*, encoder: bool = False) -> AnswerabilityModel:
+    """The model in the package: `index/data/answerability.json`, or with the
+    encoder's scores `answerability_encoder.json`."""
+    return AnswerabilityModel.from_json(
+        packaged("answerability_encoder.json" if encoder else "answerability.json")
+    )

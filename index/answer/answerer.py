@@ -11,11 +11,14 @@ answerability model decide whether to abstain and how confident to be
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 
 from newsbot.index.answer import bm25
 from newsbot.index.answer.answerability import AnswerabilityModel, Signals, features
 from newsbot.index.answer.corroboration import Claim, corroborate
+from newsbot.index.answer.encoder import CrossEncoder
+from newsbot.index.answer.fitted import ModelError
 from newsbot.index.answer.query import AnswerType, ParsedQuery, framing_terms, parse_query
 from newsbot.index.answer.quotes import (
     Candidate,
@@ -28,7 +31,7 @@ from newsbot.index.answer.quotes import (
 from newsbot.index.answer.ranking import QuoteRanker
 from newsbot.index.errors import QueryError
 from newsbot.index.models import Answer, Article, Confidence, Quote, SearchHit, SearchResults
-from newsbot.index.settings import AnswerSettings
+from newsbot.index.settings import AnswerSettings, Thresholds
 from newsbot.index.store.articles import Store
 from newsbot.index.store.retriever import Retriever
 from newsbot.index.text.analysis import analyze, analyze_spans
@@ -49,14 +52,31 @@ class Answerer:
         settings: AnswerSettings,
         model: AnswerabilityModel,
         ranker: QuoteRanker,
+        encoder: Callable[[], CrossEncoder] | None = None,
         today: Callable[[], date] = date.today,
     ) -> None:
+        """`encoder` loads the cross-encoder (once, at the first question, so that a
+        command that never answers never loads it); None: answer without it, which
+        only models fitted without its scores can do."""
+        needs = [what for what, m in (("model", model), ("ranker", ranker)) if m.uses_encoder]
+        if needs and encoder is None:
+            raise ModelError(
+                f"the {' and '.join(needs)} read the cross-encoder's scores; without the "
+                "encoder (NEWSBOT_ENCODER=off) newsbot answers with its lexical models"
+            )
         self.store = store
         self.retriever = retriever
         self.settings = settings
         self.model = model  # whether the first quote answers
         self.ranker = ranker  # which candidate quotes come first
+        self.encoder = encoder  # how likely each candidate answers, read by a transformer
         self.today = today  # how old a source is, for stale answers
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """Where the confidence labels start: the model's calibrated thresholds, or
+        the settings' where they set one."""
+        return self.settings.thresholds(self.model.thresholds)
 
     def _candidates(
         self, weighted: dict[str, float], top_k: int, scope: Scope = None
@@ -106,10 +126,11 @@ class Answerer:
                 question, (), Confidence.NONE, 0.0, closest, coverage=coverage, scope=named
             )
             return abstained, {}
-        values = self._features(scorer, quotes, windows, candidates)
+        best_relevance = max(w.relevance for w in ranked)
+        values = self._features(scorer, quotes, windows, candidates, best_relevance)
         answerable = self.model.answerable.probability(values)
         evidence = self.model.answers.probability(values)
-        confidence = self.settings.confidence(answerable, evidence)
+        confidence = self.thresholds.confidence(answerable, evidence)
         if confidence in (Confidence.HIGH, Confidence.MEDIUM) and scorer.query.terms.keys() <= (
             framing_terms()
         ):
@@ -161,6 +182,10 @@ class Answerer:
         if asks_for_latest(question):
             scorer.freshness = _freshness(c.article for c in candidates)
         pool = candidate_windows(scorer, candidates, max(self.settings.quote_pool, k))
+        if self.encoder is not None and pool:
+            texts = [w.candidate.passage.between(w.start, w.end) for w in pool]
+            relevance = self.encoder().probabilities(question, texts)
+            pool = [replace(w, relevance=r) for w, r in zip(pool, relevance, strict=True)]
         return scorer, candidates, self.ranker.rank(scorer, pool, candidates)
 
     def _features(
@@ -169,9 +194,10 @@ class Answerer:
         quotes: list[Quote],
         windows: list[Window],
         candidates: list[Candidate],
+        best_relevance: float,
     ) -> dict[str, float]:
         """The answerability model's inputs for the first quote (after corroboration's
-        reordering)."""
+        reordering); `best_relevance` is the encoder's highest for any candidate."""
         first = quotes[0]
         window = next(
             w
@@ -211,6 +237,8 @@ class Answerer:
             question_names=question_names(query.text),
             passage_terms=in_passage,
             passage_coverage=scorer.coverage(in_passage)[0],
+            relevance_first=window.relevance,
+            relevance_best=best_relevance,
         )
         return features(signals)
 

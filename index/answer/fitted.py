@@ -66,11 +66,16 @@ class Standardised:
         return {name: tuple(float(v) for v in data[name]) for name in names}
 
 
-def require_features(data: Mapping[str, Any], features: Sequence[str], what: str) -> None:
-    """Refuse a model file fitted on other features, or in another order."""
+def require_features(
+    data: Mapping[str, Any], allowed: Sequence[tuple[str, ...]], what: str
+) -> tuple[str, ...]:
+    """The features a model file was fitted on: one of the `allowed` lists, in the
+    same order (any other file is refused)."""
     names = tuple(data["features"])
-    if names != tuple(features):
-        raise ModelError(f"the {what} was fitted on features {names}, not {tuple(features)}")
+    if names not in allowed:
+        expected = " or ".join(str(a) for a in allowed)
+        raise ModelError(f"the {what} was fitted on features {names}, not {expected}")
+    return names
 
 
 @contextmanager

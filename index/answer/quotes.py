@@ -77,6 +77,9 @@ class Window:
     # The learned ranker's probability that this window, of the question's
     # candidates, holds the answer (index.ranking); 0 until ranked.
     probability: float = 0.0
+    # The cross-encoder's probability that the window answers the question
+    # (index.answer.encoder); 0 without the encoder.
+    relevance: float = 0.0
 
 
 def _has_answer_type(text: str, kind: AnswerType, query_text: str) -> bool:

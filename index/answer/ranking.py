@@ -21,7 +21,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from newsbot.index.answer.fitted import Standardised, packaged, read, reading, require_features
+from newsbot.index.answer.fitted import (
+    ModelError,
+    Standardised,
+    packaged,
+    read,
+    reading,
+    require_features,
+)
 from newsbot.index.answer.query import AnswerType
 from newsbot.index.answer.quotes import Candidate, QuoteScorer, Window, pair_share
 
@@ -40,6 +47,14 @@ FEATURES = (
     "novel",  # log(1 + its terms that are not the question's): where an answer can be
     "article_rank",  # 1 / (1 + its article's rank among the windows' articles)
 )
+# The encoder system's ranker (index.answer.encoder) reads these too.
+ENCODER_FEATURES = (
+    *FEATURES,
+    "relevance",  # the cross-encoder's probability that the window answers
+    "relevance_rank",  # 1 / (1 + the window's rank by that probability)
+    "relevance_relative",  # that probability over the best window's
+)
+FEATURE_SETS = (FEATURES, ENCODER_FEATURES)
 
 # Offsets are in characters: 1,000 is about the first two paragraphs of a news story,
 # where the inverted pyramid puts what a story is about.
@@ -49,11 +64,16 @@ _LEAD_SCALE = 1000.0
 def window_features(
     scorer: QuoteScorer, windows: Sequence[Window], candidates: Sequence[Candidate]
 ) -> list[list[float]]:
-    """Each window's features, in `FEATURES` order. `windows` come best first by
-    first-stage score (as `candidate_windows` gives them, and as the ranker was
-    fitted); `candidates` are the retrieved passages, best first."""
+    """Each window's features, in `ENCODER_FEATURES` order (a ranker reads its own).
+    `windows` come best first by first-stage score (as `candidate_windows` gives
+    them, and as the ranker was fitted); `candidates` are the retrieved passages,
+    best first. Without the encoder every window's relevance is 0."""
     if not windows:
         return []
+    relevance = [w.relevance for w in windows]
+    most_relevant = max(relevance)
+    by_relevance = sorted(range(len(windows)), key=lambda i: (-relevance[i], i))
+    relevance_rank = {i: rank for rank, i in enumerate(by_relevance)}
     top = windows[0].score
     best_passage = max(c.retrieval_score for c in candidates)
     passage_ranks = {c.passage.id: i for i, c in enumerate(candidates)}
@@ -80,6 +100,9 @@ def window_features(
                 math.log1p(len(terms)),
                 math.log1p(novel),
                 1.0 / (1.0 + articles[window.candidate.article.id]),
+                window.relevance,
+                1.0 / (1.0 + relevance_rank[i]),
+                window.relevance / most_relevant if most_relevant > 0 else 0.0,
             ]
         )
     return rows
@@ -87,14 +110,23 @@ def window_features(
 
 @dataclass(frozen=True)
 class QuoteRanker(Standardised):
-    """A conditional logit over standardised `FEATURES`: a window's probability is
+    """A conditional logit over standardised features (`FEATURES`, or
+    `ENCODER_FEATURES` for the encoder system's): a window's probability is
     exp(its utility) over the sum for all the question's candidates."""
 
     about: Mapping[str, Any]  # what it was fitted on, by which script at which commit
+    features: tuple[str, ...] = FEATURES
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.require(FEATURES)
+        if self.features not in FEATURE_SETS:
+            raise ModelError(f"a quote ranker cannot read the features {self.features}")
+        self.require(self.features)
+
+    @property
+    def uses_encoder(self) -> bool:
+        """Whether it reads the cross-encoder's scores (and so needs the encoder)."""
+        return self.features == ENCODER_FEATURES
 
     def rank(
         self, scorer: QuoteScorer, windows: Sequence[Window], candidates: Sequence[Candidate]
@@ -104,10 +136,12 @@ class QuoteRanker(Standardised):
         return [replace(w, probability=p) for w, p in zip(windows, found, strict=True)]
 
     def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
-        """Each candidate's share of the question's probability mass (they sum to 1)."""
+        """Each candidate's share of the question's probability mass (they sum to 1).
+        `rows` are `window_features`' (every feature; this ranker reads its own)."""
         if not rows:
             return []
-        utilities = [self.utility(row) for row in rows]
+        width = len(self.features)  # its features are the first of every row
+        utilities = [self.utility(row[:width]) for row in rows]
         most = max(utilities)  # subtracted, so exp never overflows
         weights = [math.exp(u - most) for u in utilities]
         total = sum(weights)
@@ -122,20 +156,27 @@ class QuoteRanker(Standardised):
         return cls((0.0,) * n, (1.0,) * n, coefficients, {"fitted_on": "nothing"})
 
     def to_json(self) -> dict[str, Any]:
-        return {"features": list(FEATURES), **self.weights_json(), "about": dict(self.about)}
+        return {"features": list(self.features), **self.weights_json(), "about": dict(self.about)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> QuoteRanker:
         with reading("quote ranker"):
-            require_features(data, FEATURES, "quote ranker")
-            return cls(**Standardised.weights_from(data), about=dict(data.get("about", {})))
+            features = require_features(data, FEATURE_SETS, "quote ranker")
+            return cls(
+                **Standardised.weights_from(data),
+                about=dict(data.get("about", {})),
+                features=features,
+            )
 
     @classmethod
     def load(cls, path: Path) -> QuoteRanker:
         return cls.from_json(read(path, "quote ranker"))
 
 
-@lru_cache(maxsize=1)
-def shipped_ranker() -> QuoteRanker:
-    """The ranker in the package (`index/data/quote_ranker.json`)."""
-    return QuoteRanker.from_json(packaged("quote_ranker.json"))
+@lru_cache(maxsize=2)
+def shipped_ranker(*, encoder: bool = False) -> QuoteRanker:
+    """The ranker in the package: `index/data/quote_ranker.json`, or with the
+    encoder's scores `quote_ranker_encoder.json`."""
+    return QuoteRanker.from_json(
+        packaged("quote_ranker_encoder.json" if encoder else "quote_ranker.json")
+    )

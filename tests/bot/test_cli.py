@@ -8,23 +8,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newsbot.bot.cli import cli
-from tests.conftest import ROOT, SEEDS
-
-QUESTIONS = json.loads((ROOT / "tests/data/seed_questions.json").read_text("utf-8"))
-
-
-def _params(items: list[dict]) -> list:
-    """One case per question; a documented known miss is a strict xfail (it must fail)."""
-    return [
-        pytest.param(
-            item,
-            id=item["q"][:50],
-            marks=[pytest.mark.xfail(strict=True, reason=item["known_miss"])]
-            if "known_miss" in item
-            else [],
-        )
-        for item in items
-    ]
+from tests.conftest import SEEDS
 
 
 @pytest.fixture
@@ -93,25 +77,24 @@ def test_ask_abstains_plainly(run) -> None:
     assert data["abstained"] is True and data["answers"] == []
 
 
-@pytest.mark.parametrize("item", _params(QUESTIONS["answerable"]))
-def test_question_set_answerable(run, item: dict) -> None:
-    data = json.loads(run("ask", "--json", item["q"]).stdout)
-    assert not data["abstained"], item["q"]
-    quotes = [a["quote"].casefold() for a in data["answers"]]
-    assert any(e.casefold() in q for e in item["expect"] for q in quotes), (item["q"], quotes)
-
-
-@pytest.mark.parametrize("item", _params(QUESTIONS["unanswerable"]))
-def test_question_set_unanswerable(run, item: dict) -> None:
-    data = json.loads(run("ask", "--json", item["q"]).stdout)
-    assert data["abstained"], (item["q"], data["answers"])
-
-
-@pytest.mark.parametrize("item", QUESTIONS["unanswerable"], ids=lambda i: i["q"][:50])
-def test_no_unanswerable_question_is_answered_with_confidence(run, item: dict) -> None:
-    """Refused, or at worst labelled "low": the known misses included."""
-    data = json.loads(run("ask", "--json", item["q"]).stdout)
-    assert data["confidence"] in ("none", "low"), (item["q"], data["confidence"])
+def test_newsbot_encoder_off_answers_with_the_lexical_models(
+    run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both paths from the command line; the question sets hold each to its figures
+    (tests/index/test_question_sets.py)."""
+    question = "How many countries pledged to send troops?"
+    with_encoder = json.loads(run("ask", "--json", "-k", "1", question).stdout)
+    monkeypatch.setenv("NEWSBOT_ENCODER", "off")
+    lexical = json.loads(run("ask", "--json", "-k", "1", question).stdout)
+    for data in (with_encoder, lexical):
+        assert not data["abstained"] and "26" in data["answers"][0]["quote"]
+    # The encoder's relevance is a feature of its models alone: the two systems'
+    # scores for the same quote come from different models.
+    assert with_encoder["answers"][0]["score"] != lexical["answers"][0]["score"]
+    monkeypatch.setenv("NEWSBOT_ENCODER", "sometimes")
+    refused = run("ask", question)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: NEWSBOT_ENCODER must be 1 or 0")
 
 
 def test_search_json_contract(run) -> None:
@@ -282,13 +265,19 @@ def test_chat_reads_a_follow_up_with_the_question_before_it(run) -> None:
     assert quote.startswith("Ukraine’s foreign minister, Andrii Sybiha, urged readiness")
 
 
-def test_a_follow_up_asked_alone_is_not_answered_with_confidence(run) -> None:
-    """Nothing says who "he" is: whatever it quotes, newsbot must not call it likely."""
+@pytest.mark.parametrize("encoder", ["on", "off"])
+def test_a_follow_up_asked_alone_is_not_answered_with_confidence(
+    run, monkeypatch: pytest.MonkeyPatch, encoder: str
+) -> None:
+    """Nothing says who "he" is: whatever it quotes, newsbot must not call it likely,
+    on either path. The models alone would not always hold it down (the encoder's put
+    the first quote's probability near 0.53, above its "medium" bound): the answerer's
+    rule for questions of framing words alone does."""
+    monkeypatch.setenv("NEWSBOT_ENCODER", encoder)
     result = run("ask", "--json", "and what did he say?")
     assert result.exit_code == 0
     answer = json.loads(result.stdout)
     assert answer["confidence"] in ("none", "low")
-    assert answer["evidence"] < 0.5
 
 
 def test_empty_question_is_a_usage_error(run) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.index import AnswerSettings, Engine
+from newsbot.index import AnswerSettings, Engine, Thresholds
 from newsbot.index.answer.answerability import (
+    ENCODER_FEATURES,
     FEATURES,
     AnswerabilityModel,
     Logistic,
@@ -53,7 +54,9 @@ def _signals(**changes: object) -> Signals:
 
 def test_features_are_the_model_inputs_in_order_and_computed_from_shares() -> None:
     values = features(_signals())
-    assert tuple(values) == FEATURES
+    assert tuple(values) == ENCODER_FEATURES
+    assert ENCODER_FEATURES[: len(FEATURES)] == FEATURES
+    assert values["relevance_first"] == values["relevance_best"] == 0.0  # no encoder here
     assert values["missed_max"] == pytest.approx(1.0 / 6.0)  # "countri" is missed
     assert values["matched_share"] == pytest.approx(2 / 3)
     assert values["headline_share"] == pytest.approx(3.0 / 6.0)
@@ -114,11 +117,28 @@ def test_shipped_model_loads_and_says_what_it_was_fitted_on() -> None:
     assert model.about["questions"]["fitting"] > 10_000
 
 
-def test_settings_defaults_are_the_shipped_models_thresholds() -> None:
-    """Refitting the model means choosing the thresholds again: they move together."""
-    suggested = shipped_model().about["thresholds"]
-    defaults = AnswerSettings()
-    assert {name: getattr(defaults, name) for name in suggested} == suggested
+@pytest.mark.parametrize("encoder", [False, True])
+def test_the_thresholds_are_the_ones_the_shipped_model_was_calibrated_with(
+    encoder: bool,
+) -> None:
+    """Refitting a model means choosing its thresholds again: they travel in its file,
+    and settings that set none use them."""
+    model = shipped_model(encoder=encoder)
+    suggested = model.about["thresholds"]
+    assert model.thresholds == Thresholds(**suggested)
+    assert AnswerSettings().thresholds(model.thresholds) == model.thresholds
+    assert 0 < model.thresholds.abstain_below < model.thresholds.high_confidence < 1
+    stricter = AnswerSettings(abstain_below=0.9).thresholds(model.thresholds)
+    assert stricter.abstain_below == 0.9
+    assert stricter.high_confidence == model.thresholds.high_confidence
+
+
+def test_the_encoder_model_reads_the_encoder_features_and_the_lexical_one_does_not() -> None:
+    assert shipped_model(encoder=True).features == ENCODER_FEATURES
+    assert shipped_model(encoder=True).uses_encoder
+    assert shipped_model().features == FEATURES
+    assert not shipped_model().uses_encoder
+    assert shipped_model(encoder=True).about["script"] == "training/answerability.py --encoder"
 
 
 def test_model_round_trips_through_json(tmp_path: Path) -> None:
@@ -177,7 +197,9 @@ def test_answer_carries_both_probabilities_and_the_features_explain_them(
     engine: Engine,
 ) -> None:
     answer, values = engine.answer_with_features("How many countries pledged troops?")
-    assert tuple(values) == FEATURES
+    assert tuple(values) == ENCODER_FEATURES
+    # The default engine reads the quotes with the encoder: its scores are among them.
+    assert 0 < values["relevance_first"] <= values["relevance_best"] <= 1
     model = engine.model
     assert answer.answerable == pytest.approx(model.answerable.probability(values))
     assert answer.evidence == pytest.approx(model.answers.probability(values))
@@ -212,7 +234,7 @@ def test_one_model_behaves_over_five_articles_and_over_fifty(tmp_path: Path) -> 
         off_fifty = engine.answer("Who won the 2024 Nobel Peace Prize?")
     for answer in (five, fifty):
         assert not answer.abstained and "26" in answer.quotes[0].text
-        assert answer.answerable > AnswerSettings().abstain_below
+        assert answer.answerable > engine.answerer.thresholds.abstain_below
     assert off.abstained and off_fifty.abstained
 
 
@@ -244,14 +266,33 @@ def test_settings_thresholds_apply_to_the_probabilities(engine: Engine) -> None:
 def test_labels_are_ranges_of_the_two_probabilities(
     answerable: float, evidence: float, label: str
 ) -> None:
-    assert AnswerSettings().confidence(answerable, evidence).value == label
+    assert Thresholds(0.159, 0.23, 0.7).confidence(answerable, evidence).value == label
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(-0.1, 0.2, 0.7), (0.1, 0.2, 1.5), (0.1, 0.8, 0.7)],
+)
+def test_thresholds_outside_zero_to_one_or_out_of_order_are_refused(
+    values: tuple[float, float, float],
+) -> None:
+    with pytest.raises(ValueError, match="must"):
+        Thresholds(*values)
+
+
+def test_a_model_file_with_malformed_thresholds_is_refused() -> None:
+    data = shipped_model().to_json()
+    data["about"]["thresholds"] = {"abstain_below": "low"}
+    with pytest.raises(ModelError, match="malformed"):
+        AnswerabilityModel.from_json(data)
 
 
 def test_a_question_of_framing_words_alone_is_never_called_likely(engine: Engine) -> None:
     """ "And what did he say?" names no topic: even a model sure of every answer gives
     it "low" at most, while a question with a topic keeps the model's label."""
     sure = replace(Logistic.neutral(), intercept=10.0)
-    model = AnswerabilityModel(sure, sure, {"fitted_on": "nothing"})
+    thresholds = {"abstain_below": 0.5, "medium_confidence": 0.6, "high_confidence": 0.9}
+    model = AnswerabilityModel(sure, sure, {"fitted_on": "nothing", "thresholds": thresholds})
     with Engine(engine.db_path, model=model) as confident:
         assert confident.answer("And what did he say?").confidence.value == "low"
         assert confident.answer("What did Putin say about troops?").confidence.value == "high"

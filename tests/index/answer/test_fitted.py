@@ -57,9 +57,10 @@ def test_weights_round_trip_through_json() -> None:
 
 def test_a_file_for_other_features_or_malformed_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="fitted on features"):
-        require_features({"features": ["b", "a"]}, ["a", "b"], "ranker")
+        require_features({"features": ["b", "a"]}, [("a", "b")], "ranker")
+    assert require_features({"features": ["a", "b"]}, [("a",), ("a", "b")], "r") == ("a", "b")
     with pytest.raises(ModelError, match="malformed ranker"), reading("ranker"):
-        require_features({}, ["a"], "ranker")  # KeyError
+        require_features({}, [("a",)], "ranker")  # KeyError
     with pytest.raises(ModelError, match="cannot read the ranker"):
         read(tmp_path / "missing.json", "ranker")
     (tmp_path / "bad.json").write_text("[1,", encoding="utf-8")

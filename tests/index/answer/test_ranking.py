@@ -11,7 +11,13 @@ import pytest
 
 from newsbot.index import AnswerSettings, Engine
 from newsbot.index.answer.fitted import ModelError
-from newsbot.index.answer.ranking import FEATURES, QuoteRanker, shipped_ranker, window_features
+from newsbot.index.answer.ranking import (
+    ENCODER_FEATURES,
+    FEATURES,
+    QuoteRanker,
+    shipped_ranker,
+    window_features,
+)
 from newsbot.index.models import ArticleDraft
 
 
@@ -41,6 +47,17 @@ def test_the_shipped_ranker_loads_and_says_what_it_was_fitted_on() -> None:
     assert ranker.about["lead_chosen_on"] == "newsqa-dev-a"
     assert ranker.about["questions"] > 1000
     assert json.loads(json.dumps(ranker.to_json()))["features"] == list(FEATURES)
+
+
+def test_the_encoder_systems_ranker_reads_the_encoders_scores_too() -> None:
+    ranker = shipped_ranker(encoder=True)
+    assert ranker.features == ENCODER_FEATURES and ranker.uses_encoder
+    assert not shipped_ranker().uses_encoder
+    assert ranker.about["script"] == "training/quote_ranker.py --encoder"
+    assert QuoteRanker.from_json(json.loads(json.dumps(ranker.to_json()))) == ranker
+    # The encoder's probability counts for a window: more of it, more likely.
+    at = ENCODER_FEATURES.index("relevance")
+    assert ranker.coefficients[at] > 0
 
 
 @pytest.mark.parametrize(
@@ -76,8 +93,14 @@ def test_features_of_the_seeds_pool_are_bounded_and_in_order(engine: Engine) -> 
     scorer, candidates, ranked = engine.ranked_windows("How many countries pledged troops?")
     rows = window_features(scorer, ranked, candidates)
     assert 2 <= len(rows) == len(ranked) <= engine.settings.quote_pool
-    assert all(len(row) == len(FEATURES) for row in rows)
-    values = {name: [row[i] for row in rows] for i, name in enumerate(FEATURES)}
+    assert all(len(row) == len(ENCODER_FEATURES) for row in rows)
+    values = {name: [row[i] for row in rows] for i, name in enumerate(ENCODER_FEATURES)}
+    # The encoder read every window: its probabilities, their ranks and shares of the best.
+    assert all(0.0 < v < 1.0 for v in values["relevance"])
+    assert sorted(values["relevance_rank"], reverse=True) == pytest.approx(
+        [1 / (1 + i) for i in range(len(rows))]
+    )
+    assert max(values["relevance_relative"]) == 1.0
     # The pool comes best first by first-stage score: rank 1, 1/2, 1/3...
     assert values["rank"] == pytest.approx([1 / (1 + i) for i in range(len(rows))])
     assert values["relative"][0] == 1.0 and max(values["relative"]) == 1.0
