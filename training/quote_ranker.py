@@ -56,9 +56,15 @@ from benchmarks.qa_sets import (  # noqa: E402
     QAArticle,
     Question,
 )
-from newsbot.index import Engine, QueryError  # noqa: E402
+from newsbot.index import AnswerSettings, Engine, QueryError  # noqa: E402
+from newsbot.index.answer.answerability import AnswerabilityModel  # noqa: E402
 from newsbot.index.answer.quotes import QuoteScorer, Window, select_quotes  # noqa: E402
-from newsbot.index.answer.ranking import FEATURES, QuoteRanker, window_features  # noqa: E402
+from newsbot.index.answer.ranking import (  # noqa: E402
+    ENCODER_FEATURES,
+    FEATURES,
+    QuoteRanker,
+    window_features,
+)
 from training.answerability import (  # noqa: E402
     commit,
     feedback_about,
@@ -107,15 +113,20 @@ def collect(
     per_group: int,
     work: Path,
     rng: random.Random,
+    *,
+    settings: AnswerSettings = NEVER_ABSTAIN,
 ) -> list[Pool]:
     """For each group of articles, a database of them and up to `per_group` of their
     questions, asked with the first-stage ranker."""
     found: list[Pool] = []
+    # Never abstaining, the answerability model is never read: the neutral one keeps
+    # this script from depending on the model that is fitted after it.
+    first, neutral = QuoteRanker.first_stage(), AnswerabilityModel.neutral()
     for number, part in enumerate(groups(articles, sizes)):
         questions = [(a.key, q) for a in part for q in a.questions]
         sample = rng.sample(questions, min(per_group, len(questions)))
         with Engine(
-            work / f"group-{number}.db", settings=NEVER_ABSTAIN, ranker=QuoteRanker.first_stage()
+            work / f"group-{number}.db", settings=settings, ranker=first, model=neutral
         ) as engine:
             list(engine.ingest_many(a.draft("squad") for a in part))
             asked = [ask_pool(engine, key, q) for key, q in sample]
@@ -136,11 +147,14 @@ class VotedPool:
     held_apart: bool  # a third, by answer id (the answerability script's third too)
 
 
-def feedback_pools(path: Path, db: Path) -> tuple[list[VotedPool], dict[str, int]]:
+def feedback_pools(
+    path: Path, db: Path, settings: AnswerSettings = NEVER_ABSTAIN
+) -> tuple[list[VotedPool], dict[str, int]]:
     """The votes in an export whose first quote is in the question's pool today."""
     counts = {"votes": 0, "used": 0, "held_apart": 0, "not_in_pool": 0}
     found: list[VotedPool] = []
-    with Engine(db, settings=NEVER_ABSTAIN, ranker=QuoteRanker.first_stage()) as engine:
+    first, neutral = QuoteRanker.first_stage(), AnswerabilityModel.neutral()
+    with Engine(db, settings=settings, ranker=first, model=neutral) as engine:
         for vote in read_votes(path):
             counts["votes"] += 1
             question = Question(vote.question, ())
@@ -215,10 +229,12 @@ def conditional_logit(
     return w
 
 
-def fit(asked: Sequence[Pool]) -> QuoteRanker:
+def fit(asked: Sequence[Pool], features: tuple[str, ...] = FEATURES) -> QuoteRanker:
     # Only questions with a right and a wrong window say anything about the order.
     useful = [a for a in asked if any(a.labels) and not all(a.labels)]
-    x = np.asarray([row for a in useful for row in a.rows], dtype=float)
+    # A pool's rows hold every feature; a ranker's are the first of them.
+    width = len(features)
+    x = np.asarray([row[:width] for a in useful for row in a.rows], dtype=float)
     y = np.asarray([label for a in useful for label in a.labels], dtype=float)
     question = np.repeat(np.arange(len(useful)), [len(a.rows) for a in useful])
     means, scales = x.mean(axis=0), x.std(axis=0)
@@ -229,6 +245,7 @@ def fit(asked: Sequence[Pool]) -> QuoteRanker:
         scales=tuple(round(float(v), 8) for v in scales),
         coefficients=tuple(round(float(v), 8) for v in w),
         about={},
+        features=features,
     )
 
 
@@ -284,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     votes: list[VotedPool] = []
     about_votes: dict[str, Any] = {}
     if args.feedback is not None:
-        votes, counts = feedback_pools(args.feedback, args.feedback_db)
+        votes, counts = feedback_pools(args.feedback, args.feedback_db, run.settings)
         about_votes = feedback_about(args.feedback, counts)
     fit_asked, cal_asked, news_asked = gather(
         run,
@@ -295,9 +312,10 @@ def main(argv: list[str] | None = None) -> int:
         news_per_group=10**6,
         news_for="the lead coefficient",
     )
-    ranker = fit([*fit_asked, *(v.pool for v in votes if not v.held_apart)])
+    features = ENCODER_FEATURES if args.encoder else FEATURES
+    ranker = fit([*fit_asked, *(v.pool for v in votes if not v.held_apart)], features)
     if votes:
-        without = fit(fit_asked)
+        without = fit(fit_asked, features)
         held = [v for v in votes if v.held_apart]
         liked, disliked = [v for v in held if v.up], [v for v in held if not v.up]
         about_votes["held_apart_fit"] = {
@@ -348,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "lead_added": lead,
         "lead_chosen_on": "newsqa-dev-a" if news_asked else None,
-        "script": "training/quote_ranker.py",
+        "script": "training/quote_ranker.py" + (" --encoder" if args.encoder else ""),
         "commit": commit(),
     }
     if about_votes:

@@ -3,6 +3,7 @@ its logistic regression against a known answer."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,16 @@ import pytest
 
 from benchmarks.qa_sets import squad_file
 from newsbot.index import Engine
-from newsbot.index.answer.answerability import FEATURES, AnswerabilityModel
+from newsbot.index.answer.answerability import ENCODER_FEATURES, FEATURES, AnswerabilityModel
 from tests.training.conftest import FitTwice, Votes
-from training.answerability import groups, logistic_regression, main
+from training.answerability import (
+    SEED,
+    groups,
+    lexical_half,
+    logistic_regression,
+    main,
+    split_articles,
+)
 
 
 def test_training_on_a_tiny_sample_writes_a_model_newsbot_loads(
@@ -37,6 +45,25 @@ def test_training_on_a_tiny_sample_writes_a_model_newsbot_loads(
         present = engine.answer_with_features(articles[0].questions[0].text)[0]
         absent = engine.answer_with_features(articles[20].questions[0].text)[0]
     assert present.answerable > absent.answerable
+
+
+def test_with_the_encoder_the_model_reads_its_scores_and_fits_on_what_it_never_saw(
+    tmp_path: Path, squad_sample: Path
+) -> None:
+    """--encoder: the encoder system's model, on the fitting part's half the encoder was
+    not fine-tuned on; its regressions weigh the encoder's probabilities too."""
+    out = tmp_path / "model.json"
+    argv = ["--squad", str(squad_sample), "--out", str(out), "--per-group", "20", "--encoder"]
+    assert main(argv) == 0
+    model = AnswerabilityModel.load(out)
+    assert model.features == ENCODER_FEATURES and model.uses_encoder
+    assert model.about["script"] == "training/answerability.py --encoder"
+    fitting = split_articles(squad_file(squad_sample), random.Random(SEED))[1]
+    assert model.about["articles"]["fitting"] == len(lexical_half(fitting)) < 24
+    at = ENCODER_FEATURES.index("relevance_first")
+    assert model.answerable.means[at] > 0  # the scores were there to fit on
+    # The script does not pick a file name of its own when told where to write.
+    assert not (tmp_path / "model_encoder.json").exists()
 
 
 def test_the_same_sample_gives_the_same_file(fit_twice: FitTwice) -> None:

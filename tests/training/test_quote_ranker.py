@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsbot.index.answer.ranking import FEATURES, QuoteRanker
+from newsbot.index.answer.ranking import ENCODER_FEATURES, FEATURES, QuoteRanker
 from tests.training.conftest import FitTwice, Votes
 from training.quote_ranker import conditional_logit, main, with_lead
 
@@ -27,6 +27,17 @@ def test_training_on_a_tiny_sample_writes_a_ranker_newsbot_loads(
     assert any(c != 0.0 for c in ranker.coefficients)
     printed = capsys.readouterr().out
     assert "fitted ranker" in printed and "first-stage score" in printed
+
+
+def test_with_the_encoder_the_ranker_reads_its_scores(tmp_path: Path, squad_sample: Path) -> None:
+    out = tmp_path / "ranker.json"
+    argv = ["--squad", str(squad_sample), "--out", str(out), "--per-group", "40", "--encoder"]
+    assert main(argv) == 0
+    ranker = QuoteRanker.load(out)
+    assert ranker.features == ENCODER_FEATURES and ranker.uses_encoder
+    assert ranker.about["script"] == "training/quote_ranker.py --encoder"
+    assert 0 < ranker.about["articles"] < 24  # the half the encoder never saw
+    assert ranker.means[ENCODER_FEATURES.index("relevance")] > 0
 
 
 def test_the_same_sample_gives_the_same_ranker(fit_twice: FitTwice) -> None:
