@@ -7,7 +7,7 @@ Counts answered-correctly (a returned quote holds an expected string),
 abstained-correctly, wrong abstentions, wrong answers to unanswerable
 questions, and misquotes (a quote that is not the article text between its
 offsets: must be 0). --sweep prints the same counts for a range of abstention
-thresholds, which is how the engine's threshold was chosen.
+thresholds. --no-encoder answers as NEWSBOT_ENCODER=off does.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def evaluate(
 
 
 def _evaluate(engine: Engine, questions: dict, k: int) -> tuple[Report, list]:
-    threshold = engine.settings.abstain_below
+    threshold = engine.answerer.thresholds.abstain_below
     details = []
     r = Report(
         threshold, len(questions["answerable"]), len(questions["unanswerable"]), 0, 0, 0, 0, 0, 0, 0
@@ -99,17 +99,21 @@ def main() -> int:
     parser.add_argument("--sweep", action="store_true", help="Try a range of thresholds.")
     parser.add_argument("--verbose", action="store_true", help="Print every question's verdict.")
     parser.add_argument("--json", type=Path, help="Write the report here.")
+    parser.add_argument(
+        "--no-encoder", action="store_true", help="Answer without the cross-encoder."
+    )
     args = parser.parse_args()
     questions = json.loads(args.questions.read_text("utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "q.db"
-        default = AnswerSettings()
+        default = AnswerSettings(encoder=not args.no_encoder)
         report, details = evaluate(db, args.seeds, questions, default)
         if args.verbose:
             for verdict, q, evidence in details:
                 print(f"{verdict:22} {evidence:5.3f}  {q}")
         summary = ", ".join(f"{k}={v}" for k, v in asdict(report).items())
-        print(f"threshold {default.abstain_below}: {summary}")
+        system = "lexical" if args.no_encoder else "encoder"
+        print(f"{system}, threshold {report.threshold}: {summary}")
         sweep = []
         if args.sweep:
             for step in range(30, 81, 5):

@@ -10,7 +10,8 @@ corpus with their named entities renamed, so the vocabulary keeps growing as
 real news does and no article is a copy. It writes them as files, ingests
 them with `Engine.ingest_paths` (what `newsbot ingest DIR` runs), and then,
 in a fresh process, measures what a serving newsbot does: cold start to the
-first answer, `answer()` and `search()` latency over 200+ questions, the same
+first answer, `answer()` (with the cross-encoder, the default, and without it:
+NEWSBOT_ENCODER=off) and `search()` latency over 200+ questions, the same
 answers scoped to a collection holding every tenth article (the filter runs
 inside the index), adding one article until a query sees it, and peak RSS.
 The baselines get the same passages, analysed into the same terms, and the
@@ -202,17 +203,26 @@ SERVE_SCRIPT = textwrap.dedent(
     sys.path.insert(0, sys.argv[4])
     from newsbot.index.engine import Engine
     from newsbot.index.models import ArticleDraft
+    from newsbot.index.answer.answerability import shipped_model
+    from newsbot.index.answer.ranking import shipped_ranker
     questions = json.loads(open(sys.argv[2]).read())
-    engine = Engine(sys.argv[1])
+    engine = Engine(sys.argv[1])  # the default: with the cross-encoder
+    answerer = engine.answerer
+    encoder_system = (answerer.model, answerer.ranker, answerer.encoder)
+    lexical_system = (shipped_model(), shipped_ranker(), None)  # NEWSBOT_ENCODER=off
     engine.repair_index()  # what every surface does at start
     engine.answer(questions[0])
     cold = time.time() - t_process
     for q in questions[:20]:  # warm-up: page cache and the analyzer's caches
         engine.answer(q)
-    answer_ms, search_ms, scoped_ms = [], [], []
+    answer_ms, search_ms, scoped_ms, lexical_ms = [], [], [], []
     desk = frozenset({sys.argv[6]})
     for q in questions:
         t = time.perf_counter(); engine.answer(q); answer_ms.append((time.perf_counter() - t) * 1e3)
+        answerer.model, answerer.ranker, answerer.encoder = lexical_system
+        t = time.perf_counter()
+        engine.answer(q); lexical_ms.append((time.perf_counter() - t) * 1e3)
+        answerer.model, answerer.ranker, answerer.encoder = encoder_system
         t = time.perf_counter(); engine.search(q); search_ms.append((time.perf_counter() - t) * 1e3)
         t = time.perf_counter(); engine.answer(q, collections=desk)
         scoped_ms.append((time.perf_counter() - t) * 1e3)
@@ -232,6 +242,7 @@ SERVE_SCRIPT = textwrap.dedent(
     print(json.dumps({
         "cold_start_s": cold,
         "answer_ms": answer_ms, "search_ms": search_ms, "add_ms": add_ms,
+        "lexical_ms": lexical_ms,
         "scoped_ms": scoped_ms,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
@@ -361,6 +372,8 @@ def run_size(
         "articles": ingest["articles"],
         "answer_p50_ms": statistics.median(serve["answer_ms"]),
         "answer_p95_ms": percentile(serve["answer_ms"], 95),
+        "lexical_p50_ms": statistics.median(serve["lexical_ms"]),
+        "lexical_p95_ms": percentile(serve["lexical_ms"], 95),
         "search_p50_ms": statistics.median(serve["search_ms"]),
         "search_p95_ms": percentile(serve["search_ms"], 95),
         "scoped_p50_ms": statistics.median(serve["scoped_ms"]),
@@ -394,7 +407,8 @@ def _ratio(a: float | None, b: float | None) -> str:
 
 def print_table(rows: dict[int, dict[str, Any]]) -> None:
     header = (
-        f"{'passages':>10} {'answer p50/p95 ms':>18} {'scoped p50/p95 ms':>18} "
+        f"{'passages':>10} {'answer p50/p95 ms':>18} {'lexical p50/p95':>18} "
+        f"{'scoped p50/p95 ms':>18} "
         f"{'search p50/p95 ms':>18} {'add ms':>7} "
         f"{'bulk art/s':>10} {'cold s':>6} {'RSS MB':>7} {'disk MB':>8} "
         f"{'rank-bm25 ms':>12} {'ratio':>6} {'bm25s ms':>9} {'ratio':>6}"
@@ -406,6 +420,7 @@ def print_table(rows: dict[int, dict[str, Any]]) -> None:
         print(
             f"{row['passages']:>10,} "
             f"{row['answer_p50_ms']:>8.2f} /{row['answer_p95_ms']:>7.2f} "
+            f"{row['lexical_p50_ms']:>8.2f} /{row['lexical_p95_ms']:>7.2f} "
             f"{row['scoped_p50_ms']:>8.2f} /{row['scoped_p95_ms']:>7.2f} "
             f"{row['search_p50_ms']:>8.2f} /{row['search_p95_ms']:>7.2f} "
             f"{row['add_article_ms']:>7.1f} {row['bulk_articles_per_s']:>10,.0f} "
@@ -416,6 +431,7 @@ def print_table(rows: dict[int, dict[str, Any]]) -> None:
             f"{_ratio(bs, row['answer_p50_ms']):>6}"
         )
     print("ratio = baseline top-10 p50 / newsbot answer() p50 (answer includes quote selection)")
+    print("answer = with the cross-encoder (the default); lexical = NEWSBOT_ENCODER=off")
     print(f"scoped = answer() within the collection {SCOPE!r}: every tenth article")
 
 

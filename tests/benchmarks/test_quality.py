@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks import quality
+from benchmarks.qa_sets import Asked, Question, held_apart_story, newsqa_dev_a
+from newsbot.index import Answer, Confidence
+from newsbot.index.models import Article, Quote
 
 
 def test_ndcg_and_recall_by_hand() -> None:
@@ -153,7 +156,7 @@ def test_quality_script_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
     assert results["scifact"]["ndcg_at_10"] == pytest.approx(1.0)
     squad = results["squad"]
     assert squad["passage_hit_at_1"] == 1.0
-    for rule in ("today", "learned"):
+    for rule in ("today", "lexical", "encoder"):
         assert squad[rule]["answer_in_quote_at_1"] == 1.0
         assert squad[rule]["false_abstain_rate"] == 0.0
         # With its article forgotten, a question about the harbour finds nothing.
@@ -163,18 +166,20 @@ def test_quality_script_runs_on_a_tiny_dataset(tmp_path: Path) -> None:
         assert squad[rule]["reliability"]["high"]["first_quote_right"] in (None, 1.0)
     assert squad["baseline"]["answer_in_quote_at_3"] == 1.0
     news = results["newsqa"]
-    assert news["questions"] == 2 and "passage_hit_at_1" not in news  # no paragraph spans
-    assert news["learned"]["answer_in_quote_at_1"] == 1.0
-    assert results["newsqa_small"]["articles"] == 2
-    assert results["seeds"]["misquotes"] == 0
+    # Only the held-apart stories' questions are asked (the fixture holds one apart).
+    held = [a for a in newsqa_dev_a(tmp_path / "data") if held_apart_story(a.key)]
+    assert len(held) == 1
+    assert news["questions"] == 1 and "passage_hit_at_1" not in news  # no paragraph spans
+    for rule in ("lexical", "encoder"):
+        assert news[rule]["answer_in_quote_at_1"] == 1.0
+    assert results["newsqa_small"]["articles"] == 1  # the held-apart one
+    for name in ("seeds", "paraphrases"):
+        for rule in ("lexical", "encoder"):
+            assert results[name][rule]["misquotes"] == 0
 
 
-def test_the_rules_label_the_same_answer_differently() -> None:
-    """Today's rule reads the coverage; the learned one the two probabilities."""
-    from benchmarks.qa_sets import Asked, Question
-    from newsbot.index import Answer, Confidence
-    from newsbot.index.models import Article, Quote
-
+def _asked_with_a_quote(*, coverage: float, answerable: float) -> Asked:
+    """A right answer with one quote, first-quote probability 0.95."""
     article = Article(id=1, origin="x", headline="h", url=None, published=None, outlet=None)
     quote = Quote(
         text="The harbour opened in 1901.",
@@ -184,15 +189,24 @@ def test_the_rules_label_the_same_answer_differently() -> None:
         matched_terms=("harbour",),
         article=article,
     )
-    answer = Answer("When?", (quote,), Confidence.LOW, 0.95, coverage=0.5, answerable=0.9)
-    asked = Asked(Question("When did the harbour open?", ("1901",)), True, answer, {})
-    assert quality.label("today", asked) == "low"
-    assert quality.label("learned", asked) == "high"
-    weak = Asked(
-        asked.question,
-        True,
-        Answer("When?", (quote,), Confidence.LOW, 0.95, coverage=0.9, answerable=0.01),
-        {},
+    answer = Answer(
+        "When?", (quote,), Confidence.LOW, 0.95, coverage=coverage, answerable=answerable
     )
+    return Asked(Question("When did the harbour open?", ("1901",)), True, answer, {})
+
+
+def test_the_rules_label_the_same_answer_differently() -> None:
+    """Today's rule reads the coverage; the fitted systems the two probabilities."""
+    asked = _asked_with_a_quote(coverage=0.5, answerable=0.9)
+    assert quality.label("today", asked) == "low"
+    assert quality.label("lexical", asked) == "high"
+    assert quality.label("encoder", asked) == "high"
+    weak = _asked_with_a_quote(coverage=0.9, answerable=0.01)
     assert quality.label("today", weak) == "high"
-    assert quality.label("learned", weak) == "none"
+    assert quality.label("lexical", weak) == "none"
+    assert quality.label("encoder", weak) == "none"
+
+
+def test_a_rule_nobody_defined_is_refused() -> None:
+    with pytest.raises(ValueError, match="learned"):
+        quality.label("learned", _asked_with_a_quote(coverage=0.5, answerable=0.9))

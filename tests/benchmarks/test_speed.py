@@ -59,6 +59,8 @@ def test_speed_script_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
     for key in (
         "answer_p50_ms",
         "answer_p95_ms",
+        "lexical_p50_ms",
+        "lexical_p95_ms",
         "search_p50_ms",
         "search_p95_ms",
         "add_article_ms",
@@ -71,3 +73,4 @@ def test_speed_script_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
     ):
         assert key in row
     assert row["passages"] > 0 and row["answer_p50_ms"] > 0 and row["rank_bm25_p50_ms"] > 0
+    assert row["lexical_p50_ms"] > 0
