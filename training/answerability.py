@@ -612,7 +612,9 @@ def main(argv: list[str] | None = None) -> int:
         "articles": {"fitting": len(fitting), "calibration": len(calibration)},
         "questions": {"fitting": len(fit_rows), "calibration": len(cal_rows)},
         "seed": args.seed,
-        "script": "training/answerability.py" + (" --encoder" if args.encoder else ""),
+        "script": "training/answerability.py"
+        + (" --encoder" if args.encoder else "")
+        + f" --per-group {args.per_group}",
         "commit": commit(),
         "thresholds": thresholds,
         "abstain_below_by_set": by_set,

@@ -366,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "lead_added": lead,
         "lead_chosen_on": "newsqa-dev-a" if news_asked else None,
-        "script": "training/quote_ranker.py" + (" --encoder" if args.encoder else ""),
+        "script": "training/quote_ranker.py"
+        + (" --encoder" if args.encoder else "")
+        + f" --per-group {args.per_group}",
         "commit": commit(),
     }
     if about_votes:

@@ -57,7 +57,7 @@ def test_with_the_encoder_the_model_reads_its_scores_and_fits_on_what_it_never_s
     assert main(argv) == 0
     model = AnswerabilityModel.load(out)
     assert model.features == ENCODER_FEATURES and model.uses_encoder
-    assert model.about["script"] == "training/answerability.py --encoder"
+    assert model.about["script"] == "training/answerability.py --encoder --per-group 20"
     fitting = split_articles(squad_file(squad_sample), random.Random(SEED))[1]
     assert model.about["articles"]["fitting"] == len(lexical_half(fitting)) < 24
     at = ENCODER_FEATURES.index("relevance_first")

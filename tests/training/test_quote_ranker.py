@@ -35,7 +35,7 @@ def test_with_the_encoder_the_ranker_reads_its_scores(tmp_path: Path, squad_samp
     assert main(argv) == 0
     ranker = QuoteRanker.load(out)
     assert ranker.features == ENCODER_FEATURES and ranker.uses_encoder
-    assert ranker.about["script"] == "training/quote_ranker.py --encoder"
+    assert ranker.about["script"] == "training/quote_ranker.py --encoder --per-group 40"
     assert 0 < ranker.about["articles"] < 24  # the half the encoder never saw
     assert ranker.means[ENCODER_FEATURES.index("relevance")] > 0
 
