@@ -138,7 +138,9 @@ def test_the_encoder_model_reads_the_encoder_features_and_the_lexical_one_does_n
     assert shipped_model(encoder=True).uses_encoder
     assert shipped_model().features == FEATURES
     assert not shipped_model().uses_encoder
-    assert shipped_model(encoder=True).about["script"] == "training/answerability.py --encoder"
+    assert shipped_model(encoder=True).about["script"] == (
+        "training/answerability.py --encoder --per-group 800"
+    )
 
 
 def test_model_round_trips_through_json(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_the_encoder_systems_ranker_reads_the_encoders_scores_too() -> None:
     ranker = shipped_ranker(encoder=True)
     assert ranker.features == ENCODER_FEATURES and ranker.uses_encoder
     assert not shipped_ranker().uses_encoder
-    assert ranker.about["script"] == "training/quote_ranker.py --encoder"
+    assert ranker.about["script"] == "training/quote_ranker.py --encoder --per-group 1500"
     assert QuoteRanker.from_json(json.loads(json.dumps(ranker.to_json()))) == ranker
     # The encoder's probability counts for a window: more of it, more likely.
     at = ENCODER_FEATURES.index("relevance")
