@@ -122,3 +122,12 @@ def test_pairs_come_from_the_articles_the_ranker_never_fits_on(squad_sample: Pat
     for p in pairs:
         holds = any(x in p.sentence for x in answers[p.question])
         assert holds == (p.label == 1.0)
+
+
+def test_a_model_written_elsewhere_carries_the_licence_its_notice_names(tmp_path: Path) -> None:
+    encoder.write_licence(tmp_path)
+    text = (tmp_path / "LICENSE").read_text("utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert "LICENSE" in encoder.NOTICE  # NOTICE points at the file written beside it
+    encoder.write_licence(encoder.LICENCE.parent)  # the shipped folder: left as it is
+    assert encoder.LICENCE.read_text("utf-8") == text
