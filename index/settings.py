@@ -8,7 +8,7 @@ quality", for how each was chosen and measured).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from newsbot.index.models import Confidence
 
@@ -108,30 +108,24 @@ class AnswerSettings:
 
     def thresholds(self, calibrated: Thresholds) -> Thresholds:
         """The model's `calibrated` thresholds, with the ones set here instead."""
-        return Thresholds(
-            *(
-                mine if mine is not None else getattr(calibrated, name)
-                for name, mine in (
-                    ("abstain_below", self.abstain_below),
-                    ("medium_confidence", self.medium_confidence),
-                    ("high_confidence", self.high_confidence),
-                )
-            )
+        return replace(
+            calibrated,
+            **{
+                f.name: mine
+                for f in fields(Thresholds)
+                if (mine := getattr(self, f.name)) is not None
+            },
         )
 
     def __post_init__(self) -> None:
-        set_thresholds = {
-            name: value
-            for name in ("abstain_below", "medium_confidence", "high_confidence")
-            if (value := getattr(self, name)) is not None
-        }
-        for name, value in set_thresholds.items():
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
         medium, high = self.medium_confidence, self.high_confidence
         if medium is not None and high is not None and medium > high:
             raise ValueError("medium_confidence must not exceed high_confidence")
         shares = (
+            # None: the model's own (see `Thresholds`).
+            "abstain_below",
+            "medium_confidence",
+            "high_confidence",
             "translation_credit",
             "pair_min_gain",
             "relative_floor",
@@ -141,15 +135,13 @@ class AnswerSettings:
         )
         for name in shares:
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if value is not None and not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
         for name in ("answer_passages", "search_passages", "windows_per_passage", "quote_pool"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         for f in fields(self):
-            if f.name in shares or f.name in set_thresholds or f.name == "encoder":
-                continue
-            if getattr(self, f.name) is not None and getattr(self, f.name) < 0:
+            if f.name not in shares and getattr(self, f.name) < 0:
                 raise ValueError(f"{f.name} must not be negative")
         if self.unseen_factor < 1.0:
             raise ValueError("unseen_factor must be at least 1")
