@@ -26,6 +26,7 @@ from newsbot.index.answer import bm25
 from newsbot.index.answer.fitted import (
     ModelError,
     Standardised,
+    known_features,
     packaged,
     read,
     reading,
@@ -148,9 +149,7 @@ class Logistic(Standardised):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.features not in FEATURE_SETS:
-            raise ModelError(f"an answerability model cannot read the features {self.features}")
-        self.require(self.features)
+        self.require(known_features(self.features, FEATURE_SETS, "answerability model"))
         if not math.isfinite(self.intercept):
             raise ModelError("the model holds a number that is not finite")
 

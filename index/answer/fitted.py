@@ -66,16 +66,24 @@ class Standardised:
         return {name: tuple(float(v) for v in data[name]) for name in names}
 
 
+def known_features(
+    names: Sequence[str], allowed: Sequence[tuple[str, ...]], what: str
+) -> tuple[str, ...]:
+    """`names` when they are one of the `allowed` lists, in the same order; a model
+    over any other features is refused."""
+    names = tuple(names)
+    if names not in allowed:
+        expected = " or ".join(str(a) for a in allowed)
+        raise ModelError(f"the {what} was fitted on features {names}, not {expected}")
+    return names
+
+
 def require_features(
     data: Mapping[str, Any], allowed: Sequence[tuple[str, ...]], what: str
 ) -> tuple[str, ...]:
     """The features a model file was fitted on: one of the `allowed` lists, in the
     same order (any other file is refused)."""
-    names = tuple(data["features"])
-    if names not in allowed:
-        expected = " or ".join(str(a) for a in allowed)
-        raise ModelError(f"the {what} was fitted on features {names}, not {expected}")
-    return names
+    return known_features(data["features"], allowed, what)
 
 
 @contextmanager

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.index.answer.fitted import (
-    ModelError,
     Standardised,
+    known_features,
     packaged,
     read,
     reading,
@@ -119,9 +119,7 @@ class QuoteRanker(Standardised):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.features not in FEATURE_SETS:
-            raise ModelError(f"a quote ranker cannot read the features {self.features}")
-        self.require(self.features)
+        self.require(known_features(self.features, FEATURE_SETS, "quote ranker"))
 
     @property
     def uses_encoder(self) -> bool:
