@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +210,7 @@ class AnswerabilityModel:
         """Whether it reads the cross-encoder's scores (and so needs the encoder)."""
         return self.features == ENCODER_FEATURES
 
-    @property
+    @cached_property  # read at every answer: parsed once, when the model is made
     def thresholds(self) -> Thresholds:
         """The thresholds its training script calibrated (`about["thresholds"]`); an
         unfitted model's abstain below 0.5 and call nothing likely."""
