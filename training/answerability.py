@@ -376,8 +376,9 @@ def suggest_thresholds(
     the time (on the news questions too, when given)."""
 
     def kept(asked: Sequence[Asked]) -> list[tuple[float, bool]]:
+        scored = [(_scores(model, r), r.right_at_1) for r in asked]
         return [
-            (_scores(model, r)[1], r.right_at_1) for r in asked if _scores(model, r)[0] >= abstain
+            (answers, right) for (answerable, answers), right in scored if answerable >= abstain
         ]
 
     def lowest(answers: list[tuple[float, bool]], precision: float, below: float) -> float:
@@ -389,12 +390,13 @@ def suggest_thresholds(
 
     # 1.0: no band is right often enough, so nothing is called "high" (a logistic
     # probability never reaches 1).
-    high = lowest(kept(rows), HIGH_PRECISION, 1.0)
+    squad, news_kept = kept(rows), kept(news)
+    high = lowest(squad, HIGH_PRECISION, 1.0)
     if news:
-        high = max(high, lowest(kept(news), NEWS_HIGH_PRECISION, 1.0))
-    medium = lowest(kept(rows), MEDIUM_PRECISION, high)
+        high = max(high, lowest(news_kept, NEWS_HIGH_PRECISION, 1.0))
+    medium = lowest(squad, MEDIUM_PRECISION, high)
     if news:
-        medium = max(medium, lowest(kept(news), MEDIUM_PRECISION, high))
+        medium = max(medium, lowest(news_kept, MEDIUM_PRECISION, high))
     return {"abstain_below": abstain, "medium_confidence": medium, "high_confidence": high}
 
 
