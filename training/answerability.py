@@ -455,6 +455,21 @@ class Run:
     fitting: list[QAArticle]
     rng: random.Random  # seeded, and already used once: to split the articles
     settings: AnswerSettings  # never abstaining; with the encoder under --encoder
+    model_file: str  # the file the script fits, which names the script
+
+    def asking(self) -> dict[str, Any]:
+        """What decides which questions are asked and what they yield: a file of
+        asked questions (--asked) serves only a run that agrees on all of it."""
+        a = self.args
+        return {
+            "model_file": self.model_file,
+            "encoder": a.encoder,
+            "per_group": a.per_group,
+            "seed": a.seed,
+            "squad": str(a.squad) if a.squad else None,
+            "data": None if a.squad else str(a.data.resolve()),
+            "no_news": a.no_news,
+        }
 
 
 def start(
@@ -482,7 +497,8 @@ def start(
         "--asked",
         type=Path,
         help="keep the asked questions in this file (pickle; written when missing, read "
-        "when present: only your own), to refit without asking them again",
+        "when present: only your own), to refit without asking them again; a file kept "
+        "under other options (or by the other script) is refused",
     )
     parser.add_argument(
         "--encoder",
@@ -501,7 +517,7 @@ def start(
     if args.encoder:
         fitting = lexical_half(fitting)
     settings = replace(NEVER_ABSTAIN, encoder=args.encoder)
-    return Run(args, source, calibration, fitting, rng, settings)
+    return Run(args, source, calibration, fitting, rng, settings, model_file)
 
 
 T = TypeVar("T")  # what a script's `collect` asks: answers, or candidate pools
@@ -528,11 +544,18 @@ def gather(
     on another third; the held-apart third is for reports alone)."""
     args = run.args
     settings = run.settings
+    asking = run.asking()
     if args.asked is not None and args.asked.exists():
         with args.asked.open("rb") as file:
-            kept: tuple[list[T], list[T], list[T]] = pickle.load(file)
+            kept = pickle.load(file)
+        if not isinstance(kept, dict) or kept.get("asking") != asking:
+            found = kept.get("asking") if isinstance(kept, dict) else "an older format"
+            raise SystemExit(
+                f"{args.asked} holds questions asked under {found}, not {asking}: "
+                "remove it to ask them again"
+            )
         print(f"asked questions read from {args.asked}", file=sys.stderr)
-        return kept
+        return kept["asked"]
     with tempfile.TemporaryDirectory(prefix="newsbot-train-") as tmp:
         work = Path(tmp)
         print(f"fitting part: {len(run.fitting)} articles", file=sys.stderr)
@@ -559,7 +582,7 @@ def gather(
             )
     if args.asked is not None:
         with args.asked.open("wb") as file:
-            pickle.dump((fitting, calibration, news), file)
+            pickle.dump({"asking": asking, "asked": (fitting, calibration, news)}, file)
     return fitting, calibration, news
 
 

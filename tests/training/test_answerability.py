@@ -113,3 +113,32 @@ def test_feedback_joins_the_fit_and_is_measured_on_held_apart_votes(
     assert "feedback:" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main([*argv, "--feedback", str(votes)])  # the database the votes were cast on is needed
+
+
+def test_asked_questions_kept_in_a_file_refit_the_same_model_and_only_under_the_same_options(
+    tmp_path: Path, squad_sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kept = tmp_path / "asked.pkl"
+    argv = ["--squad", str(squad_sample), "--per-group", "20", "--asked", str(kept)]
+    assert main([*argv, "--out", str(tmp_path / "asked.json")]) == 0
+    assert kept.is_file()
+    assert main([*argv, "--out", str(tmp_path / "read.json")]) == 0
+    assert "asked questions read from" in capsys.readouterr().err
+    asked, read = (tmp_path / "asked.json").read_text(), (tmp_path / "read.json").read_text()
+    assert read == asked
+    other = [*argv[:3], "10", *argv[4:], "--out", str(tmp_path / "other.json")]
+    with pytest.raises(SystemExit, match="remove it to ask them again"):
+        main(other)
+    assert not (tmp_path / "other.json").exists()
+
+
+def test_asked_questions_of_the_other_script_are_refused(
+    tmp_path: Path, squad_sample: Path
+) -> None:
+    from training import quote_ranker
+
+    kept = tmp_path / "asked.pkl"
+    argv = ["--squad", str(squad_sample), "--per-group", "20", "--asked", str(kept)]
+    assert quote_ranker.main([*argv, "--out", str(tmp_path / "ranker.json")]) == 0
+    with pytest.raises(SystemExit, match=r"quote_ranker\.json"):
+        main([*argv, "--out", str(tmp_path / "model.json")])
