@@ -218,20 +218,13 @@ SYSTEMS = ("today", "lexical", "encoder")
 
 def use_system(engine: Engine, system: str) -> None:
     """Give the engine's answerer the models of `system` (the database is shared)."""
-    answerer = engine.answerer
     if system == "today":
-        answerer.model, answerer.ranker, answerer.encoder = (
-            shipped_model(),
-            QuoteRanker.first_stage(),
-            None,
-        )
+        engine.answerer.use(shipped_model(), QuoteRanker.first_stage(), None)
     elif system == "lexical":
-        answerer.model, answerer.ranker, answerer.encoder = shipped_model(), shipped_ranker(), None
+        engine.answerer.use(shipped_model(), shipped_ranker(), None)
     else:
-        answerer.model, answerer.ranker, answerer.encoder = (
-            shipped_model(encoder=True),
-            shipped_ranker(encoder=True),
-            shipped_encoder,
+        engine.answerer.use(
+            shipped_model(encoder=True), shipped_ranker(encoder=True), shipped_encoder
         )
 
 

@@ -219,10 +219,10 @@ SERVE_SCRIPT = textwrap.dedent(
     desk = frozenset({sys.argv[6]})
     for q in questions:
         t = time.perf_counter(); engine.answer(q); answer_ms.append((time.perf_counter() - t) * 1e3)
-        answerer.model, answerer.ranker, answerer.encoder = lexical_system
+        answerer.use(*lexical_system)
         t = time.perf_counter()
         engine.answer(q); lexical_ms.append((time.perf_counter() - t) * 1e3)
-        answerer.model, answerer.ranker, answerer.encoder = encoder_system
+        answerer.use(*encoder_system)
         t = time.perf_counter(); engine.search(q); search_ms.append((time.perf_counter() - t) * 1e3)
         t = time.perf_counter(); engine.answer(q, collections=desk)
         scoped_ms.append((time.perf_counter() - t) * 1e3)

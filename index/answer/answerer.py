@@ -58,19 +58,30 @@ class Answerer:
         """`encoder` loads the cross-encoder (once, at the first question, so that a
         command that never answers never loads it); None: answer without it, which
         only models fitted without its scores can do."""
+        self.store = store
+        self.retriever = retriever
+        self.settings = settings
+        self.today = today  # how old a source is, for stale answers
+        self.use(model, ranker, encoder)
+
+    def use(
+        self,
+        model: AnswerabilityModel,
+        ranker: QuoteRanker,
+        encoder: Callable[[], CrossEncoder] | None,
+    ) -> None:
+        """Answer with these models from now on (the benchmarks compare systems over
+        one database this way); refused, as at construction, when a model reads the
+        cross-encoder's scores and there is no encoder."""
         needs = [what for what, m in (("model", model), ("ranker", ranker)) if m.uses_encoder]
         if needs and encoder is None:
             raise ModelError(
                 f"the {' and '.join(needs)} read the cross-encoder's scores; without the "
                 "encoder (NEWSBOT_ENCODER=off) newsbot answers with its lexical models"
             )
-        self.store = store
-        self.retriever = retriever
-        self.settings = settings
         self.model = model  # whether the first quote answers
         self.ranker = ranker  # which candidate quotes come first
         self.encoder = encoder  # how likely each candidate answers, read by a transformer
-        self.today = today  # how old a source is, for stale answers
 
     @property
     def thresholds(self) -> Thresholds:

@@ -275,3 +275,27 @@ def test_a_quote_of_two_speakers_names_neither(engine: Engine) -> None:
     assert "Friedrich Merz urging caution" in both.text
     assert "Giorgia Meloni also stated" in both.text
     assert both.speaker is None
+
+
+def test_models_that_read_the_encoder_are_refused_without_it(engine: Engine) -> None:
+    """At construction and when a benchmark swaps systems (`Answerer.use`): a model
+    fitted on the cross-encoder's scores cannot answer without the encoder."""
+    from newsbot.index.answer.answerability import shipped_model
+    from newsbot.index.answer.fitted import ModelError
+    from newsbot.index.answer.ranking import shipped_ranker
+
+    answerer = engine.answerer
+    before = (answerer.model, answerer.ranker, answerer.encoder)
+    with pytest.raises(ModelError, match="the model read the cross-encoder's scores"):
+        answerer.use(shipped_model(encoder=True), shipped_ranker(), None)
+    with pytest.raises(ModelError, match="the model and ranker read"):
+        answerer.use(shipped_model(encoder=True), shipped_ranker(encoder=True), None)
+    assert (answerer.model, answerer.ranker, answerer.encoder) == before
+    with pytest.raises(ModelError, match="the ranker read"):
+        Engine(
+            engine.db_path,
+            settings=AnswerSettings(encoder=False),
+            ranker=shipped_ranker(encoder=True),
+        )
+    answerer.use(shipped_model(), shipped_ranker(), None)  # the lexical system
+    assert engine.answer("How many countries pledged to send troops?").quotes
