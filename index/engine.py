@@ -27,6 +27,7 @@ from typing import ParamSpec, TypeVar
 from newsbot.index.answer.answerability import AnswerabilityModel, shipped_model
 from newsbot.index.answer.answerer import Answerer
 from newsbot.index.answer.encoder import shipped_encoder
+from newsbot.index.answer.fitted import ModelError
 from newsbot.index.answer.query import next_context
 from newsbot.index.answer.quotes import Candidate, QuoteScorer, Window
 from newsbot.index.answer.ranking import QuoteRanker, shipped_ranker
@@ -131,15 +132,20 @@ class Engine:
         # The fitted models unless a test or a benchmark gives others: with the
         # cross-encoder, those fitted on its scores too; without, the lexical ones.
         encoder = self.settings.encoder
-        self.answerer = Answerer(
-            self.library.store,
-            self.library.retriever,
-            settings=self.settings,
-            model=model or shipped_model(encoder=encoder),
-            ranker=ranker or shipped_ranker(encoder=encoder),
-            encoder=shipped_encoder if encoder else None,
-            today=today,
-        )
+        try:
+            self.answerer = Answerer(
+                self.library.store,
+                self.library.retriever,
+                settings=self.settings,
+                model=model or shipped_model(encoder=encoder),
+                ranker=ranker or shipped_ranker(encoder=encoder),
+                encoder=shipped_encoder if encoder else None,
+                today=today,
+            )
+        except ModelError:
+            # Models that cannot answer together: no engine, so nothing left open.
+            self.library.close()
+            raise
 
     def __enter__(self) -> Engine:
         return self
