@@ -1,0 +1,277 @@
+"""What the chat surfaces must remember across restarts, kept in newsbot's database.
+
+- Seen keys: Slack delivers an event again when it does not hear back in time
+  (`X-Slack-Retry-Num`), and one DM that mentions newsbot arrives as both
+  `app_mention` and `message.im`; Discord's gateway replays events after a
+  resume or reconnect. Each event id and each user message is claimed once
+  (keys carry the platform: `event:…`, `discord:message:…`), atomically, so it
+  is answered once, even across a restart.
+  A claim is only a lease until the reply is posted (`finish`): a claim whose
+  owner died before replying can be taken again once the lease has run out,
+  and a restarted server answers such events itself (`unfinished`), since
+  Slack, having had its acknowledgement, will not send them again.
+- Threads newsbot answered, with the conversation's topic, so a follow-up in
+  the thread is read with it.
+- Answers shown privately (`/ask`), as rendered, under a short id: "Share in
+  channel" posts exactly what the user saw, whatever the articles say since.
+- Each channel's settings, set by admins from chat: the collections it answers
+  from and when it answers (channels.py); threads newsbot started point to
+  their parent channel.
+Rows older than the time limit are pruned.
+
+The tables live in newsbot's database, created and changed by their own
+migration set (`MIGRATIONS`), through the same mechanism as the engine's. The
+set and its tables keep the `slack` names they were first created with:
+renaming them would make every existing database run them again.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from newsbot.bot.chat.channels import AnswerMode, ChannelSettings
+from newsbot.index import connect, migrate, transaction
+
+
+class _Unchanged:
+    """The value of a setting `set_channel` leaves as it is."""
+
+
+UNCHANGED = _Unchanged()
+SEEN_TTL_SECONDS = 24 * 3600
+THREAD_TTL_SECONDS = 7 * 24 * 3600
+_PRUNE_EVERY = 500
+
+MIGRATIONS = Migrations("newsbot-slack")
+
+
+@MIGRATIONS(name="001_seen_and_threads")
+def _seen_and_threads(db: sqlite_utils.Database) -> None:
+    # if_not_exists: databases from before migrations already have these tables.
+    db["slack_seen"].create({"key": str, "seen_at": float}, pk="key", if_not_exists=True)
+    db["slack_threads"].create(
+        {"channel": str, "thread_ts": str, "question": str, "answered_at": float},
+        pk=("channel", "thread_ts"),
+        if_not_exists=True,
+    )
+
+
+@MIGRATIONS(name="002_claims_finish_after_the_reply")
+def _claims_finish_after_the_reply(db: sqlite_utils.Database) -> None:
+    db["slack_seen"].add_column("done", int, not_null_default=1)  # old claims: answered
+    db["slack_seen"].add_column("body", str)  # the event, to answer it after a crash
+
+
+@MIGRATIONS(name="003_shown_answers")
+def _shown_answers(db: sqlite_utils.Database) -> None:
+    db["shown_answers"].create(
+        {"id": str, "surface": str, "message": str, "shown_at": float},
+        pk="id",
+        if_not_exists=True,
+    )
+
+
+@MIGRATIONS(name="004_channel_settings")
+def _channel_settings(db: sqlite_utils.Database) -> None:
+    # scope: NULL for the configured default, "all", or names; mode: AnswerMode.
+    db["channel_settings"].create(
+        {
+            "surface": str,
+            "channel": str,
+            "scope": str,
+            "mode": str,
+            "changed_by": str,
+            "changed_at": float,
+        },
+        pk=("surface", "channel"),
+        if_not_exists=True,
+    )
+    # A thread newsbot started reads its parent channel's settings.
+    db["channel_links"].create(
+        {"surface": str, "channel": str, "parent": str},
+        pk=("surface", "channel"),
+        if_not_exists=True,
+    )
+
+
+# A claim not finished within this time is taken to belong to a process that died.
+CLAIM_LEASE_SECONDS = 30.0
+SHOWN_TTL_SECONDS = 7 * 24 * 3600  # how long a private answer can still be shared
+
+
+class ChatState:
+    """Its own connection to newsbot's database, so listener threads never wait on the
+    engine's lock for it; its own lock, because listeners call it from several threads."""
+
+    def __init__(self, db_path: Path | str, *, lease: float = CLAIM_LEASE_SECONDS) -> None:
+        if lease < 0:
+            raise ValueError("lease must not be negative")
+        self.lease = lease
+        self.db = connect(db_path)
+        migrate(self.db, MIGRATIONS, db_path)
+        self._lock = threading.Lock()
+        self._claims = 0
+
+    def close(self) -> None:
+        # Under the lock: a listener thread may be mid-write.
+        with self._lock:
+            self.db.conn.close()
+
+    def claim(self, key: str, *, body: str | None = None) -> bool:
+        """True when this caller may answer `key`: nobody claimed it within the time
+        limit, or its claim was never finished and its lease has run out.
+
+        `body` (the event's JSON) is kept until `finish`, to answer after a crash.
+        """
+        now = time.time()
+        with self._lock, transaction(self.db):
+            self.db.execute(
+                "DELETE FROM slack_seen WHERE key = ? AND seen_at < ?",
+                [key, now - SEEN_TTL_SECONDS],
+            )
+            row = self.db.execute(
+                "SELECT done, seen_at FROM slack_seen WHERE key = ?", [key]
+            ).fetchone()
+            if row is None:
+                self.db.execute(
+                    "INSERT INTO slack_seen (key, seen_at, done, body) VALUES (?, ?, 0, ?)",
+                    [key, now, body],
+                )
+                claimed = True
+            elif not row[0] and row[1] <= now - self.lease:
+                self.db.execute("UPDATE slack_seen SET seen_at = ? WHERE key = ?", [now, key])
+                claimed = True
+            else:
+                claimed = False
+            self._claims += 1
+            if self._claims % _PRUNE_EVERY == 0:
+                self._prune(now)
+        return claimed
+
+    def finish(self, *keys: str) -> None:
+        """The reply for these keys is posted: they are never answered again."""
+        with self._lock, transaction(self.db):
+            self.db.conn.executemany(
+                "UPDATE slack_seen SET done = 1, body = NULL WHERE key = ?", [(k,) for k in keys]
+            )
+
+    def unfinished(self, *, prefix: str) -> list[str]:
+        """Bodies of events whose key starts with `prefix` (one platform's), claimed
+        but never answered, whose lease has run out."""
+        cutoff = time.time() - self.lease
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT body FROM slack_seen WHERE done = 0 AND body IS NOT NULL "
+                "AND substr(key, 1, ?) = ? AND seen_at <= ? AND seen_at >= ? ORDER BY seen_at",
+                [len(prefix), prefix, cutoff, time.time() - SEEN_TTL_SECONDS],
+            ).fetchall()
+        return [body for (body,) in rows]
+
+    def _prune(self, now: float) -> None:
+        self.db.execute("DELETE FROM slack_seen WHERE seen_at < ?", [now - SEEN_TTL_SECONDS])
+        self.db.execute(
+            "DELETE FROM slack_threads WHERE answered_at < ?", [now - THREAD_TTL_SECONDS]
+        )
+
+    def remember_thread(self, channel: str, thread_ts: str, question: str) -> None:
+        with self._lock, transaction(self.db):
+            self.db["slack_threads"].upsert(
+                {
+                    "channel": channel,
+                    "thread_ts": thread_ts,
+                    "question": question,
+                    "answered_at": time.time(),
+                },
+                pk=("channel", "thread_ts"),
+            )
+
+    def thread_question(self, channel: str, thread_ts: str) -> str | None:
+        """The question newsbot last answered in this thread, if it answered there."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT question FROM slack_threads WHERE channel = ? AND thread_ts = ? "
+                "AND answered_at >= ?",
+                [channel, thread_ts, time.time() - THREAD_TTL_SECONDS],
+            ).fetchone()
+        return row[0] if row else None
+
+    def keep_shown(self, surface: str, message: dict[str, Any], *, shown_id: str) -> None:
+        """Keep a rendered answer a user was shown under `shown_id`: the id the engine
+        kept the answer under for its votes, which its Share button carries too."""
+        now = time.time()
+        with self._lock, transaction(self.db):
+            self.db.execute(
+                "DELETE FROM shown_answers WHERE shown_at < ?", [now - SHOWN_TTL_SECONDS]
+            )
+            self.db.execute(
+                "INSERT INTO shown_answers (id, surface, message, shown_at) VALUES (?, ?, ?, ?)",
+                [shown_id, surface, json.dumps(message, ensure_ascii=False), now],
+            )
+
+    def shown(self, surface: str, shown_id: str) -> dict[str, Any] | None:
+        """The answer kept under `shown_id` for `surface`, or None (unknown or too old)."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT message FROM shown_answers WHERE id = ? AND surface = ? AND shown_at >= ?",
+                [shown_id, surface, time.time() - SHOWN_TTL_SECONDS],
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    # -- channel settings -------------------------------------------------------
+
+    def channel(self, surface: str, channel: str) -> ChannelSettings:
+        """A channel's settings (a linked thread's are its parent's); defaults if unset."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT s.scope, s.mode FROM channel_settings s WHERE s.surface = ? AND "
+                "s.channel = coalesce((SELECT parent FROM channel_links WHERE surface = ? "
+                "AND channel = ?), ?)",
+                [surface, surface, channel, channel],
+            ).fetchone()
+        if row is None:
+            return ChannelSettings()
+        return ChannelSettings(row[0], AnswerMode(row[1] or AnswerMode.MENTIONS))
+
+    def set_channel(
+        self,
+        surface: str,
+        channel: str,
+        *,
+        by: str,
+        scope: str | _Unchanged | None = UNCHANGED,
+        mode: AnswerMode | _Unchanged = UNCHANGED,
+    ) -> ChannelSettings:
+        """Change what is given of a channel's settings; the settings now in force."""
+        current = self.channel(surface, channel)
+        updated = ChannelSettings(
+            current.scope if isinstance(scope, _Unchanged) else scope,
+            current.mode if isinstance(mode, _Unchanged) else mode,
+        )
+        with self._lock, transaction(self.db):
+            self.db["channel_settings"].upsert(
+                {
+                    "surface": surface,
+                    "channel": channel,
+                    "scope": updated.scope,
+                    "mode": updated.mode.value,
+                    "changed_by": by,
+                    "changed_at": time.time(),
+                },
+                pk=("surface", "channel"),
+            )
+        return updated
+
+    def link_channel(self, surface: str, channel: str, parent: str) -> None:
+        """`channel` (a thread newsbot started) follows `parent`'s settings."""
+        with self._lock, transaction(self.db):
+            self.db["channel_links"].upsert(
+                {"surface": surface, "channel": channel, "parent": parent},
+                pk=("surface", "channel"),
+            )

@@ -1,0 +1,110 @@
+"""The engine's settings from the environment: read by entry points, and only there.
+
+`newsbot` (the CLI, and `serve` through it) calls `engine_environment()` once;
+the engine itself never reads an environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsbot.index import (
+    AnswerSettings,
+    ConfigError,
+    Engine,
+    FetchPolicy,
+    IngestOutcome,
+    bundled_seeds_dir,
+)
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class EngineEnvironment:
+    db_path: Path
+    seeds_dir: Path
+    fetch_policy: FetchPolicy
+    answer_settings: AnswerSettings = field(default_factory=AnswerSettings)
+
+    def open_engine(
+        self,
+        *,
+        on_wait: Callable[[float], None] | None = None,
+        to_reindex: bool = False,
+        seed: bool = True,
+    ) -> tuple[Engine, list[IngestOutcome]]:
+        """The engine as every surface starts it: opened, index repaired, seeded if new.
+
+        Returns the engine and the seeding outcomes (empty after the first run).
+        `on_wait` is called when a write has to wait for another newsbot process.
+        `to_reindex`: whatever state the index is in, open it for a rebuild (a damaged
+        one moved aside, no repair first: the rebuild does it all). `seed`: whether a
+        database that never held an article gets the bundled (or NEWSBOT_SEEDS) ones.
+        """
+        engine = Engine(
+            self.db_path,
+            settings=self.answer_settings,
+            fetch_policy=self.fetch_policy,
+            on_wait=on_wait,
+            replace_damaged_index=to_reindex,
+        )
+        try:
+            if not to_reindex:
+                engine.repair_index()
+            return engine, engine.seed_if_empty(self.seeds_dir) if seed else []
+        except BaseException:
+            engine.close()
+            raise
+
+
+def default_db_path(env: Mapping[str, str]) -> Path:
+    """$NEWSBOT_DB, else $XDG_DATA_HOME/newsbot/newsbot.db (~/.local/share/...)."""
+    configured = env.get("NEWSBOT_DB", "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    data_home = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "newsbot" / "newsbot.db"
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(
+        f"{name} must be 1 or 0 (on/off, yes/no, true/false), not {value!r}.", variable=name
+    )
+
+
+def engine_environment(
+    env: Mapping[str, str] | None = None, *, db_path: Path | None = None
+) -> EngineEnvironment:
+    """Where the database and seeds are, how URLs may be fetched, and how to answer.
+
+    NEWSBOT_ALLOW_PRIVATE_URLS=1 lets URL ingest reach loopback and private
+    addresses: intranet news, tests. Dangerous on a server. NEWSBOT_ENCODER=off
+    answers without the cross-encoder (the lexical models alone).
+    """
+    env = os.environ if env is None else env
+    seeds = env.get("NEWSBOT_SEEDS", "").strip()
+    seeds_dir = Path(seeds).expanduser() if seeds else bundled_seeds_dir()
+    if not seeds_dir.is_dir():
+        raise ConfigError(
+            f"NEWSBOT_SEEDS: {seeds_dir} is not a directory.", variable="NEWSBOT_SEEDS"
+        )
+    private = _flag(env, "NEWSBOT_ALLOW_PRIVATE_URLS")
+    encoder = _flag(env, "NEWSBOT_ENCODER", default=True)
+    return EngineEnvironment(
+        db_path=db_path or default_db_path(env),
+        seeds_dir=seeds_dir,
+        fetch_policy=FetchPolicy.allowing_private() if private else FetchPolicy(),
+        answer_settings=AnswerSettings(encoder=encoder),
+    )

@@ -1,0 +1,74 @@
+"""The question budget: per user and per channel, a sliding minute."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from newsbot.bot.chat.budget import Budget, QuestionBudget, over_budget_text
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_user_past_the_budget_waits_until_the_oldest_question_leaves_the_minute() -> None:
+    clock = Clock()
+    budget = QuestionBudget(Budget(per_user=3, per_channel=100), clock)
+    for second in range(3):
+        clock.now = 1000.0 + second * 10
+        assert budget.take("slack", "U1", "C1") == 0.0
+    clock.now = 1025.0
+    assert budget.take("slack", "U1", "C1") == pytest.approx(35.0)
+    assert budget.take("slack", "U2", "C1") == 0.0  # another user is not held back
+    assert budget.take("discord", "U1", "C1") == 0.0  # nor the same id on another surface
+    clock.now = 1060.0  # the first question has left the window
+    assert budget.take("slack", "U1", "C1") == 0.0
+
+
+def test_a_channel_has_its_own_budget_and_refused_questions_are_not_counted() -> None:
+    clock = Clock()
+    budget = QuestionBudget(Budget(per_user=100, per_channel=2), clock)
+    assert budget.take("slack", "U1", "C1") == 0.0
+    assert budget.take("slack", "U2", "C1") == 0.0
+    for _ in range(5):
+        assert budget.take("slack", "U3", "C1") > 0  # refused, and not counted for U3
+    assert budget.take("slack", "U3", "C2") == 0.0
+    clock.now += 60
+    assert budget.take("slack", "U3", "C1") == 0.0
+
+
+def test_zero_turns_a_limit_off_and_negative_is_refused() -> None:
+    budget = QuestionBudget(Budget(per_user=0, per_channel=0))
+    assert all(budget.take("slack", "U1", "C1") == 0.0 for _ in range(500))
+    with pytest.raises(ValueError, match="negative"):
+        Budget(per_user=-1)
+
+
+def test_threads_share_one_budget() -> None:
+    budget = QuestionBudget(Budget(per_user=50, per_channel=0))
+    admitted: list[float] = []
+    lock = threading.Lock()
+
+    def ask() -> None:
+        for _ in range(20):
+            wait = budget.take("discord", "U1", None)
+            with lock:
+                admitted.append(wait)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(1 for wait in admitted if wait == 0.0) == 50
+
+
+def test_the_line_says_when_to_try_again() -> None:
+    assert over_budget_text(34.2).endswith("Please try again in 35 seconds.")
+    assert over_budget_text(0.2).endswith("Please try again in 1 second.")

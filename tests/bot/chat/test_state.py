@@ -1,0 +1,89 @@
+"""The Slack state: claims that are leases until the reply is posted, and its migrations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from newsbot.bot.chat.state import MIGRATIONS, ChatState
+
+
+def test_a_claim_is_a_lease_until_it_is_finished(tmp_path: Path) -> None:
+    state = ChatState(tmp_path / "s.db", lease=0.3)
+    body = json.dumps({"event_id": "Ev1"})
+    assert state.claim("event:Ev1", body=body)
+    assert not state.claim("event:Ev1")  # another delivery, while the first is at work
+    assert state.unfinished(prefix="event:") == []  # the lease has not run out yet
+    time.sleep(0.35)
+    assert state.unfinished(prefix="event:") == [body]  # its owner died: a restart may answer it
+    assert state.claim("event:Ev1")  # and a late delivery may take it over
+    state.finish("event:Ev1")
+    time.sleep(0.35)
+    assert not state.claim("event:Ev1")  # answered: never again
+    assert state.unfinished(prefix="event:") == []
+    state.close()
+
+
+def test_a_database_from_before_the_migrations_keeps_its_claims(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)  # the tables as the first Slack release made them
+    conn.execute("CREATE TABLE slack_seen (key TEXT PRIMARY KEY, seen_at FLOAT)")
+    conn.execute(
+        "CREATE TABLE slack_threads (channel TEXT, thread_ts TEXT, question TEXT, "
+        "answered_at FLOAT, PRIMARY KEY (channel, thread_ts))"
+    )
+    conn.execute("INSERT INTO slack_seen VALUES ('event:Old', ?)", [time.time() - 3600])
+    conn.commit()
+    conn.close()
+    state = ChatState(path, lease=0.0)
+    applied = [m.name for m in MIGRATIONS.applied(state.db)]
+    assert applied == [
+        "001_seen_and_threads",
+        "002_claims_finish_after_the_reply",
+        "003_shown_answers",
+        "004_channel_settings",
+    ]
+    assert not state.claim("event:Old")  # claimed before the upgrade: taken as answered
+    assert state.unfinished(prefix="event:") == []
+    state.close()
+
+
+def test_a_shown_answer_is_kept_for_its_surface_until_it_is_too_old(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsbot.bot.chat.state as chat_state
+
+    state = ChatState(tmp_path / "s.db")
+    message = {"text": "“Двадцать шесть стран” 😀", "blocks": [{"type": "section"}]}
+    kept = "answer-id-the-engine-kept"
+    state.keep_shown("slack", message, shown_id=kept)
+    assert state.shown("slack", kept) == message  # any script, as it was
+    assert state.shown("discord", kept) is None  # one surface's ids mean nothing to another
+    assert state.shown("slack", "unknown") is None
+    monkeypatch.setattr(chat_state, "SHOWN_TTL_SECONDS", -1)  # a week has passed
+    assert state.shown("slack", kept) is None
+    state.close()
+
+
+def test_channel_settings_are_kept_per_surface_and_threads_follow_their_parent(
+    tmp_path: Path,
+) -> None:
+    from newsbot.bot.chat.channels import AnswerMode, ChannelSettings
+
+    state = ChatState(tmp_path / "s.db")
+    assert state.channel("slack", "C1") == ChannelSettings(None, AnswerMode.MENTIONS)
+    state.set_channel("slack", "C1", by="UADMIN", scope="ukraine,world")
+    state.set_channel("slack", "C1", by="UADMIN", mode=AnswerMode.QUESTIONS)
+    assert state.channel("slack", "C1") == ChannelSettings("ukraine,world", AnswerMode.QUESTIONS)
+    assert state.channel("discord", "C1") == ChannelSettings()  # another surface's C1
+    state.link_channel("discord", "T9", "C7")
+    state.set_channel("discord", "C7", by="A", scope="all")
+    assert state.channel("discord", "T9").scope == "all"
+    state.set_channel("slack", "C1", by="UADMIN", scope=None)  # back to the default
+    state.close()
+    again = ChatState(tmp_path / "s.db")  # kept across a restart
+    assert again.channel("slack", "C1") == ChannelSettings(None, AnswerMode.QUESTIONS)

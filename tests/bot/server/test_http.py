@@ -1,0 +1,71 @@
+"""The one HTTP server: its settings, and what it does with idle clients."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from newsbot.bot.server.http import ServerConfig, create_server, respond_json
+from newsbot.index import ConfigError
+
+
+def test_settings_come_from_the_environment_with_safe_defaults() -> None:
+    assert ServerConfig.from_env({}) == ServerConfig(
+        host="0.0.0.0", port=3000, connections=1000, idle_timeout=15
+    )
+    config = ServerConfig.from_env(
+        {
+            "NEWSBOT_PORT": "8080",
+            "NEWSBOT_HTTP_CONNECTIONS": "5000",
+            "NEWSBOT_HTTP_IDLE_TIMEOUT": "5",
+        }
+    )
+    assert (config.port, config.connections, config.idle_timeout) == (8080, 5000, 5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NEWSBOT_PORT", "99999"),
+        ("NEWSBOT_HTTP_CONNECTIONS", "lots"),
+        ("NEWSBOT_HTTP_IDLE_TIMEOUT", "0"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name) as info:
+        ServerConfig.from_env({name: value})
+    assert info.value.variable == name
+    assert "\n" not in str(info.value)
+
+
+def test_an_idle_connection_is_closed_and_its_place_freed() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        return respond_json(start_response, "200 OK", {"ok": True})
+
+    server = create_server(app, ServerConfig(host="127.0.0.1", port=0, idle_timeout=1))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        idle = socket.create_connection(("127.0.0.1", server.effective_port), timeout=10)
+        idle.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # headers begun, never finished
+        started = time.monotonic()
+        assert idle.recv(1) == b""  # closed by the server
+        assert time.monotonic() - started < 8.0
+    finally:
+        server.close()
+
+
+def test_json_nested_past_the_limit_is_refused_before_parsing() -> None:
+    from newsbot.bot.server.http import MAX_JSON_DEPTH, json_depth, json_object
+
+    assert json_depth('{"a": "[[[[\\"[[", "b": [[1]]}') == 3  # brackets in strings do not count
+    assert json_object("[" * 100_000 + "]" * 100_000) is None
+    deep = '{"a": ' * MAX_JSON_DEPTH + "1" + "}" * MAX_JSON_DEPTH
+    assert json_object(deep) is not None
+    assert json_object('{"x": ' + deep + "}") is None
+    assert json_object(b'{"text": "caf\xc3\xa9"}') == {"text": "café"}
+    assert json_object(b"\xff{}") is None
