@@ -14,7 +14,10 @@
     ├── CollectionError(name=)   a malformed or unknown collection name
     ├── UnknownAnswerError(answer_id=)  a vote on an answer newsbot no longer keeps
     ├── StoreError(path=)        the database or index is unusable
+    │   └── IndexDamagedError      the search index cannot be opened (`newsbot reindex`)
+    │       └── IndexSchemaError     the index was made by an older newsbot (rebuilt on open)
     ├── EncoderError             the cross-encoder cannot be loaded (answer with encoder off)
+    ├── ModelError               a fitted model's file is missing, malformed or mismatched
     └── ConfigError(variable=)   a setting is missing or malformed
 
 Context travels as keyword attributes (as httpx's errors carry their request),
@@ -128,6 +131,17 @@ class StoreError(NewsbotError):
 class IndexDamagedError(StoreError):
     """The search index cannot be opened; SQLite still holds everything, and
     `newsbot reindex` moves the damaged folder aside and rebuilds it."""
+
+
+class IndexSchemaError(IndexDamagedError):
+    """The index was made by an older newsbot, with other fields: it must be rebuilt
+    from the database (the library does it on open)."""
+
+
+class ModelError(NewsbotError, ValueError):
+    """A fitted model's file (the quote ranker, the answerability model) is missing,
+    malformed, or fitted on other features than the engine computes. A ValueError
+    too: a malformed model is a bad value, as it was before it joined the tree."""
 
 
 class EncoderError(NewsbotError):

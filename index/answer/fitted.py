@@ -17,9 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-
-class ModelError(ValueError):
-    """A fitted model's file is missing, malformed or for other features."""
+from newsbot.index.errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -107,5 +105,13 @@ def read(path: Path, what: str) -> Any:
 
 
 def packaged(name: str) -> Any:
-    """The JSON of `index/data/<name>`, shipped in the package."""
-    return json.loads(resources.files("newsbot.index").joinpath(f"data/{name}").read_text("utf-8"))
+    """The JSON of `index/data/<name>`, shipped in the package; a file missing or
+    damaged in the installation is a ModelError saying so."""
+    try:
+        text = resources.files("newsbot.index").joinpath(f"data/{name}").read_text("utf-8")
+        return json.loads(text)
+    except (OSError, ValueError) as error:
+        raise ModelError(
+            f"the model file {name} shipped with newsbot cannot be read ({error}); "
+            "reinstall newsbot"
+        ) from error

@@ -25,11 +25,17 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsbot.index.errors import IndexDamagedError, NewsbotError, NotFoundError, StoreError
+from newsbot.index.errors import (
+    IndexDamagedError,
+    IndexSchemaError,
+    NewsbotError,
+    NotFoundError,
+    StoreError,
+)
 from newsbot.index.models import Article, PreparedArticle
 from newsbot.index.store.articles import Store
 from newsbot.index.store.journal import JournalEntry
-from newsbot.index.store.retriever import IndexDoc, IndexSchemaError, Retriever, passage_terms
+from newsbot.index.store.retriever import IndexDoc, Retriever, passage_terms
 from newsbot.index.text.analysis import analyze
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import tantivy
 
-from newsbot.index.errors import IndexDamagedError, StoreError
+from newsbot.index.errors import IndexDamagedError, IndexSchemaError, StoreError
 
 BODY = "body"
 TITLE = "title"
@@ -56,11 +56,6 @@ def _schema() -> tantivy.Schema:
     builder.add_unsigned_field(ARTICLE_ID, indexed=True, fast=True)
     builder.add_text_field(COLLECTIONS, tokenizer_name="raw", index_option="basic")
     return builder.build()
-
-
-class IndexSchemaError(IndexDamagedError):
-    """The index was made by an older newsbot, with other fields: it must be rebuilt
-    from the database (the library does it on open)."""
 
 
 class Retriever:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,23 @@ def test_every_raise_in_the_code_passes_its_context() -> None:
                     missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
     assert "IngestError" in keys and "FetchError" in keys
     assert missing == []
+
+
+def test_a_damaged_model_is_in_the_tree_and_one_line_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from newsbot.bot.cli import cli
+    from newsbot.index import ModelError
+    from newsbot.index.answer import answerability, fitted
+
+    assert issubclass(ModelError, NewsbotError) and issubclass(ModelError, ValueError)
+    with pytest.raises(ModelError, match=r"no-such-model\.json shipped with newsbot"):
+        fitted.packaged("no-such-model.json")
+    monkeypatch.setattr(answerability, "packaged", lambda name: {"features": "damaged"})
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "m.db"), "sources"])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: the answerability model was fitted on features")
+    assert "Traceback" not in result.output
