@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from newsbot.bot.chat.runtime import Runtime
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.gateway import Gateway
 from newsbot.bot.discord.interactions import ANSWER_DEADLINE, Interactions
 from newsbot.bot.discord.rest import DiscordAPI
 from newsbot.bot.discord.server import INTERACTIONS_PATH, interactions_app
-from newsbot.bot.http_server import WSGIApp
-from newsbot.bot.runtime import Runtime
+from newsbot.bot.server.http import WSGIApp
 
 
 class DiscordApp:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsbot.bot.paging import MATCH_LIMIT
+from newsbot.bot.chat.paging import MATCH_LIMIT
 from newsbot.index import MAX_QUERY_CHARS
 
 ASK = "ask"

@@ -15,7 +15,6 @@ claim whose owner died is answered by the next newsbot to connect.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import threading
@@ -26,15 +25,15 @@ from typing import Any
 
 import hikari
 
-from newsbot.bot import replies
-from newsbot.bot.channels import AnswerMode
+from newsbot.bot.chat import replies
+from newsbot.bot.chat.channels import AnswerMode
+from newsbot.bot.chat.replies import readable
+from newsbot.bot.chat.runtime import Question, Refusal, Runtime
+from newsbot.bot.chat.work_pool import WorkPool
 from newsbot.bot.discord import render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.interactions import Interactions, failure_text
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
-from newsbot.bot.replies import readable
-from newsbot.bot.runtime import Runtime
-from newsbot.bot.work_pool import WorkPool
 
 log = logging.getLogger("newsbot.discord")
 
@@ -178,10 +177,9 @@ class Gateway:
                 self.bot_user_id = str(payload["user"]["id"])
                 self.ready.set()
                 if self._unfinished is None:  # once: a new session's READY comes again
-                    self._unfinished = threading.Thread(
-                        target=self._answer_unfinished, name="discord-unfinished", daemon=True
+                    self._unfinished = self.runtime.replay_unfinished(
+                        CLAIM_PREFIX, self.on_message, name="discord", stop=self._closing
                     )
-                    self._unfinished.start()
             case "MESSAGE_CREATE":
                 self._pool.submit(self.on_message, payload)
             case "INTERACTION_CREATE":  # when no interactions endpoint URL is set
@@ -200,52 +198,48 @@ class Gateway:
 
     def on_message(self, payload: Mapping[str, Any]) -> None:
         """Answer a message once, whatever replays of it the gateway sends."""
-        mode = self.runtime.state.channel("discord", str(payload.get("channel_id"))).mode
+        mode = self.runtime.channel("discord", str(payload.get("channel_id"))).mode
         mention = route_message(payload, self.bot_user_id, mode)
         if mention is None:
             return
-        key = CLAIM_PREFIX + mention.message_id
-        if not self.runtime.state.claim(key, body=json.dumps(payload)):
+        claim = self.runtime.claim_once([CLAIM_PREFIX + mention.message_id], body=payload)
+        if claim is None:
             return
-        try:
-            self._answer(mention)
-        except Exception as exc:  # noqa: BLE001 - logged, with traceback, just below
-            replies.log_failure(log, exc, "answering a Discord message")
+        with claim:  # a crash (no exit) leaves the claim open, for a restart to answer
             try:
-                self._reply_here(mention, render.message(failure_text(exc)))
-            except DiscordAPIError:
-                log.exception("could not tell the user about the failure")
-        finally:  # a crash (no finally) leaves the claim open, for a restart to answer
-            self.runtime.state.finish(key)
+                self._answer(mention)
+            except Exception as exc:  # noqa: BLE001 - logged, with traceback, just below
+                replies.log_failure(log, exc, "answering a Discord message")
+                try:
+                    self._reply_here(mention, render.message(failure_text(exc)))
+                except DiscordAPIError:
+                    log.exception("could not tell the user about the failure")
 
     def _answer(self, mention: Mention) -> None:
-        context = self.runtime.state.thread_question(mention.channel_id, THREAD_MARK)
         if not mention.question:
             self._reply(mention, render.message(HELP))
             return
-        refused = self.runtime.admit("discord", mention.author_id, mention.channel_id)
-        if refused:  # one private line, in a DM; nothing answered
-            dm = self.api.open_dm(mention.author_id)
-            self.api.create_message(dm, render.message(refused))
-            return
-        answer = self.runtime.answer(
-            mention.question, surface="discord", context=context, channel=mention.channel_id
+        question = Question(
+            "discord",
+            mention.question,
+            user=mention.author_id,
+            channel=mention.channel_id,
+            context=self.runtime.topic((mention.channel_id, THREAD_MARK)),
         )
-        vote_id = None
-        if not answer.abstained:
-            vote_id = self.runtime.keep_answer(
-                answer, surface="discord", channel=mention.channel_id
-            )
-        topic = self.runtime.engine.next_context(mention.question, context)
+        asked = self.runtime.ask(question)
+        if isinstance(asked, Refusal):  # one private line, in a DM; nothing answered
+            dm = self.api.open_dm(mention.author_id)
+            self.api.create_message(dm, render.message(render.said(asked)))
+            return
 
         def before_posting(channel: str) -> None:
             # Kept before the answer is posted: the asker's next message may arrive
             # the moment they see it, and must be read with this topic.
             if channel != mention.channel_id:  # a thread newsbot started: its parent's
-                self.runtime.state.link_channel("discord", channel, mention.channel_id)
-            self.runtime.state.remember_thread(channel, THREAD_MARK, topic)
+                self.runtime.link_channel("discord", channel, mention.channel_id)
+            self.runtime.remember_topic((channel, THREAD_MARK), asked)
 
-        self._reply(mention, render.answer_message(answer, vote_id=vote_id), before_posting)
+        self._reply(mention, render.asked_message(asked), before_posting)
 
     def _reply(
         self,
@@ -282,14 +276,3 @@ class Gateway:
         """`body` as a reply to the message, in its own channel."""
         reference = {"message_id": mention.message_id, "fail_if_not_exists": False}
         self.api.create_message(mention.channel_id, {**body, "message_reference": reference})
-
-    def _answer_unfinished(self) -> None:
-        """Once the claim lease has run out, answer the messages a crashed newsbot
-        claimed but never answered (the gateway will not send them again)."""
-        if self._closing.wait(self.runtime.state.lease):
-            return
-        for raw in self.runtime.state.unfinished(prefix=CLAIM_PREFIX):
-            try:
-                self.on_message(json.loads(raw))
-            except (ValueError, TypeError, KeyError):
-                log.warning("an unfinished Discord message is unreadable")

@@ -11,7 +11,6 @@ outcome replaces the "thinking" message, well within the token's 15 minutes.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -21,17 +20,16 @@ from typing import Any, TypeVar
 
 import httpx
 
-from newsbot.bot import replies
-from newsbot.bot.channels import AnswerMode, answer_mode, stored_scope
+from newsbot.bot.chat import replies
+from newsbot.bot.chat.channels import AnswerMode, answer_mode, stored_scope
+from newsbot.bot.chat.replies import QUEUE_FULL, REFUSED_INGEST, readable
+from newsbot.bot.chat.runtime import Question, Refusal, Runtime
+from newsbot.bot.chat.work_pool import WorkPool
 from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
-from newsbot.bot.http_server import has_shape
-from newsbot.bot.paging import sources_page
-from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST, readable
-from newsbot.bot.runtime import Runtime
-from newsbot.bot.work_pool import WorkPool
-from newsbot.index import Answer, IngestError, IngestOutcome, collection_names
+from newsbot.bot.server.http import has_shape
+from newsbot.index import CollectionError, ConfigError, IngestError, IngestOutcome, collection_names
 
 log = logging.getLogger("newsbot.discord")
 T = TypeVar("T")
@@ -58,7 +56,6 @@ INGEST_USAGE = (
 )
 NO_QUESTION = "That message has no text to ask about."
 NOTHING_TO_ADD = "That message has no link or .txt/.md/.html attachment to add."
-SHARE_EXPIRED = "That answer is too old to share; ask again with /ask."
 UNKNOWN = "Sorry, newsbot does not know that command. Run `newsbot discord register` again?"
 
 _LINK = re.compile(r"https?://[^\s<>]+")
@@ -236,52 +233,33 @@ class Interactions:
         question = readable(question)
         if not question:
             return say("Usage: `/ask question:` your question.")
-        channel = channel_of(payload)
-        refused = self.runtime.admit("discord", _user(payload).get("id"), channel)
-        if refused:
-            return say(refused)
-
-        def rendered(answer: Answer) -> dict[str, Any]:
-            sharing = voting = None
-            if not answer.abstained:  # kept as shown, so Share posts exactly this
-                shown = render.answer_message(answer)
-                sharing = self.runtime.state.keep_shown("discord", shown)
-                voting = self.runtime.keep_answer(answer, surface="discord", channel=channel)
-            return render.answer_message(answer, share_id=sharing, vote_id=voting, ephemeral=True)
-
-        return self._answer_soon(payload, question, rendered, ephemeral=True, channel=channel)
-
-    def _answer_soon(
-        self,
-        payload: Mapping[str, Any],
-        question: str,
-        rendered: Callable[[Answer], dict[str, Any]],
-        *,
-        ephemeral: bool,
-        channel: str | None,
-    ) -> Reply:
-        """The answer at once if it comes within the deadline, else deferred and edited in."""
+        asked = Question(
+            "discord", question, user=_user(payload).get("id"), channel=channel_of(payload)
+        )
         future = self._pool.submit(
-            functools.partial(self.runtime.answer, surface="discord", channel=channel), question
+            lambda: self.runtime.ask(asked, shown=lambda done: render.answer_message(done.answer))
         )
         try:
-            answer = future.result(timeout=self.answer_deadline)
+            return Reply(
+                {
+                    "type": CHANNEL_MESSAGE,
+                    "data": render.private_reply(future.result(timeout=self.answer_deadline)),
+                }
+            )
         except FutureTimeout:
-            token = str(payload["token"])
+            pass
+        # Slow (the engine busy with a write): deferred, and the answer edited in.
+        token = str(payload["token"])
 
-            def edit() -> None:
-                try:
-                    body = rendered(future.result())
-                except Exception as exc:
-                    log.exception("a deferred Discord answer failed")
-                    body = render.message(failure_text(exc))
-                self.api.edit_original(self.config.application_id, token, body)
+        def edit() -> None:
+            try:
+                body = render.private_reply(future.result())
+            except Exception as exc:
+                log.exception("a deferred Discord answer failed")
+                body = render.message(failure_text(exc))
+            self.api.edit_original(self.config.application_id, token, body)
 
-            deferred = {"type": DEFERRED_CHANNEL_MESSAGE}
-            if ephemeral:
-                deferred["data"] = {"flags": render.EPHEMERAL}
-            return Reply(deferred, edit)
-        return Reply({"type": CHANNEL_MESSAGE, "data": rendered(answer)})
+        return Reply({"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": render.EPHEMERAL}}, edit)
 
     def _vote(self, payload: Mapping[str, Any], vote: str) -> Reply:
         """👍 or 👎 under an answer: kept, and the voter told privately."""
@@ -289,17 +267,16 @@ class Interactions:
         if way not in ("up", "down") or not answer_id:
             return say(UNKNOWN)
         user = str(_user(payload).get("id"))
-        self.runtime.call(self.runtime.engine.vote, answer_id, user, up=way == "up")
-        return say(replies.vote_thanks(way == "up"))
+        return say(render.said(self.runtime.vote(answer_id, user, up=way == "up")))
 
     def _share(self, payload: Mapping[str, Any], custom_id: str) -> Reply:
         """Post the answer the user saw, as they saw it (not asked again: the articles
         may have changed since), for everyone in the channel."""
         if not custom_id.startswith(render.SHARE_PREFIX):
             return say(UNKNOWN)
-        shown = self.runtime.state.shown("discord", custom_id.removeprefix(render.SHARE_PREFIX))
-        if shown is None:
-            return say(SHARE_EXPIRED)
+        shown = self.runtime.shown("discord", custom_id.removeprefix(render.SHARE_PREFIX))
+        if isinstance(shown, Refusal):
+            return say(render.said(shown))
         user = _user(payload).get("id")
         preface = f"Shared by <@{user}> via /ask" if user else "Shared via /ask"
         return Reply({"type": CHANNEL_MESSAGE, "data": render.shared_message(shown, preface)})
@@ -317,7 +294,10 @@ class Interactions:
         given = [name for name in ("url", "text", "file") if options.get(name)]
         if len(given) != 1:
             return say(INGEST_USAGE)
-        names = collection_names(str(options.get("collection") or ""))  # one line if bad
+        try:
+            names = collection_names(str(options.get("collection") or ""))
+        except CollectionError as exc:
+            return say(render.said(str(exc)))
         user = str(_user(payload).get("id"))
         match given[0]:
             case "url":
@@ -381,7 +361,7 @@ class Interactions:
                 log.warning("could not edit the ingest outcome in: %s", exc)
 
         def queue() -> None:
-            queued = self.runtime.ingest_queue.submit(
+            queued = self.runtime.queue_ingest(
                 user,
                 lambda: edit(render.outcome_text(work())),
                 lambda error: edit(failure_text(error)),
@@ -395,31 +375,37 @@ class Interactions:
     # /newsbot sources | forget
 
     def _newsbot(self, payload: Mapping[str, Any], data: Mapping[str, Any]) -> Reply:
-        (sub,) = data.get("options") or [{}]
+        subcommands = data.get("options") or [{}]
+        if len(subcommands) != 1:
+            return say(UNKNOWN)
+        (sub,) = subcommands
+        admin = self.config.admins.allows(_user(payload).get("id"), _roles(payload))
         match sub.get("name"):
             case "sources":
                 return self._sources(1, str(_options(sub).get("match") or ""))
             case "scope" if data.get("name") == commands.NEWSBOT:
-                settings = self.runtime.state.channel("discord", str(channel_of(payload)))
-                return say(render.escape(settings.describe(self.runtime.default_scope)))
+                described = self.runtime.describe_channel("discord", str(channel_of(payload)))
+                return say(render.said(described))
             case "gaps":
-                if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
+                if not admin:
                     return say(REFUSED_GAPS)
-                gaps = self.runtime.call(self.runtime.engine.gaps, GAPS_SHOWN)
+                gaps = self.runtime.gaps(GAPS_SHOWN)
                 return Reply({"type": CHANNEL_MESSAGE, "data": render.gaps_message(gaps)})
             case "scope" | "answer" as setting:
-                if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
+                if not admin:
                     return say(REFUSED_SETTING)
                 return self._change(payload, setting, _options(sub))
             case "forget":
-                if not self.config.admins.allows(_user(payload).get("id"), _roles(payload)):
+                if not admin:
                     return say(REFUSED_FORGET)
                 article_id = _options(sub).get("id")
                 if not isinstance(article_id, int) or article_id < 1:
                     return say("Usage: `/newsbot forget id:` an article number.")
-                article = self.runtime.write(self.runtime.engine.forget, article_id)
-                headline = render.escaped_clip(article.headline, 1500)
-                return say(f"Forgot #{article.id}: {headline}")
+                forgotten = self.runtime.forget(article_id)
+                if isinstance(forgotten, Refusal):
+                    return say(render.said(forgotten))
+                headline = render.escaped_clip(forgotten.headline, 1500)
+                return say(f"Forgot #{forgotten.id}: {headline}")
             case _:
                 return say(UNKNOWN)
 
@@ -428,22 +414,29 @@ class Interactions:
     ) -> Reply:
         """An admin's change to this channel's collections or answer mode, checked (a
         collection must exist) before it is kept."""
-        change: dict[str, Any]
-        if setting == "scope":
-            change = {"scope": stored_scope(str(options.get("collections") or ""))}
-        else:
-            mode = answer_mode(str(options.get("mode") or ""))
-            if mode is AnswerMode.QUESTIONS and not self.config.message_content:
-                return say(QUESTIONS_NEED_CONTENT)
-            change = {"mode": mode}
         channel = str(channel_of(payload))
         user = str(_user(payload).get("id"))
-        settings = self.runtime.change_channel("discord", channel, by=user, **change)
-        return say(render.escape(settings.describe(self.runtime.default_scope)))
+        if setting == "scope":
+            names = str(options.get("collections") or "")
+            done = self.runtime.change_channel(
+                "discord", channel, by=user, scope=lambda: stored_scope(names)
+            )
+            return say(render.said(done))
+        raw = str(options.get("mode") or "")
+
+        def mode() -> AnswerMode:
+            chosen = answer_mode(raw)
+            if chosen is AnswerMode.QUESTIONS and not self.config.message_content:
+                raise ConfigError(
+                    QUESTIONS_NEED_CONTENT, variable="NEWSBOT_DISCORD_MESSAGE_CONTENT"
+                )
+            return chosen
+
+        return say(render.said(self.runtime.change_channel("discord", channel, by=user, mode=mode)))
 
     def _sources(self, number: int, match: str, *, update: bool = False) -> Reply:
         """A page of the article list; Previous/Next (`update`) replace the page shown."""
-        page = self.runtime.call(sources_page, self.runtime.engine, match, number)
+        page = self.runtime.sources_page(match, number)
         data = render.sources_message(page)
         if update:  # an update keeps the message's flags; Discord takes none here
             data.pop("flags", None)

@@ -14,12 +14,13 @@ rather than refused by Discord in front of a user.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any, assert_never
+from typing import Any
 
-from newsbot.bot.paging import PAGE_SIZE, SourcesPage
-from newsbot.bot.replies import and_more, counted, joined_within
-from newsbot.index import Answer, Article, Gap, IngestOutcome, Quote, Status
+from newsbot.bot.chat import layout
+from newsbot.bot.chat.paging import PAGE_SIZE, SourcesPage
+from newsbot.bot.chat.replies import and_more, counted, joined_within
+from newsbot.bot.chat.runtime import Asked, Refusal
+from newsbot.index import Answer, Article, Gap, IngestOutcome, Quote
 
 CONTENT_LIMIT = 2000
 EMBED_LIMIT = 10
@@ -42,7 +43,7 @@ SOURCES_PREFIX = "sources:"
 VOTE_PREFIX = "vote:"  # vote:up:<answer id> or vote:down:<answer id>
 EPHEMERAL = 64  # message flag: only the person who asked sees it
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
-NOT_FOUND = "I could not find an answer to that in my articles."
+QUESTION_MARK = "**Q:** "  # what begins the question's line
 
 Message = dict[str, Any]
 
@@ -75,6 +76,9 @@ def clip(text: str, limit: int) -> str:
 
 def escaped_clip(text: str, limit: int) -> str:
     return clip(escape(text), limit)
+
+
+INK = layout.Ink(text=escaped_clip, strong=lambda written: f"**{written}**")
 
 
 def message(content: str, *, ephemeral: bool = False, **extra: Any) -> Message:
@@ -192,13 +196,6 @@ def _footer(article: Article) -> str:
     return " · ".join(p for p in (article.outlet, article.published) if p)
 
 
-def _grouped(quotes: Iterable[Quote]) -> list[tuple[Article, list[Quote]]]:
-    groups: dict[int, tuple[Article, list[Quote]]] = {}
-    for quote in quotes:
-        groups.setdefault(quote.article.id, (quote.article, []))[1].append(quote)
-    return list(groups.values())
-
-
 def _embed(
     article: Article, quotes: list[Quote], budget: int, collections: tuple[str, ...] = ()
 ) -> dict[str, Any]:
@@ -222,7 +219,7 @@ def _embed(
     reported = {c.article.id: c.article for q in quotes for c in q.corroborated_by}
     if reported:
         n = len(reported)
-        name = f"Also reported by {n} source{'s' if n > 1 else ''}"
+        name = f"Also reported by {counted(n, 'source')}"
         fields.append((name, "\n".join(source_line(a) for a in reported.values())))
     for disagreement in (d for q in quotes for d in q.disagreements):
         values = " · ".join(
@@ -257,36 +254,33 @@ def answer_message(
     ephemeral: bool = False,
     vote_id: str | None = None,
 ) -> Message:
-    """The answer as a message: the question and confidence, one embed per article.
+    """The answer as a message, laid out as bot/chat/layout.py says: the question, the
+    abstention or the summary, one embed per article.
 
     `preface` (already escaped) goes first; `share_id` adds the "Share in
     channel" button whose custom_id carries it; `vote_id`, the 👍/👎 buttons.
     """
     lines = [preface] if preface else []
-    lines.append(f"**Q:** {escaped_clip(answer.question, 1000)}")
+    lines.append(f"{QUESTION_MARK}{escaped_clip(answer.question, 1000)}")
     if answer.abstained:
-        lines.append(NOT_FOUND)
+        lines.append(layout.abstention(answer, INK))
         if answer.closest:
             closest = [f"• {source_line(a)}" for a in answer.closest]
             room = CONTENT_LIMIT - sum(len(line) + 1 for line in lines) - 20
-            lines.append("Closest articles:\n" + joined_within(closest, "\n", room, and_more))
+            heading = layout.CLOSEST_HEADING + "\n"
+            lines.append(heading + joined_within(closest, "\n", room - len(heading), and_more))
         return message("\n".join(lines), ephemeral=ephemeral, embeds=[])
-    groups = _grouped(answer.quotes)
+    groups = layout.by_article(answer.quotes)
     shown = groups[:EMBED_LIMIT]
-    noun = "quote" if len(answer.quotes) == 1 else "quotes"
-    lines.append(f"Confidence: **{answer.confidence.value}** · {len(answer.quotes)} {noun}")
-    if answer.stale_days is not None:
-        lines.append(f"Note: the newest of these sources is {answer.stale_days:,} days old.")
+    lines.append(layout.summary(answer, INK))
+    stale = layout.stale_note(answer)
+    if stale is not None:
+        lines.append(stale)
     if len(groups) > len(shown):
-        lines.append(f"_{len(groups) - len(shown)} more articles not shown._")
+        lines.append(f"_{counted(len(groups) - len(shown), 'more article')} not shown._")
     budget = EMBEDS_TOTAL_LIMIT // len(shown)
     embeds = [
-        _embed(
-            article,
-            quotes,
-            budget,
-            tuple(n for n in answer.collections.get(article.id, ()) if n in answer.scope),
-        )
+        _embed(article, quotes, budget, layout.in_scope(answer, article))
         for article, quotes in shown
     ]
     extra: dict[str, Any] = {"embeds": embeds}
@@ -305,35 +299,50 @@ def answer_message(
     return message("\n".join(lines), ephemeral=ephemeral, **extra)
 
 
+def asked_message(asked: Asked, *, private: bool = False) -> Message:
+    """An answer from the runtime with its votes; a `private` one (only its asker sees
+    it) with Share too, all carrying the one id it was kept under."""
+    answer_id = asked.answer_id
+    return answer_message(
+        asked.answer,
+        vote_id=answer_id,
+        share_id=answer_id if private else None,
+        ephemeral=private,
+    )
+
+
+def said(outcome: str | Refusal) -> str:
+    """A flow's plain line (what it did, or why not), escaped for Discord."""
+    return escaped_clip(outcome.text if isinstance(outcome, Refusal) else outcome, 1900)
+
+
+def private_reply(asked: Asked | Refusal) -> Message:
+    """What the asker alone reads: the answer with Share and the votes, or the refusal."""
+    if isinstance(asked, Refusal):
+        return message(said(asked), ephemeral=True)
+    return asked_message(asked, private=True)
+
+
+SHARED_QUESTION_LIMIT = 300  # characters of the question a shared answer repeats
+
+
 def shared_message(shown: Message, preface: str) -> Message:
     """An answer kept as shown, for everyone in the channel: `preface` (escaped) first,
-    the kept content after it within the content limit, its embeds as they were."""
-    content = f"{preface}\n{shown.get('content', '')}"
+    the question clipped to SHARED_QUESTION_LIMIT characters, the rest of the kept
+    content within the content limit, its embeds as they were."""
+    lines = str(shown.get("content", "")).split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith(QUESTION_MARK):
+            question = clip(line.removeprefix(QUESTION_MARK), SHARED_QUESTION_LIMIT)
+            lines[index] = QUESTION_MARK + question
+            break
+    content = clip(preface + "\n" + "\n".join(lines), CONTENT_LIMIT)
     return message(content, embeds=list(shown.get("embeds", [])))
 
 
 def outcome_text(outcome: IngestOutcome) -> str:
-    """One line for an ingest result: headline, outlet, passage count, or the reason."""
-    match outcome.status:
-        case Status.ADDED:
-            outlet = f" · {escape(outcome.outlet)}" if outcome.outlet else ""
-            headline = escaped_clip(outcome.headline or "", 500)
-            return (
-                f"Added #{outcome.article_id}: **{headline}**{outlet} "
-                f"({counted(outcome.passage_count, 'passage')})"
-            )
-        case Status.DUPLICATE:
-            return f"Already indexed as #{outcome.article_id}."
-        case Status.NEAR_DUPLICATE:
-            return (
-                f"Not added: {escaped_clip(outcome.origin, 500)} is a near-duplicate of "
-                f"#{outcome.article_id} ({outcome.similarity or 0:.0%} the same text)."
-            )
-        case Status.FAILED:
-            origin = escaped_clip(outcome.origin, 500)
-            return f"Could not add {origin}: {escaped_clip(outcome.reason or '', 1000)}"
-        case _:
-            assert_never(outcome.status)
+    """One line for an ingest result (bot/chat/layout.py), in Discord's escaping."""
+    return layout.outcome_text(outcome, INK)
 
 
 def sources_message(page: SourcesPage) -> Message:

@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 
 import httpx
 
+from newsbot.bot.chat.downloads import SharedFile, check_size, download, readable_suffix
 from newsbot.bot.discord.config import DiscordConfig
-from newsbot.bot.downloads import SharedFile, check_size, download, readable_suffix
 from newsbot.index import IngestError
 
 log = logging.getLogger("newsbot.discord")

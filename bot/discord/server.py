@@ -20,7 +20,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from newsbot.bot.discord.interactions import Interactions, well_shaped
-from newsbot.bot.http_server import WSGIApp, json_object, read_body, respond_json
+from newsbot.bot.server.http import WSGIApp, json_object, read_body, respond_json
 
 log = logging.getLogger("newsbot.discord")
 

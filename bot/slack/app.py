@@ -10,11 +10,11 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from newsbot.bot.runtime import Runtime
+from newsbot.bot.chat.runtime import Runtime
 from newsbot.bot.slack import listeners
 from newsbot.bot.slack.config import SlackConfig
+from newsbot.bot.slack.context import CONFIG_KEY, RUNTIME_KEY
 from newsbot.bot.slack.listeners.events import claim_before_ack
-from newsbot.bot.slack.services import CONTEXT_KEY, Services
 from newsbot.index import ConfigError
 
 RATE_LIMIT_RETRIES = 3
@@ -30,7 +30,7 @@ class _DropTokenUnusedWarning(logging.Filter):
 _TOKEN_UNUSED_FILTER = _DropTokenUnusedWarning()
 
 
-def create_app(runtime: Runtime, config: SlackConfig) -> tuple[App, Services]:
+def create_app(runtime: Runtime, config: SlackConfig) -> App:
     """Build the app. Calls Slack's auth.test once, to learn newsbot's own user id."""
     client = WebClient(token=config.bot_token, base_url=config.api_url)
     # HTTP 429: wait for Retry-After, then try again (up to RATE_LIMIT_RETRIES times).
@@ -47,19 +47,20 @@ def create_app(runtime: Runtime, config: SlackConfig) -> tuple[App, Services]:
         # Listeners run after the acknowledgement, in bolt's worker threads.
         process_before_response=False,
     )
-    services = Services(runtime=runtime, config=config)
 
-    def inject_services(context: BoltContext, next: Callable[[], Any]) -> None:
-        context[CONTEXT_KEY] = services  # what every listener reads: services_of(context)
+    def inject(context: BoltContext, next: Callable[[], Any]) -> None:
+        # What every listener reads: runtime_of(context), config_of(context).
+        context[RUNTIME_KEY] = runtime
+        context[CONFIG_KEY] = config
         next()
 
-    app.use(inject_services)
+    app.use(inject)
     app.use(claim_before_ack)
     listeners.register(app)
-    return app, services
+    return app
 
 
-def connect_slack(runtime: Runtime, config: SlackConfig) -> tuple[App, Services]:
+def connect_slack(runtime: Runtime, config: SlackConfig) -> App:
     """`create_app` for `newsbot serve`: a refused token or an unreachable Slack
     is one ConfigError line naming the variable to check."""
     from slack_bolt.error import BoltError

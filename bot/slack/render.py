@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, assert_never
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -34,9 +34,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from newsbot.bot.paging import SourcesPage
-from newsbot.bot.replies import and_more, counted, joined_within
-from newsbot.index import MAX_QUERY_CHARS, Answer, Article, Gap, IngestOutcome, Quote, Status
+from newsbot.bot.chat import layout
+from newsbot.bot.chat.paging import SourcesPage
+from newsbot.bot.chat.replies import and_more, counted, joined_within
+from newsbot.bot.chat.runtime import Asked, Home, Refusal
+from newsbot.index import MAX_QUERY_CHARS, Answer, Article, IngestOutcome, Quote
 
 SECTION_LIMIT = 3000
 CONTEXT_LIMIT = 3000
@@ -54,6 +56,7 @@ SOURCES_NEXT = "sources_next"
 SOURCES_ACTION = re.compile(f"^({SOURCES_PREVIOUS}|{SOURCES_NEXT})$")
 
 Message = dict[str, Any]
+QUESTION_MARK = "*Q:* "  # what begins the question's section
 
 # An escape (&amp; &lt; &gt;) or a link/mention (<...>) left open at the end of a cut.
 _OPEN_ESCAPE = re.compile(r"&[a-z]{0,3}$")
@@ -77,6 +80,9 @@ def clip(text: str, limit: int) -> str:
 def escaped_clip(text: str, limit: int) -> str:
     """`text` escaped, then clipped to `limit`: the limit counts what Slack counts."""
     return clip(escape(text), limit)
+
+
+INK = layout.Ink(text=escaped_clip, strong=lambda written: f"*{written}*")
 
 
 def source_line(article: Article) -> str:
@@ -207,28 +213,37 @@ def _fallback(answer: Answer) -> str:
         return f"I could not find an answer to “{question}” in my articles."
     first = answer.quotes[0]
     more = f" ({len(answer.quotes) - 1} more)" if len(answer.quotes) > 1 else ""
-    return escaped_clip(f"“{first.text}” — {first.article.headline}{more}", FALLBACK_LIMIT)
+    lead = "Not sure: " if layout.not_sure(answer) else ""
+    return escaped_clip(f"{lead}“{first.text}” — {first.article.headline}{more}", FALLBACK_LIMIT)
 
 
-def _source_context(quote: Quote, limit: int, answer: Answer | None = None) -> str:
-    """Who said it, where (and in which of the question's collections), which other
-    outlets report it and where they differ: as many whole lines and links as fit."""
-    source = source_line(quote.article)
-    names = answer.collections.get(quote.article.id, ()) if answer is not None else ()
-    if names:
-        source += " · _" + escape(", ".join(n for n in names if n in answer.scope)) + "_"
-    if quote.speaker:
-        source = f"— *{escaped_clip(quote.speaker, 100)}*, in {source}"
+def _one_speaker(quotes: list[Quote]) -> bool:
+    """Whether an article's quotes all have the same speaker (or all none)."""
+    return len({q.speaker for q in quotes}) == 1
+
+
+def _source_context(
+    article: Article, quotes: list[Quote], limit: int, collections: tuple[str, ...]
+) -> str:
+    """One article's line under its quotes: where (and in which of the question's
+    collections), which other outlets report them and where they differ, as many whole
+    lines and links as fit."""
+    source = source_line(article)
+    if collections:
+        source += " · _" + escape(", ".join(collections)) + "_"
+    if _one_speaker(quotes) and quotes[0].speaker:  # named once, here
+        source = f"— *{escaped_clip(quotes[0].speaker, 100)}*, in {source}"
     lines = [source]
-    if quote.also_in:
-        links = [source_line(a) for a in quote.also_in]
+    also = sorted({a.id: a for q in quotes for a in q.also_in}.values(), key=lambda a: a.id)
+    if also:
+        links = [source_line(a) for a in also]
         lines.append("Also in: " + joined_within(links, "; ", limit // 3, and_more))
-    if quote.corroborated_by:
-        n = len(quote.corroborated_by)
-        heading = f"Also reported by {counted(n, 'source')}: "
-        links = [source_line(c.article) for c in quote.corroborated_by]
+    reported = {c.article.id: c.article for q in quotes for c in q.corroborated_by}
+    if reported:
+        heading = f"Also reported by {counted(len(reported), 'source')}: "
+        links = [source_line(a) for a in reported.values()]
         lines.append(heading + joined_within(links, "; ", limit // 3, and_more))
-    for disagreement in quote.disagreements:
+    for disagreement in (d for q in quotes for d in q.disagreements):
         values = [
             f"{escaped_clip(value, 200)} ("
             + ", ".join(escaped_clip(a.headline, 80) for a in articles)
@@ -247,7 +262,9 @@ def answer_message(
     preface: str | None = None,
     vote_id: str | None = None,
 ) -> Message:
-    """`text` and `blocks` for chat.postMessage or a response_url post.
+    """`text` and `blocks` for chat.postMessage or a response_url post, laid out as
+    bot/chat/layout.py says: the question, then the abstention or the summary, and
+    the quotes one article at a time (one source line each).
 
     `preface` (mrkdwn, already escaped) goes first, as a context line. `share_id`
     adds the "Share in channel" button, carrying the id under which the answer as
@@ -255,32 +272,39 @@ def answer_message(
     `vote_id`, the 👍/👎 buttons, carrying the id the engine kept the answer under.
     """
     body: list[Block] = [context(clip(preface, 500))] if preface else []
-    body.append(section(f"*Q:* {escaped_clip(answer.question, QUESTION_LIMIT)}"))
+    body.append(section(f"{QUESTION_MARK}{escaped_clip(answer.question, QUESTION_LIMIT)}"))
     footer: list[Block] = []
     if answer.abstained:
-        body.append(section("I could not find an answer to that in my articles."))
+        body.append(section(layout.abstention(answer, INK)))
         if answer.closest:
             lines = [f"• {source_line(a)}" for a in answer.closest]
-            body.append(context("Closest articles:\n" + "\n".join(lines)))
+            body.append(context(layout.CLOSEST_HEADING + "\n" + "\n".join(lines)))
     else:
-        noun = "quote" if len(answer.quotes) == 1 else "quotes"
-        footer.append(
-            context(f"Confidence: *{answer.confidence.value}* · {len(answer.quotes)} {noun}")
-        )
-        if answer.stale_days is not None:
-            footer.append(
-                context(f"Note: the newest of these sources is {answer.stale_days:,} days old.")
-            )
+        footer.append(context(layout.summary(answer, INK)))
+        stale = layout.stale_note(answer)
+        if stale is not None:
+            footer.append(context(stale))
         # The quotes share what the question, the footer and the buttons leave; each
-        # takes an even share of what is left, so a short one leaves room for the next.
+        # article takes an even share of what is left, so a short one leaves room.
         room = MESSAGE_LIMIT - 400 - sum(text_length(b.to_dict()) for b in (*body, *footer))
-        for position, quote in enumerate(answer.quotes):
-            share = room // (len(answer.quotes) - position)
-            source = _source_context(quote, min(CONTEXT_LIMIT, max(300, share // 3)), answer)
-            sections = quote_sections(quote, budget=max(200, share - len(source)))
-            body.extend(section(chunk) for chunk in sections)
+        groups = layout.by_article(answer.quotes)
+        for position, (article, quotes) in enumerate(groups):
+            share = room // (len(groups) - position)
+            collections = layout.in_scope(answer, article)
+            source = _source_context(
+                article, quotes, min(CONTEXT_LIMIT, max(300, share // 3)), collections
+            )
+            each = max(200, (share - len(source)) // len(quotes))
+            for quote in quotes:
+                sections = quote_sections(quote, budget=each)
+                if quote.speaker and not _one_speaker(quotes):  # each quote names its own
+                    said = f"\n— *{escaped_clip(quote.speaker, 100)}*"
+                    if len(sections[-1]) + len(said) <= SECTION_LIMIT:
+                        sections[-1] += said
+                body.extend(section(chunk) for chunk in sections)
+                room -= sum(len(chunk) for chunk in sections)
             body.append(context(source))
-            room -= len(source) + sum(len(chunk) for chunk in sections)
+            room -= len(source)
     body.extend(footer)
     buttons: list[ButtonElement] = []
     if share_id is not None and not answer.abstained:
@@ -292,37 +316,49 @@ def answer_message(
     return {"text": _fallback(answer), "blocks": _fit(body, tail)}
 
 
+def asked_message(asked: Asked, *, share: bool = False) -> Message:
+    """An answer from the runtime with its buttons: the votes, and Share where `share`
+    (a private answer), all carrying the one id it was kept under."""
+    answer_id = asked.answer_id
+    return answer_message(asked.answer, vote_id=answer_id, share_id=answer_id if share else None)
+
+
+def said(outcome: str | Refusal) -> str:
+    """A flow's plain line (what it did, or why not), escaped for Slack."""
+    return escape(outcome.text if isinstance(outcome, Refusal) else outcome)
+
+
+def private_reply(asked: Asked | Refusal) -> Message:
+    """What the asker alone reads: the answer with Share and the votes, or the refusal."""
+    if isinstance(asked, Refusal):
+        return {"text": said(asked)}
+    return asked_message(asked, share=True)
+
+
+SHARED_QUESTION_LIMIT = 300  # characters of the question a shared answer repeats
+
+
 def shared_message(shown: Message, preface: str) -> Message:
     """An answer kept as shown, for the channel: `preface` (escaped mrkdwn) first.
-    The kept blocks were fitted when shown; the preface's room is made by dropping
-    blocks from the end if it must be."""
-    blocks = [context(clip(preface, 500)).to_dict(), *shown.get("blocks", [])]
+    The question is clipped to SHARED_QUESTION_LIMIT characters (the channel needs
+    its gist, not 1,000 characters of it). The kept blocks were fitted when shown;
+    the preface's room is made by dropping blocks from the end if it must be."""
+    kept = [dict(block) for block in shown.get("blocks", [])]
+    for block in kept:
+        text = (block.get("text") or {}).get("text", "")
+        if block.get("type") == "section" and text.startswith(QUESTION_MARK):
+            question = clip(text.removeprefix(QUESTION_MARK), SHARED_QUESTION_LIMIT)
+            block["text"] = {**block["text"], "text": QUESTION_MARK + question}
+            break
+    blocks = [context(clip(preface, 500)).to_dict(), *kept]
     while len(blocks) > BLOCK_LIMIT or text_length(blocks) > MESSAGE_LIMIT:
         blocks.pop()
     return {"text": clip(str(shown.get("text", "")), FALLBACK_LIMIT), "blocks": blocks}
 
 
 def outcome_text(outcome: IngestOutcome) -> str:
-    """One line for an ingest result: headline, outlet, passage count, or the reason."""
-    match outcome.status:
-        case Status.ADDED:
-            outlet = f" · {escaped_clip(outcome.outlet, 100)}" if outcome.outlet else ""
-            return (
-                f"Added #{outcome.article_id}: *{escaped_clip(outcome.headline or '', 500)}*"
-                f"{outlet} ({counted(outcome.passage_count, 'passage')})"
-            )
-        case Status.DUPLICATE:
-            return f"Already indexed as #{outcome.article_id}."
-        case Status.NEAR_DUPLICATE:
-            return (
-                f"Not added: {escaped_clip(outcome.origin, 500)} is a near-duplicate of "
-                f"#{outcome.article_id} ({outcome.similarity or 0:.0%} the same text)."
-            )
-        case Status.FAILED:
-            origin = escaped_clip(outcome.origin, 500)
-            return f"Could not add {origin}: {escaped_clip(outcome.reason or '', 1500)}"
-        case _:
-            assert_never(outcome.status)
+    """One line for an ingest result (bot/chat/layout.py), in Slack's escaping."""
+    return layout.outcome_text(outcome, INK)
 
 
 def sources_message(page: SourcesPage) -> Message:
@@ -380,19 +416,13 @@ def _split_lines(lines: list[str]) -> list[str]:
     return chunks
 
 
-def home_view(
-    *,
-    admin: bool,
-    gaps: list[Gap],
-    collections: dict[str, int],
-    newest: list[Article],
-    total: int,
-) -> dict[str, Any]:
+def home_view(*, admin: bool, home: Home) -> dict[str, Any]:
     """The App Home tab: for admins, what nobody could answer (the gaps, grouped by
     wording), the articles per collection and the newest articles; for everyone else,
     how to ask. Within the same limits as a message."""
+    gaps, collections, newest = home.gaps, home.collections, home.newest
     intro = (
-        f"newsbot answers from {counted(total, 'article')} with exact, attributed quotes. "
+        f"newsbot answers from {counted(home.total, 'article')} with exact, attributed quotes. "
         "Mention @newsbot, send a DM, or use `/ask`."
     )
     body: list[Block] = [section(intro)]
@@ -424,7 +454,14 @@ QUESTION_BLOCK = QUESTION_INPUT = "question"
 
 def ask_modal(question: str, metadata: str) -> dict[str, Any]:
     """The "Ask newsbot about this" modal: the message's text as the question, editable;
-    `metadata` (where the shortcut was used) comes back with the submission."""
+    `metadata` (where the shortcut was used) comes back with the submission. A message
+    longer than a question may be is cut, and the modal says so."""
+    hint = None
+    if len(question) > MAX_QUERY_CHARS:
+        hint = (
+            f"The message is {len(question):,} characters long; a question holds "
+            f"{MAX_QUERY_CHARS:,}, so only its beginning is here. Edit it to what you ask."
+        )
     view = View(
         type="modal",
         callback_id=ASK_MODAL,
@@ -442,6 +479,7 @@ def ask_modal(question: str, metadata: str) -> dict[str, Any]:
                     initial_value=question[:MAX_QUERY_CHARS] or None,
                     max_length=MAX_QUERY_CHARS,
                 ),
+                hint=hint,
             )
         ],
     )

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from newsbot.bot.channels import AnswerMode
-from newsbot.bot.replies import readable
+from newsbot.bot.chat.channels import AnswerMode
+from newsbot.bot.chat.replies import readable
 
 OPT_OUT_PREFIX = "//"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import threading
 import time
@@ -15,8 +14,9 @@ from urllib.parse import parse_qs
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from newsbot.bot.http_server import WSGIApp, has_shape, json_object, read_body, respond_json
-from newsbot.bot.slack.services import Services
+from newsbot.bot.chat.runtime import Runtime
+from newsbot.bot.server.http import WSGIApp, has_shape, json_object, read_body, respond_json
+from newsbot.bot.slack.config import SlackConfig
 
 log = logging.getLogger("newsbot.slack")
 
@@ -25,22 +25,16 @@ MAX_CLOCK_SKEW = 300  # seconds: an older signed request is a replay
 SLACK_CLAIM_PREFIX = "event:"  # the keys under which Slack events are claimed, with bodies
 
 
-def answer_unfinished(app: App, services: Services) -> threading.Thread:
+def answer_unfinished(app: App, runtime: Runtime) -> threading.Thread:
     """Once the claim lease has run out, answer the events a crashed newsbot claimed
     but never answered (Slack, having had its acknowledgement, will not send them
-    again). Waiting the lease out first keeps a live server's claims its own."""
+    again)."""
 
-    def run() -> None:
-        time.sleep(services.state.lease)
-        for raw in services.state.unfinished(prefix=SLACK_CLAIM_PREFIX):
-            try:
-                app.dispatch(BoltRequest(body=json.loads(raw), mode="socket_mode"))
-            except (ValueError, TypeError):
-                logging.getLogger("newsbot.slack").warning("an unfinished event is unreadable")
+    def dispatch(body: Any) -> None:
+        if isinstance(body, dict):
+            app.dispatch(BoltRequest(body=body, mode="socket_mode"))
 
-    thread = threading.Thread(target=run, name="answer-unfinished", daemon=True)
-    thread.start()
-    return thread
+    return runtime.replay_unfinished(SLACK_CLAIM_PREFIX, dispatch, name="slack")
 
 
 def shutdown(app: App) -> None:
@@ -154,11 +148,11 @@ def checked_request(environ: dict[str, Any], secret: str | None) -> tuple[str, s
     return None
 
 
-def wsgi_app(app: App, services: Services) -> WSGIApp:
+def wsgi_app(app: App, config: SlackConfig) -> WSGIApp:
     """Slack's endpoint, /slack/events: checked here, then handed to bolt."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
-    secret = services.config.signing_secret
-    checked_secret = secret if secret and not services.config.socket_mode else None
+    secret = config.signing_secret
+    checked_secret = secret if secret and not config.socket_mode else None
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST":
@@ -171,11 +165,11 @@ def wsgi_app(app: App, services: Services) -> WSGIApp:
     return application
 
 
-def start_socket_mode(app: App, services: Services, app_token: str) -> Any:
+def start_socket_mode(app: App, runtime: Runtime, app_token: str) -> Any:
     """Connect over Socket Mode (in the background); returns the handler."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    answer_unfinished(app, services)
+    answer_unfinished(app, runtime)
     handler = SocketModeHandler(app, app_token)
     handler.connect()
     return handler

@@ -8,14 +8,12 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
-from newsbot.bot.paging import sources_page
-from newsbot.bot.replies import vote_thanks
+from newsbot.bot.chat.runtime import Refusal
 from newsbot.bot.slack import render
-from newsbot.bot.slack.services import services_of
+from newsbot.bot.slack.context import runtime_of
 
 log = logging.getLogger("newsbot.slack")
 
-SHARE_EXPIRED = "That answer is too old to share; ask again with /ask."
 SHARE_REFUSED = (
     "Slack would not post the answer in this channel ({reason}). You can copy it from "
     "here, or ask again where newsbot may post."
@@ -33,10 +31,9 @@ def handle_share(
     response_url: it reaches channels newsbot has not joined, and the articles having
     changed since does not change what is shared."""
     ack()
-    services = services_of(context)
-    shown = services.state.shown("slack", str(action.get("value") or ""))
-    if shown is None:
-        respond(response_type="ephemeral", replace_original=False, text=SHARE_EXPIRED)
+    shown = runtime_of(context).shown("slack", str(action.get("value") or ""))
+    if isinstance(shown, Refusal):
+        respond(response_type="ephemeral", replace_original=False, text=render.said(shown))
         return
     user = (body.get("user") or {}).get("id")
     preface = f"Shared by <@{user}> via /ask" if user else "Shared via /ask"
@@ -56,9 +53,8 @@ def handle_sources_page(
     """Previous/Next under a `/newsbot sources` page: the page the button names
     replaces the one shown (read afresh: articles may have come and gone since)."""
     ack()
-    services = services_of(context)
     number, match = render.page_request(str(action.get("value") or ""))
-    page = services.call(sources_page, services.engine, match, number)
+    page = runtime_of(context).sources_page(match, number)
     respond(response_type="ephemeral", replace_original=True, **render.sources_message(page))
 
 
@@ -72,8 +68,7 @@ def handle_vote(
     """👍 or 👎 under an answer: kept with the answer as shown, the voter told privately
     (voting again changes the vote; nobody else sees it)."""
     ack()
-    services = services_of(context)
     up = action.get("action_id") == render.VOTE_UP
     user = str((body.get("user") or {}).get("id"))
-    services.call(services.engine.vote, str(action.get("value") or ""), user, up=up)
-    respond(response_type="ephemeral", replace_original=False, text=vote_thanks(up))
+    thanks = runtime_of(context).vote(str(action.get("value") or ""), user, up=up)
+    respond(response_type="ephemeral", replace_original=False, text=render.said(thanks))

@@ -1,26 +1,24 @@
-"""Slash commands: /ask, /ingest, /newsbot (sources, forget)."""
+"""Slash commands: /ask, /ingest, /newsbot (sources, scope, answer, forget).
+
+Each acknowledges exactly once: with the refusal or usage line when there is
+one, else at once and then the result through the response_url.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, Respond
 
-from newsbot.bot.channels import answer_mode, stored_scope
-from newsbot.bot.paging import sources_page
-from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
+from newsbot.bot.chat.channels import answer_mode, stored_scope
+from newsbot.bot.chat.replies import QUEUE_FULL, REFUSED_INGEST
+from newsbot.bot.chat.runtime import Asked, Question, Refusal, Runtime
 from newsbot.bot.slack import render
+from newsbot.bot.slack.context import config_of, runtime_of
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
-from newsbot.bot.slack.services import Services, services_of
-from newsbot.index import (
-    Answer,
-    CollectionError,
-    IngestOutcome,
-    collection_names,
-)
+from newsbot.index import CollectionError, IngestOutcome, collection_names
 
 # One link and nothing else, in Slack's <url|label> form or bare. Any scheme, so
 # that ftp://... is refused as a link (only http and https) rather than stored as text.
@@ -49,33 +47,29 @@ def handle_ask(
     if not question:
         ack(response_type="ephemeral", text=ASK_USAGE)
         return
-    services = services_of(context)
-    channel = command.get("channel_id")
-    refused = services.runtime.admit("slack", command.get("user_id"), channel)
-    if refused:
-        ack(response_type="ephemeral", text=refused)
-        return
-    ack()
-    answer = services.runtime.answer(question, surface="slack", channel=channel)
-    respond(response_type="ephemeral", **private_answer(services, answer, channel))
+    ack()  # answering may wait for a write in progress: the answer follows by response_url
+    runtime, user, channel = runtime_of(context), command.get("user_id"), command.get("channel_id")
+    asked = ask_privately(runtime, question, user, channel)
+    respond(response_type="ephemeral", **render.private_reply(asked))
 
 
-def private_answer(services: Services, answer: Answer, channel: str | None) -> dict[str, Any]:
-    """An answer only its asker sees (/ask, "Ask newsbot about this"), with Share and
-    the votes: kept as shown, so Share posts exactly this and a vote is on this."""
-    if answer.abstained:
-        return render.answer_message(answer)
-    shown_id = services.state.keep_shown("slack", render.answer_message(answer))
-    vote_id = services.runtime.keep_answer(answer, surface="slack", channel=channel)
-    return render.answer_message(answer, share_id=shown_id, vote_id=vote_id)
+def ask_privately(
+    runtime: Runtime, question: str, user: str | None, channel: str | None
+) -> Asked | Refusal:
+    """A question answered for its asker alone (/ask, "Ask newsbot about this"), kept as
+    shown so that Share posts exactly what they saw."""
+    return runtime.ask(
+        Question("slack", question, user=user, channel=channel),
+        shown=lambda asked: render.answer_message(asked.answer),
+    )
 
 
 def handle_ingest(
     ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]
 ) -> None:
-    services = services_of(context)
+    runtime = runtime_of(context)
     user = command.get("user_id")
-    if not services.config.ingest_users.allows(user):
+    if not config_of(context).ingest_users.allows(user):
         ack(response_type="ephemeral", text=REFUSED_INGEST)
         return
     raw = command.get("text", "").strip()
@@ -97,18 +91,18 @@ def handle_ingest(
         ack(response_type="ephemeral", text=f"Fetching {render.escape(url)}…")
 
         def job() -> IngestOutcome:
-            return services.runtime.ingest_url(url, collections=names)
+            return runtime.ingest_url(url, collections=names)
 
     else:
         ack(response_type="ephemeral", text="Adding the pasted article…")
         origin = f"slack:/ingest by {user}"
 
         def job() -> IngestOutcome:
-            return services.runtime.ingest_bytes(raw.encode("utf-8"), origin, collections=names)
+            return runtime.ingest_bytes(raw.encode("utf-8"), origin, collections=names)
 
     # Slow work happens after the acknowledgement, on the ingest queue; the result
     # goes to response_url.
-    queued = services.ingest_queue.submit(
+    queued = runtime.queue_ingest(
         str(user),
         lambda: respond(response_type="ephemeral", text=render.outcome_text(job())),
         lambda error: respond(response_type="ephemeral", text=failure_text(error)),
@@ -120,53 +114,38 @@ def handle_ingest(
 def handle_newsbot(
     ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]
 ) -> None:
-    services = services_of(context)
+    runtime = runtime_of(context)
+    admin = config_of(context).admins.allows(command.get("user_id"))
+    channel = str(command.get("channel_id"))
+    user = str(command.get("user_id"))
     words = plain_text(command.get("text", "")).split()
     match words:
         case ["sources", *match]:
             ack()
-            page = services.call(sources_page, services.engine, " ".join(match))
+            page = runtime.sources_page(" ".join(match))
             respond(response_type="ephemeral", **render.sources_message(page))
         case ["scope"] | ["answer"]:
-            ack(response_type="ephemeral", text=_describe(services, command))
+            text = runtime.describe_channel("slack", channel)
+            ack(response_type="ephemeral", text=render.escape(text))
+        case ["scope" | "answer", *_] if not admin:
+            ack(response_type="ephemeral", text=REFUSED_SETTING)
         case ["scope", *names]:
-            ack()  # a refusal (a malformed or unknown name) reaches the user by respond
-            text = _change(services, command, lambda: {"scope": stored_scope(" ".join(names))})
-            respond(response_type="ephemeral", text=text)
-        case ["answer", mode]:
-            ack()
-            respond(
-                response_type="ephemeral",
-                text=_change(services, command, lambda: {"mode": answer_mode(mode)}),
+            done = runtime.change_channel(
+                "slack", channel, by=user, scope=lambda: stored_scope(" ".join(names))
             )
-        case ["forget", raw_id]:
-            if not services.config.admins.allows(command.get("user_id")):
-                ack(response_type="ephemeral", text=REFUSED_FORGET)
-                return
-            if not raw_id.lstrip("#").isdigit():
-                ack(response_type="ephemeral", text=NEWSBOT_USAGE)
-                return
-            ack()
-            article = services.write(services.engine.forget, int(raw_id.lstrip("#")))
-            text = f"Forgot #{article.id}: {render.escape(article.headline)}"
+            ack(response_type="ephemeral", text=render.said(done))
+        case ["answer", mode]:
+            done = runtime.change_channel("slack", channel, by=user, mode=lambda: answer_mode(mode))
+            ack(response_type="ephemeral", text=render.said(done))
+        case ["forget", _] if not admin:
+            ack(response_type="ephemeral", text=REFUSED_FORGET)
+        case ["forget", raw_id] if raw_id.lstrip("#").isdigit():
+            ack()  # a write may wait for another writer: the outcome follows by response_url
+            forgotten = runtime.forget(int(raw_id.lstrip("#")))
+            if isinstance(forgotten, Refusal):
+                text = render.said(forgotten)
+            else:
+                text = f"Forgot #{forgotten.id}: {render.escape(forgotten.headline)}"
             respond(response_type="ephemeral", text=text)
         case _:
             ack(response_type="ephemeral", text=NEWSBOT_USAGE)
-
-
-def _describe(services: Services, command: dict[str, Any]) -> str:
-    settings = services.state.channel("slack", str(command.get("channel_id")))
-    default = services.runtime.default_scope
-    return render.escape(settings.describe(default))
-
-
-def _change(services: Services, command: dict[str, Any], read: Callable[[], dict[str, Any]]) -> str:
-    """An admin's change to this channel's settings (`read` parses it, once the user is
-    known to be an admin), checked (a collection must exist) before it is kept; what
-    the channel does now."""
-    user = str(command.get("user_id"))
-    if not services.config.admins.allows(user):
-        return REFUSED_SETTING
-    channel = str(command.get("channel_id"))
-    settings = services.runtime.change_channel("slack", channel, by=user, **read())
-    return render.escape(settings.describe(services.runtime.default_scope))

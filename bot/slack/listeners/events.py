@@ -1,7 +1,7 @@
 """Events API: @mentions, DMs, follow-ups in threads newsbot answered, files shared in DMs.
 
-Whether to answer is decided by `routing` (pure rules); these functions do
-the I/O: claim the event once, ask the engine, post the reply.
+Whether to answer is decided by `routing` (pure rules); these functions turn
+the event into the runtime's calls (claim once, ask) and post what comes back.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
+from newsbot.bot.chat.replies import QUEUE_FULL, REFUSED_INGEST
+from newsbot.bot.chat.runtime import Question, Refusal
 from newsbot.bot.slack import render
+from newsbot.bot.slack.context import config_of, runtime_of
 from newsbot.bot.slack.files import download_shared_file
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import Action, Reply, route_mention, route_message
-from newsbot.bot.slack.services import Services, services_of
 from newsbot.index import IngestError, IngestOutcome
 
 HELP = (
@@ -29,54 +30,30 @@ HELP = (
 def handle_mention(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
-    services = services_of(context)
-    mode = services.state.channel("slack", str(event.get("channel"))).mode
-    reply = route_mention(event, _thread_question(services, event), mode)
-    if reply is not None:
-        _reply_once(services, client, body, event, reply, context)
-    elif context.get(EVENT_CLAIMED) and body.get("event_id"):
-        services.state.finish(f"event:{body['event_id']}")  # claimed, nothing to answer
+    runtime = runtime_of(context)
+    mode = runtime.channel("slack", str(event.get("channel"))).mode
+    reply = route_mention(event, runtime.topic(conversation(event)), mode)
+    _reply_once(context, client, body, event, reply)
 
 
 def handle_message(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
-    services = services_of(context)
+    runtime = runtime_of(context)
     reply = route_message(
         event,
         bot_user_id=context.get("bot_user_id"),
-        thread_question=_thread_question(services, event),
-        mode=services.state.channel("slack", str(event.get("channel"))).mode,
+        thread_question=runtime.topic(conversation(event)),
+        mode=runtime.channel("slack", str(event.get("channel"))).mode,
     )
-    if reply is not None:
-        _reply_once(services, client, body, event, reply, context)
-    elif context.get(EVENT_CLAIMED) and body.get("event_id"):
-        services.state.finish(f"event:{body['event_id']}")  # claimed, nothing to answer
-
-
-def _reply_once(
-    services: Services,
-    client: WebClient,
-    body: dict[str, Any],
-    event: dict[str, Any],
-    reply: Reply,
-    context: dict[str, Any],
-) -> None:
-    """Perform `reply` unless another delivery of the event (or message) has it."""
-    keys = _claim_once(services, body, event, context)
-    if keys is None:
-        return
-    try:
-        _perform(services, client, reply, event)
-    finally:  # a crash (no finally) leaves the claim open, for a restart to answer
-        services.state.finish(*keys)
+    _reply_once(context, client, body, event, reply)
 
 
 DM_MARK = "dm"  # a DM's own conversation, outside any thread, keeps its context here
 
 
-def _conversation(event: dict[str, Any]) -> tuple[str, str] | None:
-    """Where a message's conversation keeps its context: its thread, or a DM itself."""
+def conversation(event: dict[str, Any]) -> tuple[str, str] | None:
+    """Where a message's conversation keeps its topic: its thread, or a DM itself."""
     if event.get("thread_ts"):
         return str(event.get("channel")), str(event["thread_ts"])
     if event.get("channel_type") == "im":
@@ -84,15 +61,13 @@ def _conversation(event: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _thread_question(services: Services, event: dict[str, Any]) -> str | None:
-    """The conversation's context: what its previous question is read as (see
-    Engine.next_context), or None where newsbot never answered."""
-    where = _conversation(event)
-    return services.state.thread_question(*where) if where else None
-
-
 EVENT_CLAIMED = "newsbot_event_claimed"  # in the context: this delivery claimed its event
 ANSWERED_EVENTS = ("app_mention", "message")  # the events these listeners take
+
+
+def _event_key(body: dict[str, Any]) -> str | None:
+    event_id = body.get("event_id")
+    return f"event:{event_id}" if isinstance(event_id, str) else None
 
 
 def claim_before_ack(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> None:
@@ -103,82 +78,84 @@ def claim_before_ack(body: dict[str, Any], context: BoltContext, next: Callable[
     request's thread before the response, a restarted newsbot finds it unfinished
     and answers it (`server.answer_unfinished`). The listener reads the outcome.
     """
-    event_id = body.get("event_id")
-    event_type = (body.get("event") or {}).get("type")
-    if event_type in ANSWERED_EVENTS and isinstance(event_id, str):
-        services = services_of(context)
-        context[EVENT_CLAIMED] = services.state.claim(f"event:{event_id}", body=json.dumps(body))
+    key = _event_key(body)
+    if (body.get("event") or {}).get("type") in ANSWERED_EVENTS and key is not None:
+        context[EVENT_CLAIMED] = runtime_of(context).claim(key, body=json.dumps(body))
     next()
 
 
-def _claim_once(
-    services: Services, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]
-) -> list[str] | None:
-    """The claimed keys, only for the first delivery of this event and the first event
-    for this message; None when another delivery has it."""
-    keys = []
-    event_id = body.get("event_id")
-    if event_id:
-        key = f"event:{event_id}"
-        claimed = context.get(EVENT_CLAIMED)
-        if claimed is None:  # dispatched without the middleware's claim
-            claimed = services.state.claim(key, body=json.dumps(body))
-        if not claimed:
-            return None
-        keys.append(key)
+def _reply_once(
+    context: dict[str, Any],
+    client: WebClient,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    reply: Reply | None,
+) -> None:
+    """Perform `reply` once, whatever other deliveries of the event (Slack's retries) or
+    of the message (one DM arrives as app_mention and as message.im) there are."""
+    runtime = runtime_of(context)
+    key = _event_key(body)
+    claimed = {key: context[EVENT_CLAIMED]} if key and EVENT_CLAIMED in context else {}
+    if reply is None:
+        if claimed.get(key):
+            runtime.finish(key)  # claimed, nothing to answer
+        return
     # The same user message reaches us as app_mention and as message.im: one key for both.
-    message_key = f"message:{event.get('channel')}:{event.get('ts')}"
-    if not services.state.claim(message_key):
-        services.state.finish(*keys)  # the other event answers it; nothing left to do here
-        return None
-    return [*keys, message_key]
+    keys = [k for k in (key, f"message:{event.get('channel')}:{event.get('ts')}") if k]
+    claim = runtime.claim_once(keys, body=body, claimed=claimed)
+    if claim is None:
+        return  # another delivery answers it
+    with claim:
+        _perform(context, client, reply, event)
 
 
-def _perform(services: Services, client: WebClient, reply: Reply, event: dict[str, Any]) -> None:
+def _perform(
+    context: dict[str, Any], client: WebClient, reply: Reply, event: dict[str, Any]
+) -> None:
     match reply.action:
         case Action.HELP:
             client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts, text=HELP)
         case Action.ANSWER:
             user = event.get("user")
-            refused = services.runtime.admit("slack", user, reply.channel)
-            if refused:  # one private line, nothing answered
+            where = (reply.channel, reply.thread_ts or DM_MARK)
+            question = Question(
+                "slack",
+                reply.question,
+                user=user,
+                channel=reply.channel,
+                conversation=where,
+                context=reply.context,
+            )
+            asked = runtime_of(context).ask(question)
+            if isinstance(asked, Refusal):  # one private line, nothing answered
                 client.chat_postEphemeral(
-                    channel=reply.channel, user=str(user), thread_ts=reply.thread_ts, text=refused
+                    channel=reply.channel,
+                    user=str(user),
+                    thread_ts=reply.thread_ts,
+                    text=render.said(asked),
                 )
                 return
-            answer = services.runtime.answer(
-                reply.question, surface="slack", context=reply.context, channel=reply.channel
-            )
-            vote_id = None
-            if not answer.abstained:
-                vote_id = services.runtime.keep_answer(
-                    answer, surface="slack", channel=reply.channel
-                )
-            # The topic is kept before the answer is posted: the asker's follow-up may
-            # arrive the moment they see it, and must be read with it.
-            where = (reply.channel, reply.thread_ts or DM_MARK)
-            topic = services.engine.next_context(reply.question, reply.context)
-            services.state.remember_thread(*where, topic)
             client.chat_postMessage(
                 channel=reply.channel,
                 thread_ts=reply.thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
-                **render.answer_message(answer, vote_id=vote_id),
+                **render.asked_message(asked),
             )
         case Action.INGEST_FILES:
-            _ingest_files(services, client, reply, event)
+            _ingest_files(context, client, reply, event)
 
 
 def _ingest_files(
-    services: Services, client: WebClient, reply: Reply, event: dict[str, Any]
+    context: dict[str, Any], client: WebClient, reply: Reply, event: dict[str, Any]
 ) -> None:
     """Files shared with newsbot in a DM become articles, for users allowed to ingest.
 
     Downloading and adding them runs on the ingest queue, like /ingest.
     """
+    runtime, config = runtime_of(context), config_of(context)
     user = str(event.get("user"))
-    if not services.config.ingest_users.allows(user):
+    if not config.ingest_users.allows(user):
         client.chat_postMessage(channel=reply.channel, text=REFUSED_INGEST)
         return
 
@@ -186,13 +163,11 @@ def _ingest_files(
         lines = []
         for file_info in event.get("files", []):
             try:
-                shared = download_shared_file(services, client, file_info)
+                shared = download_shared_file(config, client, file_info)
             except IngestError as exc:  # one bad file does not stop the others
                 lines.append(render.outcome_text(IngestOutcome.failed(exc)))
                 continue
-            outcome = services.runtime.ingest_bytes(
-                shared.data, shared.origin, suffix=shared.suffix
-            )
+            outcome = runtime.ingest_bytes(shared.data, shared.origin, suffix=shared.suffix)
             lines.append(render.outcome_text(outcome))
         if lines:
             client.chat_postMessage(channel=reply.channel, text="\n".join(lines))
@@ -200,5 +175,5 @@ def _ingest_files(
     def tell(error: Exception) -> None:
         client.chat_postMessage(channel=reply.channel, text=failure_text(error))
 
-    if not services.ingest_queue.submit(user, job, tell):
+    if not runtime.queue_ingest(user, job, tell):
         client.chat_postMessage(channel=reply.channel, text=QUEUE_FULL)

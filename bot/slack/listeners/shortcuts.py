@@ -13,13 +13,12 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from newsbot.bot import replies
-from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
+from newsbot.bot.chat.replies import QUEUE_FULL, REFUSED_INGEST
 from newsbot.bot.slack import render
-from newsbot.bot.slack.listeners.commands import private_answer
+from newsbot.bot.slack.context import config_of, runtime_of
+from newsbot.bot.slack.listeners.commands import ask_privately
 from newsbot.bot.slack.listeners.errors import failure_text
 from newsbot.bot.slack.routing import plain_text
-from newsbot.bot.slack.services import Services, services_of
 
 log = logging.getLogger("newsbot.slack")
 
@@ -70,29 +69,13 @@ def handle_ask_submission(
         ack(response_action="errors", errors={render.QUESTION_BLOCK: "Type a question."})
         return
     ack()  # the modal closes; the answer follows
-    services = services_of(context)
     user = str((body.get("user") or {}).get("id"))
     try:
         channel = json.loads(view.get("private_metadata") or "{}").get("channel")
     except ValueError:
         channel = None
-    _answer_privately(services, client, question, user, channel)
-
-
-def _answer_privately(
-    services: Services, client: WebClient, question: str, user: str, channel: str | None
-) -> None:
-    refused = services.runtime.admit("slack", user, channel)
-    if refused:
-        tell_privately(client, channel, user, text=refused)
-        return
-    try:
-        answer = services.runtime.answer(question, surface="slack", channel=channel)
-    except Exception as exc:  # noqa: BLE001 - the user reads why; the log has the rest
-        replies.log_failure(log, exc, "a Slack shortcut")
-        tell_privately(client, channel, user, text=failure_text(exc))
-        return
-    tell_privately(client, channel, user, **private_answer(services, answer, channel))
+    asked = ask_privately(runtime_of(context), question, user, channel)
+    tell_privately(client, channel, user, **render.private_reply(asked))
 
 
 def handle_add_shortcut(
@@ -101,10 +84,10 @@ def handle_add_shortcut(
     """The first link of a message, fetched and added on the ingest queue; the outcome
     told privately."""
     ack()
-    services = services_of(context)
+    runtime = runtime_of(context)
     user = str((shortcut.get("user") or {}).get("id"))
     channel = (shortcut.get("channel") or {}).get("id")
-    if not services.config.ingest_users.allows(user):
+    if not config_of(context).ingest_users.allows(user):
         tell_privately(client, channel, user, text=REFUSED_INGEST)
         return
     found = _LINK.search(str((shortcut.get("message") or {}).get("text") or ""))
@@ -113,10 +96,10 @@ def handle_add_shortcut(
         return
     url = found.group(1) or found.group(2)
     tell_privately(client, channel, user, text=f"Fetching {render.escape(url)}…")
-    queued = services.ingest_queue.submit(
+    queued = runtime.queue_ingest(
         user,
         lambda: tell_privately(
-            client, channel, user, text=render.outcome_text(services.runtime.ingest_url(url))
+            client, channel, user, text=render.outcome_text(runtime.ingest_url(url))
         ),
         lambda error: tell_privately(client, channel, user, text=failure_text(error)),
     )

@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
+from newsbot.bot.chat.runtime import Runtime
+from newsbot.bot.cli.environment import engine_environment
 from newsbot.bot.discord.app import DiscordApp
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.server import INTERACTIONS_PATH
-from newsbot.bot.environment import engine_environment
-from newsbot.bot.http_server import ServerConfig, create_server, http_app
-from newsbot.bot.runtime import Runtime
+from newsbot.bot.server.http import ServerConfig, create_server, http_app
 from newsbot.index import Engine
 from tests.bot.discord.fake_discord import (
     APPLICATION_ID,

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from newsbot.bot.budget import Budget, QuestionBudget
+from newsbot.bot.chat.budget import Budget, QuestionBudget
+from newsbot.bot.cli.environment import engine_environment
+from newsbot.bot.discord import render
 from newsbot.bot.discord.interactions import (
     QUESTIONS_NEED_CONTENT,
     REFUSED_GAPS,
     REFUSED_SETTING,
 )
-from newsbot.bot.environment import engine_environment
 from tests.bot.discord.conftest import (
     ADMIN,
     OTHER,
@@ -102,7 +103,8 @@ def test_settings_are_for_admins_and_checked(desks: DiscordBot) -> None:
         "No collection is called “sport”. Collections: local \\(1\\), ukraine \\(5\\)."
     )
     assert "is not a collection name" in _admin(desks, "scope", "collections", "no good!")
-    assert _admin(desks, "answer", "mode", "questions") == QUESTIONS_NEED_CONTENT  # no intent
+    # No intent: what to switch on, its markdown escaped as every refusal's is.
+    assert _admin(desks, "answer", "mode", "questions") == render.escape(QUESTIONS_NEED_CONTENT)
     assert _admin(desks, "answer", "mode", "silent").endswith("answers only /ask.")
 
 

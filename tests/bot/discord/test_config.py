@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from newsbot.bot.discord.config import DEFAULT_API_URL, DiscordConfig, Grant
-from newsbot.bot.logs import RedactTokens
+from newsbot.bot.server.logs import RedactTokens
 from newsbot.index import ConfigError
 from tests.bot.discord.fake_discord import APPLICATION_ID, BOT_TOKEN, PUBLIC_KEY
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from newsbot.bot.chat_state import ChatState
+from newsbot.bot.chat.state import ChatState
+from newsbot.bot.cli.environment import engine_environment
 from newsbot.bot.discord.gateway import CLAIM_PREFIX, HELP, INTENTS, Mention, route_message
-from newsbot.bot.environment import engine_environment
 from newsbot.index import Engine
 from tests.bot.discord.conftest import DiscordBot, option, slash, start_discord
 from tests.bot.discord.fake_discord import BOT_TOKEN, BOT_USER_ID, FakeDiscord, user_message
@@ -257,7 +257,7 @@ def test_a_dm_follow_up_keeps_the_conversation_topic_when_repeated(
 
 
 def test_a_silent_channel_routes_no_guild_message_but_dms() -> None:
-    from newsbot.bot.channels import AnswerMode
+    from newsbot.bot.chat.channels import AnswerMode
 
     mention = user_message(f"<@{BOT_USER_ID}> Who won?", message_id="1")
     assert route_message(mention, BOT_USER_ID, AnswerMode.SILENT) is None

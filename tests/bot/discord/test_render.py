@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from newsbot.bot.chat.paging import SourcesPage
 from newsbot.bot.discord import render
-from newsbot.bot.paging import SourcesPage
 from newsbot.index import Answer, Article, IngestOutcome, Quote, Status
 from newsbot.index.models import Confidence, Corroboration, Disagreement
 
@@ -343,3 +343,16 @@ def test_an_embed_names_its_collections_when_several_are_in_scope() -> None:
     )
     (embed,) = render.answer_message(several)["embeds"]
     assert embed["footer"] == {"text": "Island Times · 2026-11-20 · ukraine"}
+
+
+def test_a_shared_answer_clips_a_long_question() -> None:
+    question = "Сколько стран пообещали отправить войска? " * 24  # 1,008 characters
+    said = quote("Twenty-six countries pledged troops.", article(1))
+    shown = render.answer_message(Answer(question[:1000], (said,), Confidence.HIGH, 0.9))
+    shared = render.shared_message(shown, "Shared by <@1> via /ask")
+    first, asked, *rest = shared["content"].split("\n")
+    assert first == "Shared by <@1> via /ask"
+    assert asked.startswith("**Q:** Сколько стран") and asked.endswith("…")
+    assert len(asked) <= len("**Q:** ") + render.SHARED_QUESTION_LIMIT
+    assert rest == shown["content"].split("\n")[1:]
+    assert shared["embeds"] == shown["embeds"]

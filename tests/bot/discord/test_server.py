@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.bot.chat import layout
+from newsbot.bot.chat.ingest_queue import IngestQueue
+from newsbot.bot.chat.paging import MATCH_LIMIT
+from newsbot.bot.chat.replies import QUEUE_FULL, REFUSED_INGEST
+from newsbot.bot.chat.runtime import SHARE_EXPIRED
 from newsbot.bot.discord import commands, render
 from newsbot.bot.discord.interactions import (
     INGEST_USAGE,
     NOTHING_TO_ADD,
     REFUSED_FORGET,
-    SHARE_EXPIRED,
 )
-from newsbot.bot.ingest_queue import IngestQueue
-from newsbot.bot.paging import MATCH_LIMIT
-from newsbot.bot.replies import QUEUE_FULL, REFUSED_INGEST
 from tests.bot.discord.conftest import (
     ADMIN,
     EDITOR_ROLE,
@@ -181,7 +182,7 @@ def test_share_posts_the_answer_in_the_channel(discord_bot: DiscordBot) -> None:
     assert len(custom_id) <= 100 < len(long_question)  # the answer stayed server-side
     # The articles change before the click: what the user saw is what is shared.
     for article_id in (1, 2, 3, 4, 5):
-        discord_bot.runtime.write(discord_bot.runtime.engine.forget, article_id)
+        discord_bot.runtime._write(discord_bot.runtime.engine.forget, article_id)
     click = interaction(3, {"custom_id": custom_id, "component_type": 2}, user=OTHER)
     shared = discord_bot.post(click).json()
     assert shared["data"]["embeds"] == first["data"]["embeds"]
@@ -204,7 +205,7 @@ def test_ask_without_an_answer_says_so_with_the_closest_headlines(
 ) -> None:
     question = "What is the boiling point of liquid nitrogen on Mars?"
     data = discord_bot.post(slash("ask", [option("question", question)])).json()["data"]
-    assert render.NOT_FOUND in data["content"]
+    assert layout.NOT_FOUND in data["content"]
     assert data["embeds"] == [] and "components" not in data
 
 
@@ -216,7 +217,7 @@ def test_a_slow_answer_is_deferred_then_edited_in(
         try:
             hold = threading.Event()
             # Another surface's write holds the engine lock for a while.
-            writer = threading.Thread(target=bot.runtime.call, args=(hold.wait, 5))
+            writer = threading.Thread(target=bot.runtime._call, args=(hold.wait, 5))
             writer.start()
             time.sleep(0.05)
             started = time.monotonic()

@@ -16,13 +16,12 @@ import pytest
 from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 
-from newsbot.bot.environment import engine_environment
-from newsbot.bot.http_server import ServerConfig, create_server, http_app
-from newsbot.bot.runtime import Runtime
+from newsbot.bot.chat.runtime import Runtime
+from newsbot.bot.cli.environment import engine_environment
+from newsbot.bot.server.http import ServerConfig, create_server, http_app
 from newsbot.bot.slack.app import create_app
 from newsbot.bot.slack.config import SlackConfig
 from newsbot.bot.slack.server import EVENTS_PATH, shutdown, wsgi_app
-from newsbot.bot.slack.services import Services
 from newsbot.index.engine import Engine
 from tests.bot.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 
@@ -47,7 +46,7 @@ class Bot:
     url: str
     fake: FakeSlack
     app: App
-    services: Services
+    runtime: Runtime
     server: Any
 
     stopping: threading.Event
@@ -59,13 +58,13 @@ class Bot:
         the HTTP response, so after this, whatever newsbot was going to post, it has.
         """
         self.app.listener_runner.listener_executor.shutdown(wait=True)
-        assert self.services.ingest_queue.wait_idle(timeout=60)
+        assert self.runtime.wait_idle(timeout=60)
 
     def stop(self) -> None:
         self.stopping.set()
         self.server.close()
         shutdown(self.app)
-        self.services.runtime.close()
+        self.runtime.close()
 
     def post(
         self,
@@ -129,8 +128,9 @@ class Bot:
 
 def start_bot(engine: Engine, fake: FakeSlack, *, claim_lease: float = 30.0) -> Bot:
     runtime = Runtime.open(engine, claim_lease=claim_lease)
-    app, services = create_app(runtime, SlackConfig.from_env())
-    routes = {EVENTS_PATH: wsgi_app(app, services)}
+    config = SlackConfig.from_env()
+    app = create_app(runtime, config)
+    routes = {EVENTS_PATH: wsgi_app(app, config)}
     server = create_server(
         http_app(routes, runtime), ServerConfig(host="127.0.0.1", port=0, threads=4)
     )
@@ -146,7 +146,7 @@ def start_bot(engine: Engine, fake: FakeSlack, *, claim_lease: float = 30.0) -> 
 
     threading.Thread(target=run, daemon=True).start()
     url = f"http://127.0.0.1:{server.effective_port}"
-    return Bot(url, fake, app, services, server, stopping)
+    return Bot(url, fake, app, runtime, server, stopping)
 
 
 @pytest.fixture

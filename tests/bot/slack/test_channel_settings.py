@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from newsbot.bot.budget import Budget, QuestionBudget
+from newsbot.bot.chat.budget import Budget, QuestionBudget
 from tests.bot.slack.conftest import (
     ADMIN,
     ALLOWED,
@@ -31,22 +31,24 @@ QUESTION = "How many countries pledged to send troops?"
 @pytest.fixture
 def desks(bot: Bot) -> Bot:
     """The seeds (#1-#5) in "ukraine", a ferry story (#6) in "local"."""
-    runtime = bot.services.runtime
-    runtime.write(runtime.engine.collect, [1, 2, 3, 4, 5], "ukraine")
-    added = runtime.write(
+    runtime = bot.runtime
+    runtime._write(runtime.engine.collect, [1, 2, 3, 4, 5], "ukraine")
+    added = runtime._write(
         runtime.engine.ingest_bytes, FERRY.encode(), "ferry.txt", collections="local"
     )
     assert added.article_id == 6
     return bot
 
 
-def _said(bot: Bot, count: int) -> str:
-    return bot.fake.wait_for("response_url", count)[count - 1]["text"]
+def _set(bot: Bot, text: str, user: str, channel: str) -> str:
+    """A `/newsbot` setting's one line: in the acknowledgement itself."""
+    return bot.command("/newsbot", text, user, channel=channel).json()["text"]
 
 
 def test_a_scoped_channel_never_quotes_outside_its_collections(desks: Bot) -> None:
-    desks.command("/newsbot", "scope local", ADMIN, channel="CLOCAL")
-    assert _said(desks, 1) == ("This channel answers from collection local and answers @mentions.")
+    assert _set(desks, "scope local", ADMIN, "CLOCAL") == (
+        "This channel answers from collection local and answers @mentions."
+    )
     desks.event(mention(QUESTION, channel="CLOCAL"), event_id="EvLocal")
     (local,) = desks.fake.wait_for("chat.postMessage")
     assert "Harbour ferry returns" in blocks_text(local) and "Putin" not in blocks_text(local)
@@ -57,31 +59,45 @@ def test_a_scoped_channel_never_quotes_outside_its_collections(desks: Bot) -> No
     assert "26 *countries*" in first_quote
     # /ask in the scoped channel is scoped too; anyone may see the setting.
     desks.command("/ask", QUESTION, OTHER, channel="CLOCAL")
-    asked = desks.fake.wait_for("response_url", 2)[1]
+    (asked,) = desks.fake.wait_for("response_url")
     assert "Harbour ferry returns" in blocks_text(asked) and "Putin" not in blocks_text(asked)
     shown = desks.command("/newsbot", "scope", OTHER, channel="CLOCAL")
     assert shown.json()["text"].startswith("This channel answers from collection local")
 
 
+def test_a_scoped_channel_says_where_it_looked_when_it_has_no_answer(desks: Bot) -> None:
+    assert _set(desks, "scope local", ADMIN, "CLOCAL").startswith("This channel answers")
+    question = "Who won the Nobel Peace Prize in Moscow?"  # unscoped: Putin's articles are closest
+    desks.event(mention(question, channel="CLOCAL"), event_id="EvNo")
+    (reply,) = desks.fake.wait_for("chat.postMessage")
+    text = blocks_text(reply)
+    assert "This channel answers only from the collection local." in text
+    # Nothing of another collection shows: not its articles, not its name.
+    assert "Putin" not in text and "Moscow" not in text.split("?", 1)[1]
+    assert "ukraine" not in text
+
+
 def test_scope_changes_are_for_admins_and_checked(desks: Bot) -> None:
-    desks.command("/newsbot", "scope local", ALLOWED, channel="C9")
-    assert _said(desks, 1) == "Sorry, only newsbot admins can change this channel's settings."
-    desks.command("/newsbot", "scope sport", ADMIN, channel="C9")
-    assert _said(desks, 2) == (
+    assert _set(desks, "scope local", ALLOWED, "C9") == (
+        "Sorry, only newsbot admins can change this channel's settings."
+    )
+    assert _set(desks, "scope sport", ADMIN, "C9") == (
         "No collection is called “sport”. Collections: local (1), ukraine (5)."
     )
-    desks.command("/newsbot", "scope Bad Name!", ADMIN, channel="C9")
-    assert "is not a collection name" in _said(desks, 3)
-    desks.command("/newsbot", "scope ukraine, local", ADMIN, channel="C9")
-    assert _said(desks, 4).startswith("This channel answers from collections ukraine, local")
-    desks.command("/newsbot", "scope all", ADMIN, channel="C9")
-    assert _said(desks, 5).startswith("This channel answers from every article")
-    assert desks.services.state.channel("slack", "C9").scope == "all"
+    assert "is not a collection name" in _set(desks, "scope Bad Name!", ADMIN, "C9")
+    assert _set(desks, "scope ukraine, local", ADMIN, "C9").startswith(
+        "This channel answers from collections ukraine, local"
+    )
+    assert _set(desks, "scope all", ADMIN, "C9").startswith(
+        "This channel answers from every article"
+    )
+    assert desks.runtime.state.channel("slack", "C9").scope == "all"
 
 
 def test_a_channel_set_to_questions_answers_plain_questions(desks: Bot) -> None:
-    desks.command("/newsbot", "answer questions", ADMIN, channel="CQ")
-    assert _said(desks, 1).endswith("answers @mentions and every question ending in ?.")
+    assert _set(desks, "answer questions", ADMIN, "CQ").endswith(
+        "answers @mentions and every question ending in ?."
+    )
     desks.event(
         message("lunch at noon", ts="1700000300.000100", channel="CQ", channel_type="channel"),
         event_id="EvChatter",
@@ -97,27 +113,26 @@ def test_a_channel_set_to_questions_answers_plain_questions(desks: Bot) -> None:
 
 
 def test_a_silent_channel_answers_only_ask(desks: Bot) -> None:
-    desks.command("/newsbot", "answer silent", ADMIN, channel="CS")
-    assert _said(desks, 1).endswith("answers only /ask.")
+    assert _set(desks, "answer silent", ADMIN, "CS").endswith("answers only /ask.")
     desks.event(mention(QUESTION, channel="CS"), event_id="EvSilent")
     desks.command("/ask", QUESTION, OTHER, channel="CS")
-    assert "26" in blocks_text(desks.fake.wait_for("response_url", 2)[1])
-    desks.command("/newsbot", "answer loud", ADMIN, channel="CS")
-    assert _said(desks, 3).startswith("“loud” is not a way to answer")
+    assert "26" in blocks_text(desks.fake.wait_for("response_url")[0])
+    assert _set(desks, "answer loud", ADMIN, "CS").startswith("“loud” is not a way to answer")
     desks.settle()
     assert desks.fake.of("chat.postMessage") == []
 
 
 def test_past_the_question_budget_one_private_line_and_no_answer(bot: Bot) -> None:
-    bot.services.runtime.budget = QuestionBudget(Budget(per_user=2, per_channel=100))
+    bot.runtime.budget = QuestionBudget(Budget(per_user=2, per_channel=100))
     for n in range(3):
         ts = f"1700000{n}00.000100"
         bot.event(mention(QUESTION, ts=ts), event_id=f"Ev{n}")
     (told,) = bot.fake.wait_for("chat.postEphemeral")
     assert told["user"] == OTHER and told["channel"] == "C1"
     assert "Please try again in" in told["text"]
-    refused = bot.command("/ask", QUESTION, OTHER)
-    assert "Please try again in" in refused.json()["text"]
+    bot.command("/ask", QUESTION, OTHER)
+    (refused,) = bot.fake.wait_for("response_url")
+    assert "Please try again in" in refused["text"]
     bot.settle()
     assert len(bot.fake.of("chat.postMessage")) == 2
 
@@ -148,7 +163,7 @@ def test_app_home_shows_admins_what_nobody_could_answer(bot: Bot) -> None:
     view = other["view"] if isinstance(other["view"], dict) else json.loads(other["view"])
     assert "Nobel" not in json.dumps(view) and "5 articles" in blocks_text(view)
     # Abstentions in chat are kept with where they were asked.
-    (gap,) = bot.services.engine.gaps()
+    (gap,) = bot.runtime.engine.gaps()
     assert gap.surfaces == ("slack",)
 
 
@@ -162,7 +177,7 @@ def test_readers_vote_under_every_answer_and_can_change_their_vote(bot: Bot) -> 
     assert told["text"].startswith("Thanks: your 👎 is noted")
     press(bot, buttons(answer)["👍"], path="up")  # changed
     assert bot.fake.wait_for("response_url", 2)[1]["text"].startswith("Thanks: your 👍")
-    (vote,) = bot.services.engine.feedback()
+    (vote,) = bot.runtime.engine.feedback()
     assert (vote.vote, vote.user, vote.surface, vote.channel) == (1, OTHER, "slack", "C1")
     assert vote.question == QUESTION
     bot.command("/ask", QUESTION, ADMIN)
@@ -178,6 +193,6 @@ def test_ingest_files_into_a_collection(bot: Bot) -> None:
     assert reply.json()["text"] == "Adding the pasted article…"
     (added,) = bot.fake.wait_for("response_url")
     assert added["text"].startswith("Added #6: *Harbour ferry returns*")
-    assert bot.services.engine.collections() == {"local": 1}
+    assert bot.runtime.engine.collections() == {"local": 1}
     refused = bot.command("/ingest", f"—collection Bad! {FERRY}", ALLOWED)
     assert "is not a collection name" in refused.json()["text"]

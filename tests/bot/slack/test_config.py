@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsbot.bot.cli import cli
-from newsbot.bot.logs import RedactTokens
+from newsbot.bot.server.logs import RedactTokens
 from newsbot.bot.slack.config import Allowlist, ConfigError, SlackConfig
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsbot.bot.budget import Budget, QuestionBudget
-from newsbot.bot.logs import LOG_LINE_LIMIT, RedactTokens
-from newsbot.bot.replies import QUEUE_FULL
+from newsbot.bot.chat.budget import Budget, QuestionBudget
+from newsbot.bot.chat.replies import QUEUE_FULL
+from newsbot.bot.server.logs import LOG_LINE_LIMIT, RedactTokens
 from newsbot.bot.slack.server import answer_unfinished
 from newsbot.index import Engine, FetchPolicy, IngestLimits, Status
 from tests.bot.slack.conftest import (
@@ -205,7 +205,7 @@ def test_a_mention_is_answered_while_hostile_fetches_are_in_flight(
 
 
 def test_a_full_ingest_queue_says_so(bot: Bot, web: WebFixture) -> None:
-    queue = bot.services.ingest_queue
+    queue = bot.runtime.ingest_queue
     for i in range(queue.per_user):
         bot.command("/ingest", f"{web.base}/slow?n={i}", ALLOWED)
     bot.command("/ingest", f"{web.base}/slow?n=last", ALLOWED)
@@ -224,18 +224,18 @@ def test_an_event_claimed_by_a_crashed_server_is_answered_after_restart(
     with seeded_engine(db_path) as engine:
         crashed = start_bot(engine, fake_slack, claim_lease=0.5)
         # The crashed server claimed the event and acknowledged it, then died.
-        assert crashed.services.state.claim("event:EvCrash", body=json.dumps(body))
+        assert crashed.runtime.state.claim("event:EvCrash", body=json.dumps(body))
         crashed.stop()
         restarted = start_bot(engine, fake_slack, claim_lease=0.5)
         try:
-            answer_unfinished(restarted.app, restarted.services).join(timeout=10)
+            answer_unfinished(restarted.app, restarted.runtime).join(timeout=10)
             (reply,) = fake_slack.wait_for("chat.postMessage", timeout=10)
             assert "Moscow" in blocks_text(reply) and reply["thread_ts"] == "1700000900.1"
             # A late redelivery of the same event is not answered again.
             restarted.event(event, event_id="EvCrash", headers={"X-Slack-Retry-Num": "1"})
             restarted.settle()
             assert len(fake_slack.of("chat.postMessage")) == 1
-            assert restarted.services.state.unfinished(prefix="event:") == []
+            assert restarted.runtime.state.unfinished(prefix="event:") == []
         finally:
             restarted.stop()
 
@@ -255,7 +255,7 @@ def test_serve_answers_ingests_and_sees_a_cli_ingest_that_runs_beside_it(
 ) -> None:
     corpus = tmp_path / "corpus"
     write_corpus(corpus, 1500)
-    db = bot.services.engine.db_path
+    db = bot.runtime.engine.db_path
     ingest = subprocess.Popen(
         [sys.executable, "-m", "newsbot.bot", "--db", str(db), "ingest", str(corpus)],
         env=no_seeds_env(tmp_path),
@@ -290,14 +290,14 @@ def test_serve_answers_ingests_and_sees_a_cli_ingest_that_runs_beside_it(
             ingest.kill()
     # The server sees what the CLI added, without a restart (tantivy's reader
     # follows commits; the deadline is generous).
-    engine = bot.services.engine
+    engine = bot.runtime.engine
     deadline = time.monotonic() + 10
-    while not bot.services.call(engine.search, "marker1499tag", 1).hits:
+    while not bot.runtime._call(engine.search, "marker1499tag", 1).hits:
         assert time.monotonic() < deadline, "the server never saw the CLI's articles"
         time.sleep(0.2)
-    found = bot.services.call(engine.answer, "When did the last lighthouse keeper retire?")
+    found = bot.runtime._call(engine.answer, "When did the last lighthouse keeper retire?")
     assert "40 years" in found.quotes[0].text
-    assert bot.services.call(engine.count_articles) == 5 + 1500 + 1
+    assert bot.runtime._call(engine.count_articles) == 5 + 1500 + 1
 
 
 def test_a_lone_surrogate_in_a_question_is_answered_once(bot: Bot) -> None:
@@ -345,10 +345,10 @@ def test_an_event_acknowledged_by_a_server_killed_before_its_listener_is_answere
         assert fake_slack.of("chat.postMessage") == []
         restarted = start_bot(engine, fake_slack, claim_lease=0.5)
         try:
-            answer_unfinished(restarted.app, restarted.services).join(timeout=10)
+            answer_unfinished(restarted.app, restarted.runtime).join(timeout=10)
             (reply,) = fake_slack.wait_for("chat.postMessage", timeout=10)
             assert "Moscow" in blocks_text(reply) and reply["thread_ts"] == "1700000950.1"
-            assert restarted.services.state.unfinished(prefix="event:") == []
+            assert restarted.runtime.state.unfinished(prefix="event:") == []
         finally:
             restarted.stop()
 
@@ -382,10 +382,10 @@ def test_idle_and_slow_clients_do_not_starve_signed_requests(bot: Bot) -> None:
 def test_answers_do_not_wait_for_an_article_being_read(bot: Bot) -> None:
     # About 5 s of CPU in the reader: speaker rules over 2 MB of "X said. He said."
     hostile = ("John Smith said. He said. " * 80_000).encode()
-    bot.services.runtime.budget = QuestionBudget(Budget(per_user=0, per_channel=0))  # 40 asks
+    bot.runtime.budget = QuestionBudget(Budget(per_user=0, per_channel=0))  # 40 asks
     outcome: list[object] = []
     reader = threading.Thread(
-        target=lambda: outcome.append(bot.services.runtime.ingest_bytes(hostile, "hostile.txt"))
+        target=lambda: outcome.append(bot.runtime.ingest_bytes(hostile, "hostile.txt"))
     )
     reader.start()
     timings = []
@@ -409,10 +409,10 @@ def test_answers_do_not_wait_for_an_article_being_read(bot: Bot) -> None:
 def test_an_article_past_the_time_limit_is_one_failed_line_and_nothing_stored(
     bot: Bot,
 ) -> None:
-    runtime = bot.services.runtime
-    before = runtime.call(runtime.engine.count_articles)
+    runtime = bot.runtime
+    before = runtime._call(runtime.engine.count_articles)
     runtime.ingest_limits = IngestLimits(seconds=0.5)
     outcome = runtime.ingest_bytes(("John Smith said. He said. " * 80_000).encode(), "slow.txt")
     assert outcome.status is Status.FAILED
     assert "took longer than 0.5 s" in str(outcome.reason)
-    assert runtime.call(runtime.engine.count_articles) == before
+    assert runtime._call(runtime.engine.count_articles) == before

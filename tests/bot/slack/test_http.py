@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from newsbot.bot.replies import GENERIC_FAILURE, REFUSED_INGEST
+from newsbot.bot.chat.replies import GENERIC_FAILURE, REFUSED_INGEST
+from newsbot.bot.slack import render
 from tests.bot.slack.conftest import (
     ADMIN,
     ALLOWED,
@@ -47,7 +48,7 @@ def test_abstention_lists_the_closest_headlines(bot: Bot) -> None:
     text = blocks_text(reply)
     assert "I could not find an answer to that in my articles." in text
     closest = text.split("Closest articles:\n", 1)[1].splitlines()
-    headlines = {a.headline for a in bot.services.engine.sources()}
+    headlines = {a.headline for a in bot.runtime.engine.sources()}
     assert 1 <= len(closest) <= 3
     assert all(line.removeprefix("• ") in headlines for line in closest)
     assert reply["text"] == (
@@ -162,7 +163,7 @@ def test_retried_event_gets_no_second_reply_even_after_restart(bot: Bot) -> None
         headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
     # A restarted server on the same database remembers the event too.
-    restarted = start_bot(bot.services.engine, bot.fake)
+    restarted = start_bot(bot.runtime.engine, bot.fake)
     try:
         restarted.event(event, event_id="EvRetry", headers={"X-Slack-Retry-Num": "2"})
         restarted.settle()
@@ -241,7 +242,7 @@ def test_a_long_cyrillic_question_is_shared_as_it_was_shown(bot: Bot) -> None:
         "после прекращения огня, заявил президент Франции в Париже. Россия отвергла это "
         "предложение и назвала иностранные войска законными целями."
     )
-    bot.services.runtime.ingest_bytes(article.encode(), "ru.txt")
+    bot.runtime.ingest_bytes(article.encode(), "ru.txt")
     question = "Сколько стран пообещали отправить войска в Украину после прекращения огня? " * 14
     question = question[:1000].rsplit(" ", 1)[0]
     bot.command("/ask", question, OTHER)
@@ -249,12 +250,16 @@ def test_a_long_cyrillic_question_is_shared_as_it_was_shown(bot: Bot) -> None:
     button = _share_button(private)
     shown = [b for b in private["blocks"] if b["type"] != "actions"]
     # The articles change between the answer and the share: what was shown is shared.
-    bot.services.runtime.write(bot.services.engine.forget, 6)  # the quoted article, gone
+    bot.runtime.forget(6)  # the quoted article, gone
     _share(bot, button, channel="CNOTJOINED", path="share-cyrillic")
     shared = bot.fake.wait_for("response_url", 2)[1]
     assert shared["response_type"] == "in_channel"
-    assert shared["blocks"][1:] == shown  # after the "Shared by" line, the same blocks
-    assert "Сколько стран" in blocks_text(shared) and "Париже" in blocks_text(shared)
+    # After the "Shared by" line, the same blocks; the question clipped for the channel.
+    assert shared["blocks"][2:] == shown[1:]
+    asked = shared["blocks"][1]["text"]["text"]
+    assert asked.startswith("*Q:* Сколько стран") and asked.endswith("…")
+    assert len(asked) <= len("*Q:* ") + render.SHARED_QUESTION_LIMIT
+    assert "Париже" in blocks_text(shared)
     assert shared["text"].startswith("“Двадцать шесть стран")  # the quote, though forgotten
 
 
@@ -305,7 +310,7 @@ def test_ingest_by_refused_user_is_private_and_stores_nothing(bot: Bot) -> None:
     assert body == {"response_type": "ephemeral", "text": REFUSED_INGEST}
     bot.settle()
     assert bot.fake.of("response_url") == []
-    assert len(bot.services.engine.sources()) == 5
+    assert len(bot.runtime.engine.sources()) == 5
 
 
 def test_ingest_url_is_fetched_after_the_ack(bot: Bot) -> None:
@@ -384,7 +389,7 @@ def test_sources_and_forget_permissions(bot: Bot) -> None:
     bot.command("/newsbot", "forget 2", ADMIN)
     forgot = bot.fake.wait_for("response_url", 2)[1]
     assert forgot["text"].startswith("Forgot #2:")
-    assert [a.id for a in bot.services.engine.sources()] == [1, 3, 4, 5]
+    assert [a.id for a in bot.runtime.engine.sources()] == [1, 3, 4, 5]
     # A refusal reaches the user through the app's one error handler, in plain words.
     bot.command("/newsbot", "forget 99", ADMIN)
     missing = bot.fake.wait_for("response_url", 3)[2]
@@ -398,7 +403,7 @@ def test_unexpected_error_tells_the_user_and_logs_the_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(bot.services.engine, "answer", broken)
+    monkeypatch.setattr(bot.runtime.engine, "answer", broken)
     with caplog.at_level(logging.ERROR):
         bot.event(mention("Where did Putin invite Zelensky for talks?"))
         (reply,) = bot.fake.wait_for("chat.postMessage")
@@ -429,7 +434,7 @@ def test_a_dm_follow_up_keeps_the_conversation_topic_when_repeated(bot: Bot) -> 
 
 def test_sources_are_paged_with_buttons_and_filtered(bot: Bot, tmp_path) -> None:
     write_corpus(tmp_path / "stories", 40)
-    list(bot.services.engine.ingest_paths([tmp_path / "stories"]))  # 45 articles in all
+    list(bot.runtime.engine.ingest_paths([tmp_path / "stories"]))  # 45 articles in all
     bot.command("/newsbot", "sources", OTHER)
     (first,) = bot.fake.wait_for("response_url")
     assert_within_slack_limits(first)

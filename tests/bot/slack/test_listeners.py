@@ -19,11 +19,12 @@ import pytest
 from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from newsbot.bot.chat_state import ChatState
-from newsbot.bot.replies import GENERIC_FAILURE, REFUSED_INGEST
-from newsbot.bot.runtime import Runtime
+from newsbot.bot.chat.replies import GENERIC_FAILURE, REFUSED_INGEST
+from newsbot.bot.chat.runtime import Runtime
+from newsbot.bot.chat.state import ChatState
 from newsbot.bot.slack.app import create_app
 from newsbot.bot.slack.config import SlackConfig
+from newsbot.bot.slack.context import CONFIG_KEY, RUNTIME_KEY
 from newsbot.bot.slack.listeners.commands import (
     ASK_USAGE,
     NEWSBOT_USAGE,
@@ -35,7 +36,6 @@ from newsbot.bot.slack.listeners.commands import (
 from newsbot.bot.slack.listeners.errors import handle_error
 from newsbot.bot.slack.listeners.events import HELP, handle_mention, handle_message
 from newsbot.bot.slack.server import shutdown
-from newsbot.bot.slack.services import CONTEXT_KEY, Services
 from newsbot.index import Engine, NotFoundError
 from tests.bot.slack.conftest import ADMIN, ALLOWED, OTHER, SIGNING_SECRET, blocks_text
 from tests.bot.slack.fake_slack import FakeSlack
@@ -82,33 +82,33 @@ class Recorder:
 
 
 @pytest.fixture
-def services(db_path: Path) -> Iterator[Services]:
+def runtime(db_path: Path) -> Iterator[Runtime]:
     with seeded_engine(db_path) as engine:
-        runtime = Runtime(engine=engine, state=ChatState(db_path))
-        yield Services(runtime=runtime, config=CONFIG)
-        runtime.close()  # before the engine closes under a running ingest job
+        running = Runtime(engine=engine, state=ChatState(db_path))
+        yield running
+        running.close()  # before the engine closes under a running ingest job
 
 
-def _context(services: Services) -> dict[str, Any]:
-    return {CONTEXT_KEY: services, "bot_user_id": BOT}
+def _context(runtime: Runtime) -> dict[str, Any]:
+    return {RUNTIME_KEY: runtime, CONFIG_KEY: CONFIG, "bot_user_id": BOT}
 
 
-def _command(rec: Recorder, services: Services, handler: Any, text: str, user: str) -> None:
+def _command(rec: Recorder, runtime: Runtime, handler: Any, text: str, user: str) -> None:
     """Call a command listener as bolt would, then wait for any ingest job it queued."""
     command = {"text": text, "user_id": user, "channel_id": "C1"}
-    handler(ack=rec.ack, command=command, respond=rec.respond, context=_context(services))
-    assert services.ingest_queue.wait_idle(timeout=30)
+    handler(ack=rec.ack, command=command, respond=rec.respond, context=_context(runtime))
+    assert runtime.wait_idle(timeout=30)
 
 
-def test_ask_without_a_question_gets_the_usage(services: Services) -> None:
+def test_ask_without_a_question_gets_the_usage(runtime: Runtime) -> None:
     rec = Recorder()
-    _command(rec, services, handle_ask, "  ", OTHER)
+    _command(rec, runtime, handle_ask, "  ", OTHER)
     assert rec.calls == [("ack", {"response_type": "ephemeral", "text": ASK_USAGE})]
 
 
-def test_ask_answers_privately_with_a_share_button(services: Services) -> None:
+def test_ask_answers_privately_with_a_share_button(runtime: Runtime) -> None:
     rec = Recorder()
-    _command(rec, services, handle_ask, "Where did Putin invite Zelensky for talks?", OTHER)
+    _command(rec, runtime, handle_ask, "Where did Putin invite Zelensky for talks?", OTHER)
     assert rec.calls[0] == ("ack", {})
     (reply,) = rec.of("respond")
     assert reply["response_type"] == "ephemeral"
@@ -116,17 +116,17 @@ def test_ask_answers_privately_with_a_share_button(services: Services) -> None:
     button, up, down = next(b for b in reply["blocks"] if b["type"] == "actions")["elements"]
     assert (up["action_id"], down["action_id"]) == ("vote_up", "vote_down")
     # The button carries an id; the answer as shown is kept under it, to be shared as is.
-    kept = services.state.shown("slack", button["value"])
+    kept = runtime.state.shown("slack", button["value"])
     assert kept is not None
     assert kept["blocks"] == [b for b in reply["blocks"] if b["type"] != "actions"]
 
 
-def test_ingest_text_added_then_duplicate_then_near_duplicate(services: Services) -> None:
+def test_ingest_text_added_then_duplicate_then_near_duplicate(runtime: Runtime) -> None:
     rec = Recorder()
-    _command(rec, services, handle_ingest, LIGHTHOUSE, ALLOWED)
-    _command(rec, services, handle_ingest, LIGHTHOUSE, ALLOWED)
+    _command(rec, runtime, handle_ingest, LIGHTHOUSE, ALLOWED)
+    _command(rec, runtime, handle_ingest, LIGHTHOUSE, ALLOWED)
     wire_copy = LIGHTHOUSE.replace("Lighthouse keeper retires", "Keeper leaves the tower")
-    _command(rec, services, handle_ingest, wire_copy + " (Reporting by the wire.)", ALLOWED)
+    _command(rec, runtime, handle_ingest, wire_copy + " (Reporting by the wire.)", ALLOWED)
     added, duplicate, near = (r["text"] for r in rec.of("respond"))
     assert added == "Added #6: *Lighthouse keeper retires* (1 passage)"
     assert duplicate == "Already indexed as #6."
@@ -136,40 +136,49 @@ def test_ingest_text_added_then_duplicate_then_near_duplicate(services: Services
     assert [a["text"] for a in rec.of("ack")] == ["Adding the pasted article…"] * 3
 
 
-def test_ingest_failures_name_the_origin_once(services: Services) -> None:
+def test_ingest_failures_name_the_origin_once(runtime: Runtime) -> None:
     rec = Recorder()
-    _command(rec, services, handle_ingest, "ftp://example.com/x", ALLOWED)
-    _command(rec, services, handle_ingest, "Menu Close Top", ALLOWED)
+    _command(rec, runtime, handle_ingest, "ftp://example.com/x", ALLOWED)
+    _command(rec, runtime, handle_ingest, "Menu Close Top", ALLOWED)
     assert [r["text"] for r in rec.of("respond")] == [
         "Could not add ftp://example.com/x: only http and https links can be fetched.",
         "Could not add slack:/ingest by UALLOWED: no article text left after cleaning.",
     ]
-    assert services.engine.count_articles() == 5
+    assert runtime.engine.count_articles() == 5
 
 
-def test_ingest_is_refused_to_others(services: Services) -> None:
+def test_ingest_is_refused_to_others(runtime: Runtime) -> None:
     rec = Recorder()
-    _command(rec, services, handle_ingest, LIGHTHOUSE, OTHER)
+    _command(rec, runtime, handle_ingest, LIGHTHOUSE, OTHER)
     assert rec.calls == [("ack", {"response_type": "ephemeral", "text": REFUSED_INGEST})]
-    assert services.engine.count_articles() == 5
+    assert runtime.engine.count_articles() == 5
 
 
-def test_newsbot_sources_forget_and_usage(services: Services) -> None:
+def test_newsbot_sources_forget_and_usage(runtime: Runtime) -> None:
     rec = Recorder()
-    _command(rec, services, handle_newsbot, "forget 2", ALLOWED)
-    _command(rec, services, handle_newsbot, "forget two", ADMIN)
-    _command(rec, services, handle_newsbot, "help", ADMIN)
+    _command(rec, runtime, handle_newsbot, "forget 2", ALLOWED)
+    _command(rec, runtime, handle_newsbot, "forget two", ADMIN)
+    _command(rec, runtime, handle_newsbot, "help", ADMIN)
     assert [a.get("text") for a in rec.of("ack")] == [REFUSED_FORGET, NEWSBOT_USAGE, NEWSBOT_USAGE]
-    _command(rec, services, handle_newsbot, "forget #2", ADMIN)
+    _command(rec, runtime, handle_newsbot, "forget #2", ADMIN)
     assert rec.of("respond")[-1]["text"].startswith("Forgot #2: ")
-    _command(rec, services, handle_newsbot, "sources", OTHER)
+    _command(rec, runtime, handle_newsbot, "sources", OTHER)
     listing = blocks_text(rec.of("respond")[-1])
     assert "#1 " in listing and "#2 " not in listing and "#5 " in listing
-    with pytest.raises(NotFoundError):  # the app's error handler tells the user
-        _command(rec, services, handle_newsbot, "forget 99", ADMIN)
+    _command(rec, runtime, handle_newsbot, "forget 99", ADMIN)  # a refusal, never a raise
+    assert rec.calls[-2:] == [
+        ("ack", {}),
+        (
+            "respond",
+            {
+                "response_type": "ephemeral",
+                "text": "No article #99. Run `newsbot sources` to list them.",
+            },
+        ),
+    ]
 
 
-def test_mention_is_answered_once_in_its_thread(services: Services) -> None:
+def test_mention_is_answered_once_in_its_thread(runtime: Runtime) -> None:
     rec = Recorder()
     event = {
         "type": "app_mention",
@@ -179,27 +188,27 @@ def test_mention_is_answered_once_in_its_thread(services: Services) -> None:
         "channel": "C1",
     }
     body = {"event_id": "Ev1", "event": event}
-    handle_mention(event=event, body=body, client=rec, context=_context(services))
-    handle_mention(event=event, body=body, client=rec, context=_context(services))  # a retry
+    handle_mention(event=event, body=body, client=rec, context=_context(runtime))
+    handle_mention(event=event, body=body, client=rec, context=_context(runtime))  # a retry
     (reply,) = rec.of("chat.postMessage")
     assert (reply["channel"], reply["thread_ts"]) == ("C1", "10.0")
     assert "26 *countries* *pledged*" in blocks_text(reply)
-    assert services.state.thread_question("C1", "10.0") == (
+    assert runtime.state.thread_question("C1", "10.0") == (
         "How many countries pledged to send troops?"
     )
 
 
-def test_empty_mention_gets_help(services: Services) -> None:
+def test_empty_mention_gets_help(runtime: Runtime) -> None:
     rec = Recorder()
     event = {"type": "app_mention", "user": OTHER, "text": f"<@{BOT}>", "ts": "11.0"}
     event["channel"] = "C1"
-    handle_mention(event=event, body={"event_id": "Ev2"}, client=rec, context=_context(services))
+    handle_mention(event=event, body={"event_id": "Ev2"}, client=rec, context=_context(runtime))
     assert rec.of("chat.postMessage") == [{"channel": "C1", "thread_ts": "11.0", "text": HELP}]
 
 
-def test_follow_up_in_a_thread_uses_its_question(services: Services) -> None:
+def test_follow_up_in_a_thread_uses_its_question(runtime: Runtime) -> None:
     rec = Recorder()
-    services.state.remember_thread("C1", "20.0", "Which countries offered to host a meeting?")
+    runtime.state.remember_thread("C1", "20.0", "Which countries offered to host a meeting?")
     event = {
         "type": "message",
         "user": OTHER,
@@ -209,7 +218,7 @@ def test_follow_up_in_a_thread_uses_its_question(services: Services) -> None:
         "channel": "C1",
         "channel_type": "channel",
     }
-    handle_message(event=event, body={"event_id": "Ev3"}, client=rec, context=_context(services))
+    handle_message(event=event, body={"event_id": "Ev3"}, client=rec, context=_context(runtime))
     (reply,) = rec.of("chat.postMessage")
     assert reply["thread_ts"] == "20.0"
     assert "Türkiye" in blocks_text(reply)
@@ -244,7 +253,8 @@ def test_dispatch_wires_the_middleware_and_listeners(
 ) -> None:
     """bolt's own dispatch, in-process: a signed /ask with no question gets the usage."""
     with Engine(db_path) as engine:
-        app, services = create_app(Runtime.open(engine), SlackConfig.from_env())
+        runtime = Runtime.open(engine)
+        app = create_app(runtime, SlackConfig.from_env())
         form = {"command": "/ask", "text": "", "user_id": "U1", "team_id": "T1"}
         form["response_url"] = f"{fake_slack.url}/response/ask"
         body = urlencode(form)
@@ -257,7 +267,7 @@ def test_dispatch_wires_the_middleware_and_listeners(
         }
         response = app.dispatch(BoltRequest(body=body, headers=headers))
         shutdown(app)
-        services.runtime.close()
+        runtime.close()
     assert response.status == 200
     assert json.loads(response.body) == {"response_type": "ephemeral", "text": ASK_USAGE}
     assert fake_slack.of("response_url") == []

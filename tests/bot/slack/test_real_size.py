@@ -38,7 +38,7 @@ def _pages(bot: Bot, text: str) -> list[dict]:
 
 
 def test_every_bbc_article_is_listed_once_a_page_at_a_time(bbc_bot: Bot) -> None:
-    every = [a.id for a in bbc_bot.services.engine.sources()]
+    every = [a.id for a in bbc_bot.runtime.engine.sources()]
     assert len(every) > 2000
     pages = _pages(bbc_bot, "sources")
     assert len(pages) == -(-len(every) // 15)
@@ -51,7 +51,7 @@ def test_every_bbc_article_is_listed_once_a_page_at_a_time(bbc_bot: Bot) -> None
 
 
 def test_a_filtered_bbc_listing_is_paged_too(bbc_bot: Bot) -> None:
-    engine = bbc_bot.services.engine
+    engine = bbc_bot.runtime.engine
     wanted = [a.id for a in engine.sources("england")]
     assert len(wanted) > 15  # more than one page
     pages = _pages(bbc_bot, "sources England")
@@ -67,7 +67,7 @@ def _longest_passages(engine: Engine, count: int) -> list[str]:
 
 
 def test_the_largest_real_answers_fit(bbc_bot: Bot) -> None:
-    engine = bbc_bot.services.engine
+    engine = bbc_bot.runtime.engine
     sizes, answered = [], 0
     # The longest articles' opening sentences, asked back: long quotes, many sources.
     for text in _longest_passages(engine, 40):

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from newsbot.bot.paging import SourcesPage
+from newsbot.bot.chat.paging import SourcesPage
+from newsbot.bot.chat.runtime import Home
 from newsbot.bot.slack import render
 from newsbot.index.models import Answer, Article, Confidence, Corroboration, Disagreement, Quote
 from tests.bot.slack.limits import assert_within_slack_limits, texts
@@ -242,15 +243,15 @@ def test_the_app_home_stays_inside_the_limits_with_long_gaps() -> None:
         )
         for n in range(15)
     ]
-    view = render.home_view(
-        admin=True,
+    home = Home(
+        total=2069,
         gaps=gaps,
         collections={f"desk-{n}": n for n in range(200)},
         newest=[_hostile_article(n) for n in range(10)],
-        total=2069,
     )
+    view = render.home_view(admin=True, home=home)
     assert view["type"] == "home"
     assert_within_slack_limits({"text": "home", "blocks": view["blocks"]})
     assert "more blocks not shown" in "\n".join(texts(view["blocks"]))
-    visitor = render.home_view(admin=False, gaps=gaps, collections={}, newest=[], total=2069)
+    visitor = render.home_view(admin=False, home=Home(2069, [], {}, []))
     assert len(visitor["blocks"]) == 1 and "2,069 articles" in texts(visitor["blocks"])[0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from newsbot.bot.replies import REFUSED_INGEST
+from newsbot.bot.chat.replies import REFUSED_INGEST
 from newsbot.bot.slack import render
 from tests.bot.slack.conftest import ALLOWED, OTHER, Bot, blocks_text, buttons
 
@@ -105,3 +105,21 @@ def test_add_to_newsbot_adds_the_linked_article_for_allowed_users(bot: Bot) -> N
     assert bot.fake.wait_for("chat.postEphemeral", 4)[3]["text"].startswith(
         "That message has no link"
     )
+
+
+def test_a_message_longer_than_a_question_is_cut_and_the_modal_says_so(bot: Bot) -> None:
+    long_message = ("Troops, pledges and talks in Paris. " * 80).strip()  # 2,879 characters
+    bot.action(_shortcut("ask_about_message", long_message))
+    (opened,) = bot.fake.wait_for("views.open")
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    (block,) = view["blocks"]
+    assert len(block["element"]["initial_value"]) == 1000
+    assert block["hint"]["text"] == (
+        "The message is 2,879 characters long; a question holds 1,000, so only its "
+        "beginning is here. Edit it to what you ask."
+    )
+
+
+def test_a_message_that_fits_gets_no_hint() -> None:
+    view = render.ask_modal(QUESTION, "{}")
+    assert "hint" not in view["blocks"][0]

@@ -12,7 +12,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from newsbot.bot.runtime import Runtime
+from newsbot.bot.chat.runtime import Runtime
 from newsbot.bot.slack.app import create_app
 from newsbot.bot.slack.config import SlackConfig
 from newsbot.bot.slack.server import shutdown
@@ -40,7 +40,8 @@ def test_socket_mode_event_reaches_the_same_listeners(
     config = SlackConfig.from_env()
     assert config.socket_mode
     with seeded_engine(db_path) as engine:
-        app, services = create_app(Runtime.open(engine), config)
+        runtime = Runtime.open(engine)
+        app = create_app(runtime, config)
         handler = SocketModeHandler(app, config.app_token)
         client = RecordingSocketClient(handler.client.logger)
         envelope = {
@@ -76,4 +77,4 @@ def test_socket_mode_event_reaches_the_same_listeners(
         assert ack.envelope_id == "env-2"
         assert "Usage" in json.dumps(ack.payload)
         shutdown(app)
-        services.runtime.close()
+        runtime.close()

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsbot.bot.cli import cli
-from newsbot.bot.render_text import render_outcome
+from newsbot.bot.cli.render import render_outcome
 from newsbot.index.engine import Engine
 from newsbot.index.errors import FetchError
 from newsbot.index.ingest.bulk import feed_links

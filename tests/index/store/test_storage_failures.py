@@ -44,7 +44,7 @@ def _one_line(stderr: str) -> str:
 
 def test_a_database_with_overwritten_pages_is_one_line_for_every_command(tmp_path: Path) -> None:
     db = tmp_path / "n.db"
-    assert _run(db, "sources")[0] == 0
+    assert _run(db, "ask", "Who pledged troops?")[0] == 0  # the seeds: pages to overwrite
     data = bytearray(db.read_bytes())
     rng = random.Random(3)
     for page in range(1, len(data) // 4096):  # every page but the header's
@@ -75,7 +75,7 @@ def test_an_empty_file_beside_a_full_index_is_not_taken_for_a_new_database(
 def test_a_new_empty_file_is_a_new_database(tmp_path: Path) -> None:
     db = tmp_path / "n.db"
     db.write_bytes(b"")  # `touch newsbot.db` before the first run
-    code, _, stderr = _run(db, "sources")
+    code, _, stderr = _run(db, "ask", "How many countries pledged to send troops?")
     assert code == 0, stderr
     assert "First run: indexed 5 bundled seed articles" in stderr
 

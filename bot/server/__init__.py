@@ -1,0 +1,1 @@
+"""Server plumbing for `newsbot serve`: the HTTP server, start-up and logging."""
