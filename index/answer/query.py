@@ -11,6 +11,7 @@ from importlib import resources
 
 from newsbot.index.errors import QueryError
 from newsbot.index.text.analysis import analyze
+from newsbot.index.text.languages import function_words
 
 MAX_QUERY_CHARS = 1000
 # Words that frame a question rather than name its topic ("What did X *say*
@@ -75,6 +76,9 @@ class ParsedQuery:
     # table: "die" -> "death"). They help choose the sentence to quote, not the
     # passages: BM25 retrieval sees only the question's words and their forms.
     translated: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The function words (folded) of the question's language when it is not English
+    # ("и", "на", "для"): terms like any other, but never highlighted as matches.
+    function_words: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -174,4 +178,13 @@ def parse_query(text: str, *, context: str | None = None) -> ParsedQuery:
     counted_match = _COUNTED.search(text)
     counted_terms = analyze(counted_match.group(1)) if counted_match else []
     counted = counted_terms[0] if counted_terms else None
-    return ParsedQuery(text, terms, weighted, groups, answer_type(text), counted, translated)
+    return ParsedQuery(
+        text,
+        terms,
+        weighted,
+        groups,
+        answer_type(text),
+        counted,
+        translated,
+        function_words(text),
+    )

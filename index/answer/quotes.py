@@ -21,7 +21,7 @@ from itertools import pairwise
 from newsbot.index.answer.query import AnswerType, ParsedQuery
 from newsbot.index.models import Article, Quote, StoredPassage
 from newsbot.index.settings import AnswerSettings
-from newsbot.index.text.analysis import analyze, analyze_spans
+from newsbot.index.text.analysis import analyze, analyze_spans, fold
 from newsbot.index.text.speakers import SPEECH_VERBS
 
 _MONTHS = (
@@ -163,6 +163,7 @@ class QuoteScorer:
             for term in translations:
                 offer(term, original, settings.translation_credit)
         self._keys = frozenset(self.stands_for)
+        self.function_words = query.function_words
         # The question's neighbouring word pairs, for the ranker's bigram feature.
         self.question_pairs = word_pairs(list(query.terms))
         # The most a window's coverage can be multiplied by: proximity, and the
@@ -489,8 +490,14 @@ def select_quotes(
 def _quote_from(window: Window, scorer: QuoteScorer, surface: dict[str, str]) -> Quote:
     passage = window.candidate.passage
     text = passage.between(window.start, window.end)
-    # Spans only for the few quotes shown: the words that matched, to highlight.
-    highlights = tuple((t.start, t.end) for t in analyze_spans(text) if t.term in scorer.stands_for)
+    # Spans only for the few quotes shown: the words that matched, to highlight; never
+    # the function words of a question in another language than English.
+    skip = scorer.function_words
+    highlights = tuple(
+        (t.start, t.end)
+        for t in analyze_spans(text)
+        if t.term in scorer.stands_for and not (skip and fold(text[t.start : t.end]) in skip)
+    )
     order = list(surface)
     matched = sorted(window.matched, key=lambda t: order.index(t) if t in order else len(order))
     return Quote(
