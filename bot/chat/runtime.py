@@ -67,7 +67,8 @@ class Question:
 
     `conversation` is where the conversation's topic is kept (a thread, a DM), so a
     follow-up there is read with it; `context` is that topic as the surface read it
-    when deciding to answer (`Runtime.topic`).
+    when deciding to answer (`Runtime.topic`), and `settings` the channel's
+    settings it read then (`Runtime.channel`), so neither is read twice.
     """
 
     surface: str
@@ -76,6 +77,7 @@ class Question:
     channel: str | None = None
     conversation: tuple[str, str] | None = None
     context: str | None = None
+    settings: ChannelSettings | None = None  # the channel's, when routing read them already
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ class Runtime:
             return Refusal(over_budget_text(wait))
         started = time.perf_counter()
         try:
-            scope = self._scope_for(question.surface, question.channel)
+            scope = self._scope_for(question)
             answer = self._call(
                 self.engine.answer, question.text, context=question.context, collections=scope
             )
@@ -389,11 +391,14 @@ class Runtime:
         """A thread newsbot started follows its parent channel's settings."""
         self.state.link_channel(surface, channel, parent)
 
-    def _scope_for(self, surface: str, channel: str | None) -> frozenset[str] | None:
-        """The collections a channel answers from: its own setting, else the default;
-        None for every article. A collection that no longer exists is a
+    def _scope_for(self, question: Question) -> frozenset[str] | None:
+        """The collections a question's channel answers from: its own setting, else the
+        default; None for every article. A collection that no longer exists is a
         CollectionError, which the asker reads."""
-        stored = self.state.channel(surface, channel).scope if channel else None
+        settings = question.settings
+        if settings is None and question.channel:
+            settings = self.state.channel(question.surface, question.channel)
+        stored = settings.scope if settings is not None else None
         scope = stored if stored is not None else self.default_scope
         return None if scope is None else self._call(self.engine.scope, scope)
 

@@ -26,7 +26,7 @@ from typing import Any
 import hikari
 
 from newsbot.bot.chat import replies
-from newsbot.bot.chat.channels import AnswerMode
+from newsbot.bot.chat.channels import AnswerMode, ChannelSettings
 from newsbot.bot.chat.replies import readable
 from newsbot.bot.chat.runtime import Question, Refusal, Runtime
 from newsbot.bot.chat.work_pool import WorkPool
@@ -198,8 +198,8 @@ class Gateway:
 
     def on_message(self, payload: Mapping[str, Any]) -> None:
         """Answer a message once, whatever replays of it the gateway sends."""
-        mode = self.runtime.channel("discord", str(payload.get("channel_id"))).mode
-        mention = route_message(payload, self.bot_user_id, mode)
+        settings = self.runtime.channel("discord", str(payload.get("channel_id")))
+        mention = route_message(payload, self.bot_user_id, settings.mode)
         if mention is None:
             return
         claim = self.runtime.claim_once([CLAIM_PREFIX + mention.message_id], body=payload)
@@ -207,7 +207,7 @@ class Gateway:
             return
         with claim:  # a crash (no exit) leaves the claim open, for a restart to answer
             try:
-                self._answer(mention)
+                self._answer(mention, settings)
             except Exception as exc:  # noqa: BLE001 - logged, with traceback, just below
                 replies.log_failure(log, exc, "answering a Discord message")
                 try:
@@ -215,7 +215,7 @@ class Gateway:
                 except DiscordAPIError:
                     log.exception("could not tell the user about the failure")
 
-    def _answer(self, mention: Mention) -> None:
+    def _answer(self, mention: Mention, settings: ChannelSettings) -> None:
         if not mention.question:
             self._reply(mention, render.message(HELP))
             return
@@ -225,6 +225,7 @@ class Gateway:
             user=mention.author_id,
             channel=mention.channel_id,
             context=self.runtime.topic((mention.channel_id, THREAD_MARK)),
+            settings=settings,
         )
         asked = self.runtime.ask(question)
         if isinstance(asked, Refusal):  # one private line, in a DM; nothing answered

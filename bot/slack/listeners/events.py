@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
+from newsbot.bot.chat.channels import ChannelSettings
 from newsbot.bot.chat.replies import QUEUE_FULL, REFUSED_INGEST
 from newsbot.bot.chat.runtime import Question, Refusal
 from newsbot.bot.slack import render
@@ -31,22 +32,23 @@ def handle_mention(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
     runtime = runtime_of(context)
-    mode = runtime.channel("slack", str(event.get("channel"))).mode
-    reply = route_mention(event, runtime.topic(conversation(event)), mode)
-    _reply_once(context, client, body, event, reply)
+    settings = runtime.channel("slack", str(event.get("channel")))
+    reply = route_mention(event, runtime.topic(conversation(event)), settings.mode)
+    _reply_once(context, client, body, event, reply, settings)
 
 
 def handle_message(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
     runtime = runtime_of(context)
+    settings = runtime.channel("slack", str(event.get("channel")))
     reply = route_message(
         event,
         bot_user_id=context.get("bot_user_id"),
         thread_question=runtime.topic(conversation(event)),
-        mode=runtime.channel("slack", str(event.get("channel"))).mode,
+        mode=settings.mode,
     )
-    _reply_once(context, client, body, event, reply)
+    _reply_once(context, client, body, event, reply, settings)
 
 
 DM_MARK = "dm"  # a DM's own conversation, outside any thread, keeps its context here
@@ -90,6 +92,7 @@ def _reply_once(
     body: dict[str, Any],
     event: dict[str, Any],
     reply: Reply | None,
+    settings: ChannelSettings,
 ) -> None:
     """Perform `reply` once, whatever other deliveries of the event (Slack's retries) or
     of the message (one DM arrives as app_mention and as message.im) there are."""
@@ -106,11 +109,15 @@ def _reply_once(
     if claim is None:
         return  # another delivery answers it
     with claim:
-        _perform(context, client, reply, event)
+        _perform(context, client, reply, event, settings)
 
 
 def _perform(
-    context: dict[str, Any], client: WebClient, reply: Reply, event: dict[str, Any]
+    context: dict[str, Any],
+    client: WebClient,
+    reply: Reply,
+    event: dict[str, Any],
+    settings: ChannelSettings,
 ) -> None:
     match reply.action:
         case Action.HELP:
@@ -125,6 +132,7 @@ def _perform(
                 channel=reply.channel,
                 conversation=where,
                 context=reply.context,
+                settings=settings,
             )
             asked = runtime_of(context).ask(question)
             if isinstance(asked, Refusal):  # one private line, nothing answered
