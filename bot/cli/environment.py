@@ -6,11 +6,11 @@ the engine itself never reads an environment variable.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsbot.bot.server.settings import Env
 from newsbot.index import (
     AnswerSettings,
     ConfigError,
@@ -19,9 +19,6 @@ from newsbot.index import (
     IngestOutcome,
     bundled_seeds_dir,
 )
-
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -62,26 +59,13 @@ class EngineEnvironment:
             raise
 
 
-def default_db_path(env: Mapping[str, str]) -> Path:
+def default_db_path(read: Env) -> Path:
     """$NEWSBOT_DB, else $XDG_DATA_HOME/newsbot/newsbot.db (~/.local/share/...)."""
-    configured = env.get("NEWSBOT_DB", "").strip()
+    configured = read.text("NEWSBOT_DB")
     if configured:
         return Path(configured).expanduser()
-    data_home = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    data_home = read.text("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data_home) / "newsbot" / "newsbot.db"
-
-
-def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
-    value = env.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError(
-        f"{name} must be 1 or 0 (on/off, yes/no, true/false), not {value!r}.", variable=name
-    )
 
 
 def engine_environment(
@@ -93,17 +77,17 @@ def engine_environment(
     addresses: intranet news, tests. Dangerous on a server. NEWSBOT_ENCODER=off
     answers without the cross-encoder (the lexical models alone).
     """
-    env = os.environ if env is None else env
-    seeds = env.get("NEWSBOT_SEEDS", "").strip()
+    read = Env.of(env)
+    seeds = read.text("NEWSBOT_SEEDS")
     seeds_dir = Path(seeds).expanduser() if seeds else bundled_seeds_dir()
     if not seeds_dir.is_dir():
         raise ConfigError(
             f"NEWSBOT_SEEDS: {seeds_dir} is not a directory.", variable="NEWSBOT_SEEDS"
         )
-    private = _flag(env, "NEWSBOT_ALLOW_PRIVATE_URLS")
-    encoder = _flag(env, "NEWSBOT_ENCODER", default=True)
+    private = read.flag("NEWSBOT_ALLOW_PRIVATE_URLS")
+    encoder = read.flag("NEWSBOT_ENCODER", default=True)
     return EngineEnvironment(
-        db_path=db_path or default_db_path(env),
+        db_path=db_path or default_db_path(read),
         seeds_dir=seeds_dir,
         fetch_policy=FetchPolicy.allowing_private() if private else FetchPolicy(),
         answer_settings=AnswerSettings(encoder=encoder),

@@ -6,12 +6,11 @@ message names the variable.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
+from newsbot.bot.server.settings import Env
 from newsbot.index import ConfigError
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
@@ -88,8 +87,7 @@ class DiscordConfig:
     @staticmethod
     def wanted(env: Mapping[str, str] | None = None) -> bool:
         """Whether any Discord setting is present."""
-        env = os.environ if env is None else env
-        return any(env.get(name, "").strip() for name in DISCORD_VARIABLES)
+        return Env.of(env).present(*DISCORD_VARIABLES)
 
     def require_token(self) -> str:
         if self.bot_token is None:
@@ -101,12 +99,8 @@ class DiscordConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DiscordConfig:
-        env = os.environ if env is None else env
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
+        read = Env.of(env)
+        get = read.text
         application_id = get("DISCORD_APPLICATION_ID")
         if application_id is None or not _SNOWFLAKE.match(application_id):
             problem = "is not set" if application_id is None else "is not a Discord id"
@@ -134,21 +128,9 @@ class DiscordConfig:
                 "DISCORD_BOT_TOKEN (the gateway), or both.",
                 variable="DISCORD_PUBLIC_KEY",
             )
-        api_url = (get("DISCORD_API_URL") or DEFAULT_API_URL).rstrip("/")
-        parsed = urlparse(api_url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ConfigError(
-                f"DISCORD_API_URL must be an http(s) URL, not {api_url!r}.",
-                variable="DISCORD_API_URL",
-            )
-        content = get("NEWSBOT_DISCORD_MESSAGE_CONTENT") or "0"
-        if content not in ("0", "1"):
-            raise ConfigError(
-                f"NEWSBOT_DISCORD_MESSAGE_CONTENT must be 1 or 0, not {content!r}.",
-                variable="NEWSBOT_DISCORD_MESSAGE_CONTENT",
-            )
+        api_url = read.url("DISCORD_API_URL", DEFAULT_API_URL).rstrip("/")
         return cls(
-            message_content=content == "1",
+            message_content=read.flag("NEWSBOT_DISCORD_MESSAGE_CONTENT"),
             application_id=application_id,
             public_key=public_key.lower() if public_key else None,
             bot_token=bot_token,

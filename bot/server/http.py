@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsbot.bot.chat.runtime import Runtime
+from newsbot.bot.server.settings import Env
 from newsbot.index import ConfigError
 
 HEALTH_PATH = "/healthz"
@@ -50,27 +50,17 @@ class ServerConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerConfig:
-        env = os.environ if env is None else env
+        read = Env.of(env)
         return cls(
-            host=env.get("NEWSBOT_HOST", "").strip() or DEFAULT_HOST,
-            port=env_number(env, "NEWSBOT_PORT", DEFAULT_PORT, 1, 65535, "a port number"),
-            connections=env_number(
-                env, "NEWSBOT_HTTP_CONNECTIONS", DEFAULT_CONNECTIONS, 10, 100_000, "a count"
+            host=read.text("NEWSBOT_HOST") or DEFAULT_HOST,
+            port=read.number("NEWSBOT_PORT", DEFAULT_PORT, 1, 65535, "a port number"),
+            connections=read.number(
+                "NEWSBOT_HTTP_CONNECTIONS", DEFAULT_CONNECTIONS, 10, 100_000, "a count"
             ),
-            idle_timeout=env_number(
-                env, "NEWSBOT_HTTP_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT, 1, 3600, "seconds"
+            idle_timeout=read.number(
+                "NEWSBOT_HTTP_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT, 1, 3600, "seconds"
             ),
         )
-
-
-def env_number(
-    env: Mapping[str, str], name: str, default: int, low: int, high: int, what: str
-) -> int:
-    """An integer setting from the environment, in bounds, or one ConfigError line."""
-    raw = env.get(name, "").strip() or str(default)
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ConfigError(f"{name} must be {what} ({low}-{high}), not {raw!r}.", variable=name)
-    return int(raw)
 
 
 def respond_json(

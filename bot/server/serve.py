@@ -8,7 +8,6 @@ one HTTP server; Socket Mode and the Discord gateway run beside it, or alone.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Mapping
@@ -23,10 +22,10 @@ from newsbot.bot.server.http import (
     ServerConfig,
     WSGIApp,
     create_server,
-    env_number,
     http_app,
     run_server,
 )
+from newsbot.bot.server.settings import Env
 from newsbot.bot.slack.config import SlackConfig
 from newsbot.index import ConfigError, Engine, IngestLimits, NewsbotError
 
@@ -47,9 +46,9 @@ class ServePlan:
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServePlan:
         """Slack when SLACK_BOT_TOKEN is set, Discord when any DISCORD_* id, key or
         token is; each checked in full. Neither is a ConfigError."""
-        env = os.environ if env is None else env
-        slack = SlackConfig.from_env(env) if env.get("SLACK_BOT_TOKEN", "").strip() else None
-        discord = DiscordConfig.from_env(env) if DiscordConfig.wanted(env) else None
+        read = Env.of(env)
+        slack = SlackConfig.from_env(read.values) if read.text("SLACK_BOT_TOKEN") else None
+        discord = DiscordConfig.from_env(read.values) if DiscordConfig.wanted(read.values) else None
         if slack is None and discord is None:
             raise ConfigError(
                 "Nothing to serve: set SLACK_BOT_TOKEN (Slack) or DISCORD_APPLICATION_ID "
@@ -57,16 +56,11 @@ class ServePlan:
                 variable="SLACK_BOT_TOKEN",
             )
         limits = IngestLimits(
-            seconds=env_number(env, "NEWSBOT_INGEST_TIMEOUT", 60, 1, 3600, "seconds"),
-            memory_mb=env_number(env, "NEWSBOT_INGEST_MEMORY_MB", 1024, 64, 65536, "megabytes"),
+            seconds=read.number("NEWSBOT_INGEST_TIMEOUT", 60, 1, 3600, "seconds"),
+            memory_mb=read.number("NEWSBOT_INGEST_MEMORY_MB", 1024, 64, 65536, "megabytes"),
         )
-        log_format = env.get("NEWSBOT_LOG_FORMAT", "").strip().lower() or "text"
-        if log_format not in ("text", "json"):
-            raise ConfigError(
-                f"NEWSBOT_LOG_FORMAT must be text or json, not {log_format!r}.",
-                variable="NEWSBOT_LOG_FORMAT",
-            )
-        scope_text = env.get("NEWSBOT_DEFAULT_COLLECTIONS", "").strip()
+        log_format = read.choice("NEWSBOT_LOG_FORMAT", ("text", "json"), "text")
+        scope_text = read.text("NEWSBOT_DEFAULT_COLLECTIONS")
         try:
             default_scope = stored_scope(scope_text) if scope_text else None
         except NewsbotError as exc:
@@ -74,11 +68,11 @@ class ServePlan:
                 f"NEWSBOT_DEFAULT_COLLECTIONS: {exc}", variable="NEWSBOT_DEFAULT_COLLECTIONS"
             ) from exc
         budget = Budget(
-            per_user=env_number(env, "NEWSBOT_QUESTIONS_PER_USER", 20, 0, 10_000, "a count"),
-            per_channel=env_number(env, "NEWSBOT_QUESTIONS_PER_CHANNEL", 60, 0, 10_000, "a count"),
+            per_user=read.number("NEWSBOT_QUESTIONS_PER_USER", 20, 0, 10_000, "a count"),
+            per_channel=read.number("NEWSBOT_QUESTIONS_PER_CHANNEL", 60, 0, 10_000, "a count"),
         )
         return cls(
-            server=ServerConfig.from_env(env),
+            server=ServerConfig.from_env(read.values),
             slack=slack,
             discord=discord,
             ingest_limits=limits,

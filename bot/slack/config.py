@@ -6,11 +6,10 @@ message names the variable, so an operator never has to read a traceback.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
+from newsbot.bot.server.settings import Env
 from newsbot.index import ConfigError
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -55,12 +54,8 @@ class SlackConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SlackConfig:
-        env = os.environ if env is None else env
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
+        read = Env.of(env)
+        get = read.text
         bot_token = get("SLACK_BOT_TOKEN")
         if bot_token is None:
             raise ConfigError(
@@ -84,12 +79,7 @@ class SlackConfig:
                 "(or set SLACK_APP_TOKEN for Socket Mode).",
                 variable="SLACK_SIGNING_SECRET",
             )
-        api_url = get("SLACK_API_URL") or DEFAULT_API_URL
-        parsed = urlparse(api_url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ConfigError(
-                f"SLACK_API_URL must be an http(s) URL, not {api_url!r}.", variable="SLACK_API_URL"
-            )
+        api_url = read.url("SLACK_API_URL", DEFAULT_API_URL)
         if not api_url.endswith("/"):
             api_url += "/"
         return cls(

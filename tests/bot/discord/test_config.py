@@ -55,7 +55,7 @@ def test_gateway_only() -> None:
         ({**GOOD, "NEWSBOT_DISCORD_INGEST_ROLES": "editors"}, "NEWSBOT_DISCORD_INGEST_ROLES"),
         ({**GOOD, "NEWSBOT_DISCORD_ADMINS": "U012AB3CD"}, "NEWSBOT_DISCORD_ADMINS"),
         ({**GOOD, "NEWSBOT_DISCORD_ADMIN_ROLES": "1,2"}, "NEWSBOT_DISCORD_ADMIN_ROLES"),
-        ({**GOOD, "NEWSBOT_DISCORD_MESSAGE_CONTENT": "yes"}, "NEWSBOT_DISCORD_MESSAGE_CONTENT"),
+        ({**GOOD, "NEWSBOT_DISCORD_MESSAGE_CONTENT": "maybe"}, "NEWSBOT_DISCORD_MESSAGE_CONTENT"),
     ],
 )
 def test_bad_configuration_names_the_variable(env: dict[str, str], variable: str) -> None:
