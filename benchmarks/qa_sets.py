@@ -17,7 +17,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsbot.index import Answer, AnswerSettings, ArticleDraft, Confidence, Engine, QueryError
+from newsbot.index import Answer, AnswerSettings, Confidence, Engine, QueryError
+from newsbot.index.models import ArticleDraft
 
 # Settings that never abstain: every question gets its first quote, to be judged
 # afterwards (by the quality benchmark's rules, or as a training label).

@@ -50,6 +50,7 @@ import random
 import sys
 import tempfile
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -68,10 +69,9 @@ from benchmarks.qa_sets import (  # noqa: E402
     newsqa_dev_a,
     squad_dev,
 )
-from newsbot.index import AnswerSettings, ArticleDraft, Engine, Status  # noqa: E402
+from newsbot.index import AnswerSettings, Engine, Status  # noqa: E402
 from newsbot.index.answer.answerability import shipped_model  # noqa: E402
-from newsbot.index.answer.encoder import shipped_encoder  # noqa: E402
-from newsbot.index.answer.ranking import QuoteRanker, shipped_ranker  # noqa: E402
+from newsbot.index.models import ArticleDraft  # noqa: E402
 from newsbot.index.text.analysis import analyze  # noqa: E402
 
 UNANSWERABLE_SAMPLE = 500
@@ -216,16 +216,8 @@ BUDGET = {"squad": 0.05, "newsqa": 0.08}
 SYSTEMS = ("today", "lexical", "encoder")
 
 
-def use_system(engine: Engine, system: str) -> None:
-    """Give the engine's answerer the models of `system` (the database is shared)."""
-    if system == "today":
-        engine.answerer.use(shipped_model(), QuoteRanker.first_stage(), None)
-    elif system == "lexical":
-        engine.answerer.use(shipped_model(), shipped_ranker(), None)
-    else:
-        engine.answerer.use(
-            shipped_model(encoder=True), shipped_ranker(encoder=True), shipped_encoder
-        )
+# The benchmark's names for the engine's systems (Engine.with_system).
+ENGINE_SYSTEM = {"today": "first-stage", "lexical": "lexical", "encoder": "encoder"}
 
 
 def ask_all(
@@ -233,11 +225,18 @@ def ask_all(
 ) -> dict[str, Asked]:
     """The question asked by each system over the same database: today's ranking (the
     first-stage score alone), the lexical models, and the encoder system."""
-    found = {}
-    for system in systems:
-        use_system(engine, system)
-        found[system] = ask(engine, question, present=present)
-    return found
+    return {system: ask(_system(engine, system), question, present=present) for system in systems}
+
+
+_SYSTEMS: weakref.WeakKeyDictionary[Engine, dict[str, Engine]] = weakref.WeakKeyDictionary()
+
+
+def _system(engine: Engine, system: str) -> Engine:
+    """`engine`'s library answered by `system`, built once per engine and system."""
+    built = _SYSTEMS.setdefault(engine, {})
+    if system not in built:
+        built[system] = engine.with_system(ENGINE_SYSTEM[system])
+    return built[system]
 
 
 def all_rates(
@@ -375,14 +374,12 @@ def qa_baseline(
     with the most query-term IDF is the quote."""
     from rank_bm25 import BM25Okapi
 
-    rows = engine.store.db.execute(
-        'SELECT p.id, p.article_id, p.start, p."end", p.terms FROM passages p ORDER BY p.id'
-    ).fetchall()
-    passage_ids = [r[0] for r in rows]
-    meta = {r[0]: (r[1], r[2], r[3]) for r in rows}
-    corpus = [[t for line in r[4].split("\n") for t in line.split()] for r in rows]
+    rows = list(engine.store.iter_index_rows())  # every passage's stored terms, by id
+    passage_ids = [r.passage_id for r in rows]
+    corpus = [[t for sentence in r.terms for t in sentence] for r in rows]
     model = BM25Okapi(corpus)
     stored = {pid: p for pid, (p, _) in engine.store.get_passages(passage_ids).items()}
+    meta = {pid: (p.article_id, p.start, p.end) for pid, p in stored.items()}
     hit1 = hit5 = aiq1 = aiq3 = 0
     for article, q in questions:
         terms = analyze(q.text)

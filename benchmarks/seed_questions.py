@@ -60,7 +60,7 @@ def evaluate(
 
 
 def _evaluate(engine: Engine, questions: dict, k: int) -> tuple[Report, list]:
-    threshold = engine.answerer.thresholds.abstain_below
+    threshold = engine.thresholds.abstain_below
     details = []
     r = Report(
         threshold, len(questions["answerable"]), len(questions["unanswerable"]), 0, 0, 0, 0, 0, 0, 0

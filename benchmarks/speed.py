@@ -203,13 +203,9 @@ SERVE_SCRIPT = textwrap.dedent(
     sys.path.insert(0, sys.argv[4])
     from newsbot.index.engine import Engine
     from newsbot.index.models import ArticleDraft
-    from newsbot.index.answer.answerability import shipped_model
-    from newsbot.index.answer.ranking import shipped_ranker
     questions = json.loads(open(sys.argv[2]).read())
     engine = Engine(sys.argv[1])  # the default: with the cross-encoder
-    answerer = engine.answerer
-    encoder_system = (answerer.model, answerer.ranker, answerer.encoder)
-    lexical_system = (shipped_model(), shipped_ranker(), None)  # NEWSBOT_ENCODER=off
+    lexical = engine.with_system("lexical")  # as NEWSBOT_ENCODER=off answers, same library
     engine.repair_index()  # what every surface does at start
     engine.answer(questions[0])
     cold = time.time() - t_process
@@ -219,10 +215,8 @@ SERVE_SCRIPT = textwrap.dedent(
     desk = frozenset({sys.argv[6]})
     for q in questions:
         t = time.perf_counter(); engine.answer(q); answer_ms.append((time.perf_counter() - t) * 1e3)
-        answerer.use(*lexical_system)
         t = time.perf_counter()
-        engine.answer(q); lexical_ms.append((time.perf_counter() - t) * 1e3)
-        answerer.use(*encoder_system)
+        lexical.answer(q); lexical_ms.append((time.perf_counter() - t) * 1e3)
         t = time.perf_counter(); engine.search(q); search_ms.append((time.perf_counter() - t) * 1e3)
         t = time.perf_counter(); engine.answer(q, collections=desk)
         scoped_ms.append((time.perf_counter() - t) * 1e3)

@@ -28,27 +28,23 @@ from newsbot.index.errors import (
     TooLargeError,
     UnknownAnswerError,
 )
-from newsbot.index.ingest.fetch import FetchedPage, FetchPolicy, fetch, fetch_article
+from newsbot.index.ingest.fetch import FetchPolicy, fetch
 from newsbot.index.ingest.files import MAX_BYTES, READABLE_SUFFIXES
 from newsbot.index.ingest.isolated import IngestLimits, prepare_bytes, prepare_page
 from newsbot.index.ingest.seeds import bundled_seeds_dir
 from newsbot.index.models import (
     Answer,
     Article,
-    ArticleDraft,
     Confidence,
-    Corroboration,
     Disagreement,
     Feedback,
     Gap,
     IngestOutcome,
-    PreparedArticle,
     Quote,
-    SearchHit,
     SearchResults,
     Status,
 )
-from newsbot.index.settings import AnswerSettings, Thresholds
+from newsbot.index.settings import AnswerSettings
 from newsbot.index.store.database import connect, migrate, transaction
 
 __all__ = [
@@ -59,19 +55,16 @@ __all__ = [
     "Answer",
     "AnswerSettings",
     "Article",
-    "ArticleDraft",
     "BlockedURLError",
     "CollectionError",
     "Confidence",
     "ConfigError",
-    "Corroboration",
     "Disagreement",
     "EncoderError",
     "Engine",
     "Feedback",
     "FetchError",
     "FetchPolicy",
-    "FetchedPage",
     "Gap",
     "IndexDamagedError",
     "IngestBatch",
@@ -81,21 +74,17 @@ __all__ = [
     "ModelError",
     "NewsbotError",
     "NotFoundError",
-    "PreparedArticle",
     "QueryError",
     "Quote",
-    "SearchHit",
     "SearchResults",
     "Status",
     "StoreError",
-    "Thresholds",
     "TooLargeError",
     "UnknownAnswerError",
     "bundled_seeds_dir",
     "collection_names",
     "connect",
     "fetch",
-    "fetch_article",
     "migrate",
     "prepare_bytes",
     "prepare_page",

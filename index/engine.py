@@ -20,6 +20,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -48,7 +49,7 @@ from newsbot.index.models import (
     SearchHit,
     SearchResults,
 )
-from newsbot.index.settings import AnswerSettings
+from newsbot.index.settings import AnswerSettings, Thresholds
 from newsbot.index.store import feedback, gaps
 from newsbot.index.store.articles import Store
 from newsbot.index.store.database import storage_errors
@@ -58,6 +59,9 @@ from newsbot.index.store.retriever import Retriever
 __all__ = ["Engine", "IngestBatch", "index_path_for"]
 
 log = logging.getLogger(__name__)
+
+# The answering systems `Engine.with_system` builds, for tools that compare them.
+SYSTEMS = ("first-stage", "lexical", "encoder")
 
 ABSTAINED = "abstained"
 MARKED_WRONG = "marked_wrong"
@@ -146,6 +150,7 @@ class Engine:
             # Models that cannot answer together: no engine, so nothing left open.
             self.library.close()
             raise
+        self._owns_library = True
 
     def __enter__(self) -> Engine:
         return self
@@ -154,7 +159,38 @@ class Engine:
         self.close()
 
     def close(self) -> None:
-        self.library.close()
+        if self._owns_library:
+            self.library.close()
+
+    def with_system(self, system: str) -> Engine:
+        """This engine's database and index answered by another system, for the tools
+        that compare systems over one library (the benchmarks, the training scripts):
+        "first-stage" (quotes by the hand-set first-stage score, abstention by the
+        lexical answerability model), "lexical" (the fitted models over lexical
+        features, as NEWSBOT_ENCODER=off answers) or "encoder" (what newsbot ships).
+
+        The returned engine shares this one's library, which this one still owns:
+        closing it closes nothing, and what either writes the other reads at once.
+        This engine's own models are untouched."""
+        if system not in SYSTEMS:
+            raise ValueError(f"system must be one of {', '.join(SYSTEMS)}, not {system!r}")
+        encoder = system == "encoder"
+        sibling = object.__new__(Engine)
+        sibling.__dict__.update(self.__dict__)
+        sibling.settings = replace(self.settings, encoder=encoder)
+        sibling.answerer = Answerer(
+            self.library.store,
+            self.library.retriever,
+            settings=sibling.settings,
+            model=shipped_model(encoder=encoder),
+            ranker=QuoteRanker.first_stage()
+            if system == "first-stage"
+            else shipped_ranker(encoder=encoder),
+            encoder=shipped_encoder if encoder else None,
+            today=self.answerer.today,
+        )
+        sibling._owns_library = False
+        return sibling
 
     # What the benchmarks, the training scripts and the tests read directly.
     @property
@@ -177,6 +213,11 @@ class Engine:
     @property
     def ranker(self) -> QuoteRanker:
         return self.answerer.ranker
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """Where this engine abstains and where its confidence labels start."""
+        return self.answerer.thresholds
 
     # -- consistency ------------------------------------------------------------
 

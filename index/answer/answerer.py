@@ -57,22 +57,13 @@ class Answerer:
     ) -> None:
         """`encoder` loads the cross-encoder (once, at the first question, so that a
         command that never answers never loads it); None: answer without it, which
-        only models fitted without its scores can do."""
+        only models fitted without its scores can do (a ModelError otherwise). The
+        models never change afterwards: tools that compare systems build an answerer
+        for each (`Engine.with_system`)."""
         self.store = store
         self.retriever = retriever
         self.settings = settings
         self.today = today  # how old a source is, for stale answers
-        self.use(model, ranker, encoder)
-
-    def use(
-        self,
-        model: AnswerabilityModel,
-        ranker: QuoteRanker,
-        encoder: Callable[[], CrossEncoder] | None,
-    ) -> None:
-        """Answer with these models from now on (the benchmarks compare systems over
-        one database this way); refused, as at construction, when a model reads the
-        cross-encoder's scores and there is no encoder."""
         needs = [what for what, m in (("model", model), ("ranker", ranker)) if m.uses_encoder]
         if needs and encoder is None:
             raise ModelError(

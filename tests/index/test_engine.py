@@ -278,24 +278,44 @@ def test_a_quote_of_two_speakers_names_neither(engine: Engine) -> None:
 
 
 def test_models_that_read_the_encoder_are_refused_without_it(engine: Engine) -> None:
-    """At construction and when a benchmark swaps systems (`Answerer.use`): a model
-    fitted on the cross-encoder's scores cannot answer without the encoder."""
+    """A model fitted on the cross-encoder's scores cannot answer without the encoder."""
     from newsbot.index.answer.answerability import shipped_model
+    from newsbot.index.answer.answerer import Answerer
     from newsbot.index.answer.fitted import ModelError
     from newsbot.index.answer.ranking import shipped_ranker
 
-    answerer = engine.answerer
-    before = (answerer.model, answerer.ranker, answerer.encoder)
+    parts = (engine.store, engine.retriever)
+    lexical = AnswerSettings(encoder=False)
     with pytest.raises(ModelError, match="the model read the cross-encoder's scores"):
-        answerer.use(shipped_model(encoder=True), shipped_ranker(), None)
+        Answerer(
+            *parts, settings=lexical, model=shipped_model(encoder=True), ranker=shipped_ranker()
+        )
     with pytest.raises(ModelError, match="the model and ranker read"):
-        answerer.use(shipped_model(encoder=True), shipped_ranker(encoder=True), None)
-    assert (answerer.model, answerer.ranker, answerer.encoder) == before
-    with pytest.raises(ModelError, match="the ranker read"):
-        Engine(
-            engine.db_path,
-            settings=AnswerSettings(encoder=False),
+        Answerer(
+            *parts,
+            settings=lexical,
+            model=shipped_model(encoder=True),
             ranker=shipped_ranker(encoder=True),
         )
-    answerer.use(shipped_model(), shipped_ranker(), None)  # the lexical system
-    assert engine.answer("How many countries pledged to send troops?").quotes
+    with pytest.raises(ModelError, match="the ranker read"):
+        Engine(engine.db_path, settings=lexical, ranker=shipped_ranker(encoder=True))
+
+
+def test_tools_compare_systems_over_one_library(engine: Engine) -> None:
+    """`with_system`: the same database and index answered by another system; the
+    engine's own models untouched, the library shared and still the engine's."""
+    question = "How many countries pledged to send troops?"
+    shipped = engine.answer(question)
+    systems = {name: engine.with_system(name) for name in ("first-stage", "lexical", "encoder")}
+    assert systems["encoder"].answer(question) == shipped
+    assert systems["lexical"].settings.encoder is False
+    assert systems["lexical"].answer(question).quotes
+    assert not systems["first-stage"].ranker.uses_encoder
+    assert engine.ranker.uses_encoder  # the engine itself answers as before
+    # One library: what one writes, the others read; closing a system closes nothing.
+    engine.forget(2)
+    assert all(2 not in {q.article.id for q in s.answer(question).quotes} for s in systems.values())
+    systems["lexical"].close()
+    assert engine.count_articles() == 4
+    with pytest.raises(ValueError, match="system must be one of"):
+        engine.with_system("llm")

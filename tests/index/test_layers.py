@@ -87,3 +87,24 @@ def test_the_layering_check_would_catch_a_violation(tmp_path: Path) -> None:
     assert "newsbot.index.answer.quotes" in modules
     assert _part("newsbot.index.answer.quotes") == "answer"
     assert "answer" not in ALLOWED["store"]
+
+
+def test_the_public_api_is_what_the_surfaces_use() -> None:
+    """`newsbot.index` exports the names some surface imports, and the documented error
+    tree (index/errors.py) whole; nothing else: the rest is the engine's own."""
+    import newsbot.index as public
+    from newsbot.index.errors import NewsbotError
+
+    used: set[str] = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "newsbot.index":
+                used.update(alias.name for alias in node.names)
+    errors = {
+        name
+        for name in public.__all__
+        if isinstance(getattr(public, name), type)
+        and issubclass(getattr(public, name), NewsbotError)
+    }
+    assert set(public.__all__) - errors == used - errors
+    assert used <= set(public.__all__)

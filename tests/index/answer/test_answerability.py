@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.index import AnswerSettings, Engine, Thresholds
+from newsbot.index import AnswerSettings, Engine
 from newsbot.index.answer.answerability import (
     ENCODER_FEATURES,
     FEATURES,
@@ -21,6 +21,7 @@ from newsbot.index.answer.answerability import (
     shipped_model,
 )
 from newsbot.index.models import ArticleDraft
+from newsbot.index.settings import Thresholds
 from tests.conftest import SEEDS
 
 
