@@ -90,12 +90,19 @@ def test_a_damaged_model_is_in_the_tree_and_one_line_on_the_command_line(
 
     from newsbot.bot.cli import cli
     from newsbot.index import ModelError
+    from newsbot.index import engine as engine_module
     from newsbot.index.answer import answerability, fitted
 
     assert issubclass(ModelError, NewsbotError) and issubclass(ModelError, ValueError)
     with pytest.raises(ModelError, match=r"no-such-model\.json shipped with newsbot"):
         fitted.packaged("no-such-model.json")
-    monkeypatch.setattr(answerability, "packaged", lambda name: {"features": "damaged"})
+
+    # What a damaged shipped file gives (the shipped models are read once and cached,
+    # so the engine is handed the damaged one the way it reads them).
+    def damaged(*, encoder: bool = False) -> answerability.AnswerabilityModel:
+        return answerability.AnswerabilityModel.from_json({"features": "damaged"})
+
+    monkeypatch.setattr(engine_module, "shipped_model", damaged)
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "m.db"), "sources"])
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()

@@ -89,7 +89,8 @@ def test_a_forget_replays_them_too(db_path: Path) -> None:
 
 _HOLDER = """
 import sys, time
-from newsbot.index import Engine, ArticleDraft
+from newsbot.index import Engine
+from newsbot.index.models import ArticleDraft
 from newsbot.index.ingest.pipeline import prepare
 engine = Engine(sys.argv[1])
 engine.hold_writer()
