@@ -88,7 +88,10 @@ def read_body(environ: dict[str, Any]) -> bytes | None:
 
 MAX_JSON_DEPTH = 200  # Slack's and Discord's payloads nest a dozen levels at most
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# A JSON string, or an unclosed one to the end of the text (then the body is no JSON
+# anyway). Possessive: one pass, never backtracking. The old pattern, retried at
+# every quote of an unclosed string, took 12.7 s on 40 KB of \" (quadratic).
+_JSON_STRING = re.compile(r'(?s)"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 

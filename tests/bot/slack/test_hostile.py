@@ -416,3 +416,20 @@ def test_an_article_past_the_time_limit_is_one_failed_line_and_nothing_stored(
     assert outcome.status is Status.FAILED
     assert "took longer than 0.5 s" in str(outcome.reason)
     assert runtime._call(runtime.engine.count_articles) == before
+
+
+def test_healthz_answers_while_a_hostile_signed_megabyte_is_read(bot: Bot) -> None:
+    """The Slack endpoint, signed for real: the body is refused (400), and /healthz
+    answers meanwhile."""
+    body = ('{"type": "event_callback", "a": "' + '\\"' * 524_000).encode()
+    done: list[int] = []
+    sender = threading.Thread(
+        target=lambda: done.append(bot.post(body, "application/json").status_code)
+    )
+    started = time.monotonic()
+    sender.start()
+    health = httpx.get(bot.url + "/healthz", timeout=10)
+    assert health.status_code == 200 and health.json()["ok"] is True
+    sender.join(timeout=30)
+    assert done == [400]
+    assert time.monotonic() - started < 10.0  # generous: well under a second here
