@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import getpass
+import io
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 
 import click
 
-from newsbot.bot.chat.replies import counted, vote_thanks
+from newsbot.bot.chat.replies import counted, readable, vote_thanks
 from newsbot.bot.cli import environment
 from newsbot.bot.cli import render as render_text
 from newsbot.bot.server.logs import configure_logging
@@ -197,6 +198,13 @@ def _answer(engine: Engine, question: str, **options: Any) -> Answer:
     return answer
 
 
+def _words(args: tuple[str, ...]) -> str:
+    """Command-line words as one text. An argument that is not valid UTF-8 reaches
+    Python as lone surrogates (surrogateescape), which no tokenizer or database takes:
+    they read as U+FFFD, as a decoder would."""
+    return readable(" ".join(args))
+
+
 def _scope(engine: Engine, collections: tuple[str, ...]) -> frozenset[str] | None:
     """The collections named by -c (each checked to exist), or None for every article."""
     return engine.scope(list(collections)) if collections and "all" not in collections else None
@@ -224,7 +232,7 @@ def ask(
 ) -> None:
     """Answer QUESTION with verbatim quotes from the articles."""
     engine = _engine(ctx, seed=True)
-    answer = _answer(engine, " ".join(question), k=k, collections=_scope(engine, collections))
+    answer = _answer(engine, _words(question), k=k, collections=_scope(engine, collections))
     _emit(as_json, answer.to_json, lambda: render_text.render_answer(answer))
     if ask_feedback and not answer.abstained:
         _ask_for_a_vote(engine, answer)
@@ -245,7 +253,7 @@ def search(
 ) -> None:
     """Rank articles for QUERY, each with its best passage."""
     engine = _engine(ctx, seed=True)
-    results = engine.search(" ".join(query), k=k, collections=_scope(engine, collections))
+    results = engine.search(_words(query), k=k, collections=_scope(engine, collections))
     _emit(as_json, results.to_json, lambda: render_text.render_search(results))
 
 
@@ -273,6 +281,8 @@ def chat(ctx: click.Context, k: int, collections: tuple[str, ...]) -> None:
         )
     previous: str | None = None
     last: Answer | None = None
+    if isinstance(sys.stdin, io.TextIOWrapper):  # a line that is not UTF-8: U+FFFD, no traceback
+        sys.stdin.reconfigure(errors="replace")
     while True:
         try:
             line = input("? " if interactive else "")

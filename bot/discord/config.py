@@ -32,6 +32,21 @@ def _snowflakes(name: str, raw: str | None) -> list[str]:
     return items
 
 
+def _token_shaped(token: str) -> bool:
+    """Whether a bot token is one the gateway client can read: no spaces, a dot, and
+    the bot's id in its first part, as hikari reads it (its own check, which would
+    otherwise end the gateway's thread at start, after `serve` said it was serving)."""
+    from hikari.applications import get_token_id
+
+    if any(c.isspace() for c in token) or "." not in token:
+        return False
+    try:
+        get_token_id(token)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Grant:
     """Who may do something: listed users, holders of listed roles, or everyone (`*`).
@@ -117,7 +132,7 @@ class DiscordConfig:
                 variable="DISCORD_PUBLIC_KEY",
             )
         bot_token = get("DISCORD_BOT_TOKEN")
-        if bot_token is not None and (any(c.isspace() for c in bot_token) or "." not in bot_token):
+        if bot_token is not None and not _token_shaped(bot_token):
             raise ConfigError(
                 "DISCORD_BOT_TOKEN is not a bot token (Developer Portal -> Bot -> Token).",
                 variable="DISCORD_BOT_TOKEN",

@@ -120,6 +120,12 @@ def well_shaped(payload: Mapping[str, Any]) -> bool:
         if not isinstance(option, dict) or not isinstance(option.get("options", []), list):
             return False
         options.extend(option.get("options", []))
+    # A message command's target and an upload: objects of objects, by id.
+    resolved = data.get("resolved") or {}
+    for kind in ("messages", "attachments"):
+        found = resolved.get(kind, {})
+        if not isinstance(found, dict) or not all(isinstance(v, dict) for v in found.values()):
+            return False
     return True
 
 

@@ -18,6 +18,7 @@ import httpx
 
 from newsbot.bot.chat.downloads import SharedFile, check_size, download, readable_suffix
 from newsbot.bot.discord.config import DiscordConfig
+from newsbot.bot.server.logs import redact
 from newsbot.index import IngestError
 
 log = logging.getLogger("newsbot.discord")
@@ -26,6 +27,7 @@ USER_AGENT = "DiscordBot (newsbot, 0.1.0)"  # the form Discord asks of bots
 MAX_RETRIES = 3
 MAX_WAIT_SECONDS = 60.0
 _CDN_HOSTS = {"cdn.discordapp.com", "media.discordapp.net"}
+MESSAGE_LIMIT = 300  # characters of an API's refusal that reach a message
 
 
 class DiscordAPIError(Exception):
@@ -60,6 +62,7 @@ class DiscordAPI:
         self.max_wait = max_wait
         headers = {"User-Agent": USER_AGENT}
         self._auth = {"Authorization": f"Bot {bot_token}"} if bot_token else {}
+        self._token = bot_token
         self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
     @classmethod
@@ -91,15 +94,24 @@ class DiscordAPI:
             body = _json_or_empty(response)
             code = body.get("code", 0) if isinstance(body, dict) else 0
             message = body.get("message", "") if isinstance(body, dict) else ""
+            said = self._told(str(message or response.reason_phrase))
             raise DiscordAPIError(
-                f"Discord answered {response.status_code} to {method} {_safe(route)}: "
-                f"{message or response.reason_phrase}",
+                f"Discord answered {response.status_code} to {method} {_safe(route)}: {said}",
                 status=response.status_code,
                 code=int(code) if isinstance(code, int) else 0,
                 method=method,
                 route=_safe(route),
             )
         return None if response.status_code == 204 or not response.content else response.json()
+
+    def _told(self, message: str) -> str:
+        """What the API said, safe to print: an API (or a proxy) that echoes the request
+        must not put the bot token on a terminal or in a log, so this client's own token
+        and anything shaped like a token are redacted, and the text is clipped."""
+        if self._token:
+            message = message.replace(self._token, "[redacted]")
+        message = redact(message)
+        return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
 
     # The calls newsbot makes.
 

@@ -84,20 +84,71 @@ _IN_VIEW: dict[str, tuple[type, ...]] = {
 }
 
 
+# What the listeners read of a button press, of a shared file, and of a modal's input.
+_IN_ACTION: dict[str, tuple[type, ...]] = {
+    "action_id": (str,),
+    "value": (str,),
+    "type": (str,),
+    "block_id": (str,),
+}
+_IN_FILE: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "name": (str,),
+    "size": (int,),
+    "url_private": (str,),
+    "url_private_download": (str,),
+}
+_IN_INPUT: dict[str, tuple[type, ...]] = {"type": (str,), "value": (str, type(None))}
+# Messages and mentions are answered where they were written: both must be said.
+_ANSWERED = ("app_mention", "message")
+
+
+def _all_shaped(items: Any, shape: dict[str, tuple[type, ...]]) -> bool:
+    """Whether `items` is a list of objects, each of `shape`."""
+    return isinstance(items, list) and all(
+        isinstance(item, dict) and has_shape(item, shape) for item in items
+    )
+
+
+def _view_shaped(view: Any) -> bool:
+    """A modal's view: its type named, and its state's values two levels of objects
+    deep, each input's value text (or null)."""
+    if not (isinstance(view, dict) and has_shape(view, _IN_VIEW)):
+        return False
+    if not isinstance(view.get("type"), str):
+        return False
+    values = (view.get("state") or {}).get("values", {})
+    if not isinstance(values, dict):
+        return False
+    blocks = values.values()
+    return all(
+        isinstance(block, dict)
+        and all(isinstance(i, dict) and has_shape(i, _IN_INPUT) for i in block.values())
+        for block in blocks
+    )
+
+
+def _event_shaped(event: dict[str, Any]) -> bool:
+    if not has_shape(event, _IN_EVENT) or not _all_shaped(event.get("files", []), _IN_FILE):
+        return False
+    if event.get("type") in _ANSWERED:
+        return isinstance(event.get("ts"), str) and isinstance(event.get("channel"), str)
+    return True
+
+
 def _slack_shaped(payload: dict[str, Any]) -> bool:
+    """Every field a listener (or bolt) reads, of the type it reads it as: a payload
+    of another shape is answered 400, never a traceback in a listener."""
     if not has_shape(payload, _TOP_LEVEL):
         return False
-    view = payload.get("view")
-    if view is not None and not (has_shape(view, _IN_VIEW) and isinstance(view.get("type"), str)):
+    if "view" in payload and not _view_shaped(payload["view"]):
         return False
-    lists = [payload.get("authorizations") or [], payload.get("actions") or []]
-    if not all(isinstance(item, dict) for items in lists for item in items):
+    if not _all_shaped(payload.get("authorizations", []), {}):
+        return False
+    if not _all_shaped(payload.get("actions", []), _IN_ACTION):
         return False
     event = payload.get("event")
-    if event is None:
-        return True
-    files = event.get("files") or []
-    return has_shape(event, _IN_EVENT) and all(isinstance(f, dict) for f in files)
+    return event is None or _event_shaped(event)
 
 
 def _well_formed(body: bytes, content_type: str) -> bool:

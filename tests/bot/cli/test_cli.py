@@ -523,3 +523,30 @@ def test_feedback_from_ask_and_chat_is_listed_and_exported(run) -> None:
     assert exported[0]["surface"] == "cli" and exported[0]["quotes"][0]["article_id"] >= 1
     (gap,) = json.loads(run("gaps", "--json").stdout)
     assert gap["marked_wrong"] == 1
+
+
+def test_arguments_that_are_not_utf8_are_read_not_a_traceback(tmp_path: Path) -> None:
+    """`newsbot ask` with bytes no decoder takes (a Latin-1 terminal, a broken script):
+    they read as U+FFFD, and the question is answered."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NEWSBOT_DB": str(tmp_path / "u.db"), "NEWSBOT_ENCODER": "off"}
+
+    def newsbot(*args: str | bytes, stdin: bytes | None = None) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "newsbot.bot", *args],
+            input=stdin,
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert b"Traceback" not in result.stderr
+        return result.stdout.decode()
+
+    question = b"Who pledged \xff troops?"
+    assert "Q: Who pledged \ufffd troops?" in newsbot("ask", question)
+    assert newsbot("search", question).startswith("1. #")
+    assert "Q: Who pledged \ufffd troops?" in newsbot("chat", stdin=question + b"\n")

@@ -50,6 +50,8 @@ def test_gateway_only() -> None:
         ({"DISCORD_APPLICATION_ID": APPLICATION_ID}, "DISCORD_PUBLIC_KEY"),
         ({**GOOD, "DISCORD_BOT_TOKEN": "has space.x.y"}, "DISCORD_BOT_TOKEN"),
         ({**GOOD, "DISCORD_BOT_TOKEN": "nodots"}, "DISCORD_BOT_TOKEN"),
+        # Dots, but no bot id in its first part: hikari's gateway refuses it at start.
+        ({**GOOD, "DISCORD_BOT_TOKEN": "token.with.dots"}, "DISCORD_BOT_TOKEN"),
         ({**GOOD, "DISCORD_API_URL": "discord.com/api"}, "DISCORD_API_URL"),
         ({**GOOD, "NEWSBOT_DISCORD_INGEST_USERS": "alice"}, "NEWSBOT_DISCORD_INGEST_USERS"),
         ({**GOOD, "NEWSBOT_DISCORD_INGEST_ROLES": "editors"}, "NEWSBOT_DISCORD_INGEST_ROLES"),

@@ -47,3 +47,40 @@ def test_a_refusal_carries_discords_code(fake_discord: FakeDiscord) -> None:
 def test_bad_settings() -> None:
     with pytest.raises(ValueError):
         DiscordAPI("http://127.0.0.1:9", max_retries=-1)
+
+
+def test_an_api_that_echoes_the_token_never_puts_it_in_the_error() -> None:
+    """An API (or a proxy in front of it) that echoes the request's headers in its
+    refusal: the message names the refusal, never the bot token."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Echo(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_PUT(self) -> None:
+            said = f"401: Unauthorized. You sent Authorization: {self.headers['Authorization']}"
+            body = json.dumps({"message": said + " " * 5000 + "end", "code": 0}).encode()
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = HTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token = "not-shaped-like-a-discord-token-but-secret"
+    api = DiscordAPI(f"http://127.0.0.1:{server.server_address[1]}", bot_token=token)
+    try:
+        with pytest.raises(DiscordAPIError) as info:
+            api.overwrite_commands(APPLICATION_ID, [])
+    finally:
+        api.close()
+        server.shutdown()
+        server.server_close()
+    text = str(info.value)
+    assert token not in text
+    assert "401: Unauthorized. You sent Authorization: Bot [redacted]" in text
+    assert len(text) < 500 and text.endswith("…")

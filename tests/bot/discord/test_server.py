@@ -21,6 +21,7 @@ from newsbot.bot.discord.interactions import (
     INGEST_USAGE,
     NOTHING_TO_ADD,
     REFUSED_FORGET,
+    UNKNOWN,
 )
 from tests.bot.discord.conftest import (
     ADMIN,
@@ -111,6 +112,8 @@ def test_signed_but_malformed_bodies_get_400(discord_bot: DiscordBot, body: byte
         b'{"type": 2, "member": {"user": "someone"}, "data": {"name": "ask"}}',
         b'{"type": 3, "data": {"custom_id": ["share"]}}',
         b'{"type": 2, "token": 7, "data": {"name": "ingest"}}',
+        b'{"type": 2, "data": {"name": "Ask newsbot", "type": 3, "resolved": {"messages": "x"}}}',
+        b'{"type": 2, "data": {"name": "ingest", "resolved": {"attachments": {"1": "x"}}}}',
     ],
     ids=[
         "nested-100000",
@@ -121,6 +124,8 @@ def test_signed_but_malformed_bodies_get_400(discord_bot: DiscordBot, body: byte
         "member-user-is-a-string",
         "custom-id-is-a-list",
         "token-is-a-number",
+        "resolved-messages-is-a-string",
+        "resolved-attachment-is-a-string",
     ],
 )
 def test_signed_interactions_of_the_wrong_shape_get_400_and_one_line(
@@ -132,6 +137,13 @@ def test_signed_interactions_of_the_wrong_shape_get_400_and_one_line(
     assert not [r for r in caplog.records if r.exc_info]
     assert len([r for r in caplog.records if "malformed" in r.getMessage()]) == 1
     assert discord_bot.fake.calls == []
+
+
+def test_newsbot_with_two_subcommands_is_one_line(discord_bot: DiscordBot) -> None:
+    two = [{"name": "sources", "type": 1}, {"name": "scope", "type": 1}]
+    response = discord_bot.post(slash("newsbot", two))
+    assert response.status_code == 200
+    assert response.json()["data"]["content"] == UNKNOWN
 
 
 def test_other_paths_and_methods(discord_bot: DiscordBot) -> None:

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -82,6 +83,10 @@ def test_signed_but_malformed_bodies_get_400(bot: Bot, body: bytes, content_type
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
+def _form(payload: object) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
 def _event_body(event: object) -> bytes:
     return json.dumps({"type": "event_callback", "event_id": "Ev9", "event": event}).encode()
 
@@ -107,6 +112,41 @@ def _event_body(event: object) -> bytes:
             b"payload=%7B%22type%22%3A%22view_submission%22%2C%22view%22%3A%7B%22id%22%3A1%7D%7D",
             "application/x-www-form-urlencoded",
         ),
+        (
+            _form({"type": "block_actions", "actions": [{"action_id": ["x"], "value": "v"}]}),
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            _form(
+                {
+                    "type": "view_submission",
+                    "user": {"id": "U1"},
+                    "view": {
+                        "type": "modal",
+                        "callback_id": "ask_modal",
+                        "state": {"values": {"question": "x"}},
+                    },
+                }
+            ),
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            _event_body(
+                {
+                    "type": "message",
+                    "channel": "D1",
+                    "ts": "1.0",
+                    "user": "U1",
+                    "subtype": "file_share",
+                    "files": [{"name": "a.txt", "size": "big"}],
+                }
+            ),
+            "application/json",
+        ),
+        (
+            _event_body({"type": "app_mention", "user": "U1", "text": "<@UBOT> hi"}),
+            "application/json",
+        ),
         (b"command=%2Fask&text=%FF%FE", "application/x-www-form-urlencoded"),
         (b"\xff\xfe\x00 not utf-8", "application/json"),
     ],
@@ -120,6 +160,10 @@ def _event_body(event: object) -> bytes:
         "actions-is-a-string",
         "payload-user-is-a-string",
         "view-without-a-type",
+        "action-id-is-a-list",
+        "view-input-is-a-string",
+        "file-size-is-a-word",
+        "mention-without-ts-or-channel",
         "form-not-utf8",
         "json-not-utf8",
     ],
