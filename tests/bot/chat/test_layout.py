@@ -9,6 +9,7 @@ from newsbot.bot.cli.render import render_answer, render_outcome
 from newsbot.bot.discord import render as discord_render
 from newsbot.bot.slack import render as slack_render
 from newsbot.index.models import Answer, Article, Confidence, IngestOutcome, Quote, Status
+from tests.bot.slack.limits import texts
 
 PIER = Article(1, "Pier closed", "Post", "https://example.com/pier", "2025-01-10", "o")
 FERRY = Article(2, "Ferry back", "Gazette", None, None, "ferry.txt")
@@ -46,12 +47,7 @@ def test_the_lowest_band_reads_not_sure_with_the_closest_passage() -> None:
 
 
 def slack_render_texts(message: dict) -> list[str]:
-    found = []
-    for block in message["blocks"]:
-        if "text" in block:
-            found.append(block["text"]["text"])
-        found.extend(e["text"] for e in block.get("elements", []) if isinstance(e.get("text"), str))
-    return found
+    return texts(message["blocks"])
 
 
 def test_a_scoped_abstention_names_only_its_own_collections() -> None:
