@@ -297,6 +297,40 @@ def load_manifest(directory: Path, *, origin: str) -> dict[str, dict[str, Any]]:
         raise IngestError(f"the manifest {path} {exc}", origin=origin) from exc
 
 
+MANIFEST_FIELDS = ("headline", "outlet", "url", "published", "author")
+
+
+def manifest_entry(
+    manifest: dict[str, dict[str, Any]], name: str, *, origin: str
+) -> dict[str, Any] | None:
+    """One file's entry of its folder's manifest, its fields checked: a field that is
+    not text fails this file alone (one line naming the field), and every other file
+    of the folder is added."""
+    entry = manifest.get(name)
+    if entry is None:
+        return None
+    for field in MANIFEST_FIELDS:
+        value = entry.get(field)
+        if value is not None and not isinstance(value, str):
+            kind = type(value).__name__
+            raise IngestError(
+                f"its manifest entry gives {field} as {_A.get(kind, 'a ' + kind)}, "
+                "not text; fix the manifest and add it again.",
+                origin=origin,
+            )
+    return entry
+
+
+# What a JSON value is, in words.
+_A = {
+    "int": "a number",
+    "float": "a number",
+    "bool": "true or false",
+    "list": "a list",
+    "dict": "an object",
+}
+
+
 def manifest_problem(directory: Path) -> str | None:
     """Why the directory's manifest cannot be used, or None (fine, or none there)."""
     path = directory / MANIFEST_NAME
@@ -454,4 +488,5 @@ def draft_from_path(path: Path) -> ArticleDraft:
     except OSError as exc:
         raise IngestError(f"cannot read it ({exc.strerror}).", origin=str(path)) from exc
     manifest = load_manifest(path.parent, origin=str(path))
-    return draft_from_bytes(data, str(path), suffix=path.suffix, metadata=manifest.get(path.name))
+    metadata = manifest_entry(manifest, path.name, origin=str(path))
+    return draft_from_bytes(data, str(path), suffix=path.suffix, metadata=metadata)

@@ -66,12 +66,20 @@ def storage_error(exc: sqlite3.Error | OSError, path: Path | str) -> StoreError:
 _STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 
 
+# SQLite errors that say the caller passed something wrong (a value it cannot bind, a
+# misused cursor): bugs, which must surface in tests, never as advice about a disk.
+_CALLER_ERRORS = (sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.DataError)
+
+
 @contextmanager
 def storage_errors(path: Path | str) -> Iterator[None]:
-    """Turn SQLite's errors, and the OS's about storage (full, read-only, not
-    permitted), into one StoreError line."""
+    """Turn SQLite's errors about the database, and the OS's about storage (full,
+    read-only, not permitted), into one StoreError line. A caller's error (binding a
+    list, say) is raised as it is: it is a bug, not the disk."""
     try:
         yield
+    except _CALLER_ERRORS:
+        raise
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
     except OSError as exc:

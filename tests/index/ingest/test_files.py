@@ -275,3 +275,56 @@ def test_a_deep_manifest_is_one_failed_line_and_the_batch_goes_on(tmp_path: Path
     ]
     assert failed[0].origin == str(bad / "manifest.json")
     assert [p for p in items if isinstance(p, Path)] == [good / f"{n}.txt" for n in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("headline", 123, "a number"),
+        ("outlet", ["Post"], "a list"),
+        ("url", {"href": "x"}, "an object"),
+        ("published", True, "true or false"),
+        ("author", 1.5, "a number"),
+    ],
+)
+def test_a_wrongly_typed_manifest_entry_fails_its_file_alone(
+    tmp_path: Path, field: str, value: object, said: str
+) -> None:
+    from newsbot.index.engine import Engine
+    from newsbot.index.models import Status
+
+    desk, healthy = tmp_path / "desk", tmp_path / "healthy"
+    for folder in (desk, healthy):
+        folder.mkdir()
+    (desk / "a.txt").write_text("Pier closed\n\nThe town pier closed on Monday after storms.")
+    (desk / "b.txt").write_text(
+        "Ferry back\n\nThe island ferry returned on Tuesday, officials said."
+    )
+    (healthy / "c.txt").write_text(
+        "Bridge open\n\nThe old bridge reopened on Friday after repairs."
+    )
+    manifest = {"articles": {"a.txt": {field: value}, "b.txt": {"outlet": "Island Times"}}}
+    (desk / "manifest.json").write_text(json.dumps(manifest))
+    with Engine(tmp_path / "m.db") as engine:
+        outcomes = {Path(o.origin).name: o for o in engine.ingest_paths([desk, healthy])}
+        stored = {a.headline: a for a in engine.sources()}
+    failed = outcomes["a.txt"]
+    assert failed.status is Status.FAILED
+    assert failed.reason == (
+        f"its manifest entry gives {field} as {said}, not text; fix the manifest and add it again."
+    )
+    assert outcomes["b.txt"].status is Status.ADDED and outcomes["c.txt"].status is Status.ADDED
+    assert stored["Ferry back"].outlet == "Island Times" and "Bridge open" in stored
+
+
+def test_a_callers_sqlite_error_is_a_bug_not_disk_advice(tmp_path: Path) -> None:
+    import sqlite3
+
+    from newsbot.index.errors import StoreError
+    from newsbot.index.store.database import storage_errors
+
+    conn = sqlite3.connect(":memory:")
+    with pytest.raises(sqlite3.ProgrammingError), storage_errors(tmp_path / "x.db"):
+        conn.execute("SELECT ?", [["a", "list"]])  # a value SQLite cannot bind
+    with pytest.raises(StoreError, match="the disk is full"), storage_errors(tmp_path / "x.db"):
+        raise sqlite3.OperationalError("database or disk is full")
