@@ -28,7 +28,7 @@ from newsbot.bot.chat.channels import ChannelSettings, stored_scope
 from newsbot.bot.chat.ingest_queue import IngestQueue
 from newsbot.bot.chat.paging import SourcesPage, sources_page
 from newsbot.bot.chat.replies import vote_thanks
-from newsbot.bot.chat.state import CLAIM_LEASE_SECONDS, UNCHANGED, ChatState
+from newsbot.bot.chat.state import CLAIM_LEASE_SECONDS, UNCHANGED, ChatState, WarnOnce
 from newsbot.index import (
     Answer,
     Article,
@@ -127,6 +127,7 @@ class Runtime:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
+    _warnings: WarnOnce = field(default_factory=lambda: WarnOnce(log))
 
     @classmethod
     def open(
@@ -204,12 +205,14 @@ class Runtime:
 
     def _keep(self, answer: Answer, question: Question) -> str | None:
         try:
-            return self._call(
+            kept = self._call(
                 self.engine.keep_answer, answer, surface=question.surface, channel=question.channel
             )
         except NewsbotError as exc:  # a full disk: the answer is shown without buttons
-            log.warning("could not keep an answer for its votes: %s", exc)
+            self._warnings.failed("answers for votes", exc)
             return None
+        self._warnings.worked("answers for votes")
+        return kept
 
     def _note_unanswered(self, answer: Answer, **where: Any) -> None:
         """Keep a question nobody could answer for `newsbot gaps`; a failure to keep it
@@ -217,7 +220,9 @@ class Runtime:
         try:
             self._call(self.engine.note_unanswered, answer, **where)
         except NewsbotError as exc:
-            log.warning("could not keep an unanswered question: %s", exc)
+            self._warnings.failed("unanswered questions", exc)
+        else:
+            self._warnings.worked("unanswered questions")
 
     @staticmethod
     def _log_answer(answer: Answer, surface: str, started: float) -> None:

@@ -28,8 +28,12 @@ renaming them would make every existing database run them again.
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +54,7 @@ THREAD_TTL_SECONDS = 7 * 24 * 3600
 _PRUNE_EVERY = 500
 
 MIGRATIONS = Migrations("newsbot-slack")
+log = logging.getLogger("newsbot.chat")
 
 
 @MIGRATIONS(name="001_seen_and_threads")
@@ -106,9 +111,38 @@ CLAIM_LEASE_SECONDS = 30.0
 SHOWN_TTL_SECONDS = 7 * 24 * 3600  # how long a private answer can still be shared
 
 
+class WarnOnce:
+    """One warning line for a kind of failure until that kind works again: a full disk
+    warns once, not once per question."""
+
+    def __init__(self, log: logging.Logger) -> None:
+        self._log = log
+        self._failing: set[str] = set()
+        self._lock = threading.Lock()
+
+    def failed(self, kind: str, error: BaseException) -> None:
+        with self._lock:
+            if kind in self._failing:
+                return
+            self._failing.add(kind)
+        self._log.warning("could not keep %s (answering goes on): %s", kind, error)
+
+    def worked(self, kind: str) -> None:
+        if kind in self._failing:
+            with self._lock:
+                self._failing.discard(kind)
+
+
 class ChatState:
     """Its own connection to newsbot's database, so listener threads never wait on the
-    engine's lock for it; its own lock, because listeners call it from several threads."""
+    engine's lock for it; its own lock, because listeners call it from several threads.
+
+    Answering never depends on a write here: on a full disk (or read-only storage) a
+    claim, a finished claim, a conversation's topic and an answer kept for Share are
+    best effort, with one warning line a kind (see Guarantees in the README for what
+    a claim that cannot be written risks). A channel's settings, an admin's change,
+    are not: that failure is the admin's to read.
+    """
 
     def __init__(self, db_path: Path | str, *, lease: float = CLAIM_LEASE_SECONDS) -> None:
         if lease < 0:
@@ -118,6 +152,18 @@ class ChatState:
         migrate(self.db, MIGRATIONS, db_path)
         self._lock = threading.Lock()
         self._claims = 0
+        self._warnings = WarnOnce(log)
+
+    @contextmanager
+    def _best_effort(self, kind: str) -> Iterator[None]:
+        """A write that answering does not need: a storage failure is one warning line a
+        kind (until it works again), and the write is skipped."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            self._warnings.failed(kind, exc)
+        else:
+            self._warnings.worked(kind)
 
     def close(self) -> None:
         # Under the lock: a listener thread may be mid-write.
@@ -129,7 +175,13 @@ class ChatState:
         limit, or its claim was never finished and its lease has run out.
 
         `body` (the event's JSON) is kept until `finish`, to answer after a crash.
+        A claim that cannot be written (a full disk) is True: answered, unclaimed.
         """
+        with self._best_effort("event claims"):
+            return self._claim(key, body)
+        return True
+
+    def _claim(self, key: str, body: str | None) -> bool:
         now = time.time()
         with self._lock, transaction(self.db):
             self.db.execute(
@@ -157,7 +209,7 @@ class ChatState:
 
     def finish(self, *keys: str) -> None:
         """The reply for these keys is posted: they are never answered again."""
-        with self._lock, transaction(self.db):
+        with self._best_effort("event claims"), self._lock, transaction(self.db):
             self.db.conn.executemany(
                 "UPDATE slack_seen SET done = 1, body = NULL WHERE key = ?", [(k,) for k in keys]
             )
@@ -181,7 +233,7 @@ class ChatState:
         )
 
     def remember_thread(self, channel: str, thread_ts: str, question: str) -> None:
-        with self._lock, transaction(self.db):
+        with self._best_effort("conversation topics"), self._lock, transaction(self.db):
             self.db["slack_threads"].upsert(
                 {
                     "channel": channel,
@@ -206,7 +258,7 @@ class ChatState:
         """Keep a rendered answer a user was shown under `shown_id`: the id the engine
         kept the answer under for its votes, which its Share button carries too."""
         now = time.time()
-        with self._lock, transaction(self.db):
+        with self._best_effort("answers to share"), self._lock, transaction(self.db):
             self.db.execute(
                 "DELETE FROM shown_answers WHERE shown_at < ?", [now - SHOWN_TTL_SECONDS]
             )

@@ -36,6 +36,7 @@ from newsbot.index import (
     IngestOutcome,
     NewsbotError,
     Status,
+    StoreError,
     collection_names,
 )
 
@@ -194,7 +195,10 @@ def _answer(engine: Engine, question: str, **options: Any) -> Answer:
     """`engine.answer`, an abstention kept for `newsbot gaps` (as the chat surfaces do)."""
     answer = engine.answer(question, **options)
     if answer.abstained:
-        engine.note_unanswered(answer, surface="cli")
+        try:
+            engine.note_unanswered(answer, surface="cli")
+        except StoreError as exc:  # a full disk: the abstention is the answer all the same
+            click.echo(f"Warning: not kept for `newsbot gaps`: {exc}", err=True)
     return answer
 
 

@@ -8,17 +8,16 @@ mounted here, which needs root (as CI and the development machines run).
 
 from __future__ import annotations
 
-import os
 import random
 import re
+import sqlite3
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from newsbot.bot.cli import cli
+from tests.conftest import fill
 
 COMMANDS = [
     ("ask", "How many countries pledged to send troops?"),
@@ -80,24 +79,6 @@ def test_a_new_empty_file_is_a_new_database(tmp_path: Path) -> None:
     assert "First run: indexed 5 bundled seed articles" in stderr
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 3 MB tmpfs: room for the seeds, not for much more."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0 or os.geteuid() != 0:
-        pytest.skip(f"mounting a tmpfs needs root: {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def _corpus(folder: Path, count: int) -> Path:
     folder.mkdir()
     words = "harbour council vessel cargo ferry bridge minister budget storm river".split()
@@ -136,3 +117,22 @@ def test_read_only_storage_is_one_line(small_disk: Path) -> None:
     assert code == 1
     line = _one_line(stderr)
     assert "read-only" in line or "cannot be opened" in line, line
+
+
+def test_on_a_full_disk_ask_still_answers_and_warns_once(small_disk: Path) -> None:
+    """Keeping an abstention for `newsbot gaps` is a write; answering is not."""
+    db = small_disk / "n.db"
+    assert _run(db, "ask", "How many countries pledged to send troops?")[0] == 0  # seeds it
+    # A newsbot that stays open (a server) keeps the database's WAL and shared-memory
+    # files in place; then the disk fills up, as disks do, under a running newsbot.
+    server = sqlite3.connect(db)
+    server.execute("SELECT count(*) FROM articles").fetchone()
+    fill(small_disk)
+    code, stdout, stderr = _run(db, "ask", "Who won the Nobel Peace Prize?")
+    assert code == 0, stderr
+    assert "I could not find an answer to that in my articles." in stdout
+    (warning,) = [line for line in stderr.splitlines() if line.strip()]
+    assert warning.startswith("Warning: not kept for `newsbot gaps`:") and "disk is full" in warning
+    code, stdout, stderr = _run(db, "ask", "How many countries pledged to send troops?")
+    assert code == 0 and "26" in stdout and not stderr.strip()
+    server.close()
