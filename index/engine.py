@@ -17,6 +17,7 @@ write, rebuild an index that disagrees) and `seed_if_empty()`.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -64,7 +65,7 @@ log = logging.getLogger(__name__)
 SYSTEMS = ("first-stage", "lexical", "encoder")
 
 ABSTAINED = "abstained"
-MARKED_WRONG = "marked_wrong"
+MARKED_WRONG = gaps.MARKED_WRONG
 P = ParamSpec("P")
 R = TypeVar("R")
 # Collection names as a user gives them: "ukraine, world" or a list of names.
@@ -452,25 +453,23 @@ class Engine:
         """What nobody could answer, grouped by similar wording, newest first."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        found: list[Gap] = []
         store = self.library.store
-        for group in gaps.grouped(gaps.recent(store.db))[:limit]:
-            rows = group.rows
-            wordings = list(dict.fromkeys(r.question for r in rows))
-            ids = list(dict.fromkeys(i for r in rows for i in r.closest))[:3]
-            articles = store.get_articles(ids)  # a forgotten article is left out
-            found.append(
-                Gap(
-                    question=rows[0].question,
-                    asked=len(rows),
-                    marked_wrong=sum(r.why == MARKED_WRONG for r in rows),
-                    last_asked=rows[0].asked_at,
-                    wordings=tuple(wordings[1:6]),
-                    closest=tuple(articles[i] for i in ids if i in articles),
-                    surfaces=tuple(sorted({r.surface for r in rows if r.surface})),
-                )
+        rows = gaps.newest(store.db, limit)  # kept grouped: reads `limit` rows, no more
+        closest = {row["id"]: json.loads(row["closest"]) for row in rows}
+        articles = store.get_articles({i for ids in closest.values() for i in ids})
+        return [
+            Gap(
+                question=row["question"],
+                asked=row["asked"],
+                marked_wrong=row["marked_wrong"],
+                last_asked=row["last_asked"],
+                wordings=tuple(json.loads(row["wordings"])),
+                # A forgotten article is left out.
+                closest=tuple(articles[i] for i in closest[row["id"]] if i in articles),
+                surfaces=tuple(json.loads(row["surfaces"])),
             )
-        return found
+            for row in rows
+        ]
 
     @staticmethod
     def next_context(question: str, context: str | None) -> str:

@@ -1,35 +1,47 @@
 """What nobody could answer: abstentions and answers readers marked wrong, kept so an
 editor can see which questions the articles do not cover.
 
-Questions are grouped by wording: two questions whose content words overlap by at
-least GROUP_OVERLAP (Jaccard, after analysis: "Who won the cup?" and "who won the
-Cup final?") are one gap, shown in its newest wording with how often it was asked.
+Questions are grouped by wording as they arrive: a question whose content words
+overlap a gap's by at least GROUP_OVERLAP (Jaccard, after analysis: "Who won the
+cup?" and "who won the Cup final?") joins that gap, which shows its newest wording,
+how often it was asked, the other wordings and the closest articles. Each gap is
+one row (`gap_groups`, its terms indexed in `gap_terms`), so recording a question
+reads only the gaps that share a word with it, and listing the gaps reads only the
+newest ones: neither grows with how many questions were ever kept.
+
+What is kept is bounded: a gap not asked for KEEP_DAYS is forgotten, and past
+MAX_ROWS kept questions the gaps asked longest ago are forgotten first, whole.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from newsbot.index.store.database import select
+from newsbot.index.store.database import select, transaction
 from newsbot.index.text.analysis import analyze
 
 GROUP_OVERLAP = 0.5
-READ_AT_MOST = 5000  # the newest rows grouped; older ones are history
+KEEP_DAYS = 90  # a gap nobody asked about for this long is forgotten
+MAX_ROWS = 100_000  # kept questions at most; past it the gaps asked longest ago go
+PRUNE_EVERY = 500  # records between two prunings
+CANDIDATES = 50  # gaps sharing the most words with a question, the most it is compared to
+PER_TERM = 200  # the newest gaps holding a word that a question is checked against
+WORDINGS_KEPT = 5  # other wordings a gap shows
+CLOSEST_KEPT = 3
+MARKED_WRONG = "marked_wrong"
 
 
-@dataclass(frozen=True)
-class GapRow:
-    question: str
-    asked_at: str
-    surface: str | None
-    channel: str | None
-    why: str
-    closest: tuple[int, ...]
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def terms_of(question: str) -> list[str]:
+    """A question's content words (its text, lower-cased, when it has none)."""
+    return sorted(set(analyze(question)) or {question.strip().lower()})
 
 
 def record(
@@ -41,61 +53,168 @@ def record(
     why: str,
     closest: Iterable[int],
 ) -> None:
-    db.conn.execute(
-        "INSERT INTO unanswered (question, asked_at, surface, channel, why, closest) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            question,
-            datetime.now(UTC).isoformat(timespec="seconds"),
-            surface,
-            channel,
-            why,
-            json.dumps(list(closest)),
-        ],
-    )
-    db.conn.commit()
+    """Keep one question, in the gap its wording belongs to (a new one if none)."""
+    with transaction(db):
+        _record(db, question, surface, channel, why, list(closest), _now())
 
 
-def recent(db: sqlite_utils.Database, limit: int = READ_AT_MOST) -> list[GapRow]:
-    rows = select(
-        db,
-        "SELECT question, asked_at, surface, channel, why, closest FROM unanswered "
-        "ORDER BY id DESC LIMIT ?",
-        [limit],
-    )
-    return [
-        GapRow(
-            r["question"],
-            r["asked_at"],
-            r["surface"],
-            r["channel"],
-            r["why"],
-            tuple(json.loads(r["closest"] or "[]")),
+def _record(
+    db: sqlite_utils.Database,
+    question: str,
+    surface: str | None,
+    channel: str | None,
+    why: str,
+    closest: list[int],
+    asked_at: str,
+) -> None:
+    terms = terms_of(question)
+    group = _group_for(db, set(terms))
+    row_id = db.conn.execute(
+        "INSERT INTO unanswered (question, asked_at, surface, channel, why, closest, "
+        "group_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [question, asked_at, surface, channel, why, json.dumps(closest), group],
+    ).lastrowid
+    wrong = int(why == MARKED_WRONG)
+    if group is None:
+        group = db.conn.execute(
+            "INSERT INTO gap_groups (question, terms, asked, marked_wrong, last_asked, "
+            "last_row, wordings, closest, surfaces) VALUES (?, ?, 1, ?, ?, ?, '[]', ?, ?)",
+            [
+                question,
+                json.dumps(terms),
+                wrong,
+                asked_at,
+                row_id,
+                json.dumps(closest[:CLOSEST_KEPT]),
+                json.dumps([surface] if surface else []),
+            ],
+        ).lastrowid
+        db.conn.execute("UPDATE unanswered SET group_id = ? WHERE id = ?", [group, row_id])
+        new_terms = terms
+    else:
+        (old,) = select(db, "SELECT * FROM gap_groups WHERE id = ?", [group])
+        old_terms = json.loads(old["terms"])
+        new_terms = [t for t in terms if t not in set(old_terms)]
+        wordings = [old["question"], *json.loads(old["wordings"])]
+        wordings = [w for w in dict.fromkeys(wordings) if w != question][:WORDINGS_KEPT]
+        ids = list(dict.fromkeys([*closest, *json.loads(old["closest"])]))[:CLOSEST_KEPT]
+        surfaces = sorted({*json.loads(old["surfaces"]), *([surface] if surface else [])})
+        db.conn.execute(
+            "UPDATE gap_groups SET question = ?, terms = ?, asked = asked + 1, "
+            "marked_wrong = marked_wrong + ?, last_asked = ?, last_row = ?, wordings = ?, "
+            "closest = ?, surfaces = ? WHERE id = ?",
+            [
+                question,
+                json.dumps(sorted({*old_terms, *terms})),
+                wrong,
+                asked_at,
+                row_id,
+                json.dumps(wordings),
+                json.dumps(ids),
+                json.dumps(surfaces),
+                group,
+            ],
         )
-        for r in rows
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO gap_terms (term, group_id) VALUES (?, ?)",
+        [(term, group) for term in new_terms],
+    )
+    if row_id % PRUNE_EVERY == 0:
+        prune(db)
+
+
+def _group_for(db: sqlite_utils.Database, terms: set[str]) -> int | None:
+    """The gap a question with these terms joins: the one asked most recently whose
+    words it overlaps enough, among the gaps sharing its words. Each word is looked up
+    in the newest PER_TERM gaps that hold it (an index range, however many hold it),
+    and only the CANDIDATES sharing the most (a rare word counting more than a common
+    one) are compared: the work is bounded by the question's length, never by how
+    many gaps are kept."""
+    shared: dict[int, float] = {}
+    for term in terms:
+        holders = db.conn.execute(
+            "SELECT group_id FROM gap_terms WHERE term = ? ORDER BY group_id DESC LIMIT ?",
+            [term, PER_TERM],
+        ).fetchall()
+        for (group,) in holders:  # a rare word says more than a common one
+            shared[group] = shared.get(group, 0.0) + 1.0 / len(holders)
+    best = sorted(shared, key=lambda g: (-shared[g], -g))[:CANDIDATES]
+    if not best:
+        return None
+    marks = ",".join("?" * len(best))
+    rows = select(db, f"SELECT id, terms, last_row FROM gap_groups WHERE id IN ({marks})", best)
+    fitting = [
+        (row["last_row"], row["id"])
+        for row in rows
+        if _overlap(terms, set(json.loads(row["terms"]))) >= GROUP_OVERLAP
     ]
+    return max(fitting)[1] if fitting else None
 
 
-@dataclass
-class Group:
-    """Rows of one gap, newest first."""
-
-    terms: set[str]
-    rows: list[GapRow]
+def _overlap(mine: set[str], theirs: set[str]) -> float:
+    return len(mine & theirs) / len(mine | theirs)
 
 
-def grouped(rows: list[GapRow]) -> list[Group]:
-    """Rows (newest first) in groups of similar wording, each group's newest first,
-    the groups in order of their newest question."""
-    groups: list[Group] = []
-    for row in rows:
-        terms = set(analyze(row.question)) or {row.question.strip().lower()}
-        for group in groups:
-            overlap = len(terms & group.terms) / len(terms | group.terms)
-            if overlap >= GROUP_OVERLAP:
-                group.rows.append(row)
-                group.terms |= terms
+def prune(db: sqlite_utils.Database, *, now: datetime | None = None) -> int:
+    """Forget the gaps not asked for KEEP_DAYS, then, past MAX_ROWS kept questions,
+    the gaps asked longest ago, whole (so every count shown stays true). Reads only
+    what it removes, through the indexes. Returns how many gaps went."""
+    cutoff = ((now or datetime.now(UTC)) - timedelta(days=KEEP_DAYS)).isoformat(timespec="seconds")
+    gone = [r["id"] for r in select(db, "SELECT id FROM gap_groups WHERE last_asked < ?", [cutoff])]
+    _forget(db, gone)
+    (kept,) = db.conn.execute("SELECT count(*) FROM unanswered").fetchone()
+    oldest: list[int] = []
+    while kept > MAX_ROWS:
+        rows = list(
+            select(
+                db,
+                "SELECT id, asked FROM gap_groups ORDER BY last_row LIMIT 500 OFFSET ?",
+                [len(oldest)],
+            )
+        )
+        if not rows:
+            break
+        for row in rows:
+            if kept <= MAX_ROWS:
                 break
-        else:
-            groups.append(Group(terms, [row]))
-    return groups
+            oldest.append(row["id"])
+            kept -= row["asked"]
+    _forget(db, oldest)
+    return len(gone) + len(oldest)
+
+
+def _forget(db: sqlite_utils.Database, groups: list[int]) -> None:
+    for start in range(0, len(groups), 500):
+        chunk = groups[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        db.conn.execute(f"DELETE FROM unanswered WHERE group_id IN ({marks})", chunk)
+        db.conn.execute(f"DELETE FROM gap_terms WHERE group_id IN ({marks})", chunk)
+        db.conn.execute(f"DELETE FROM gap_groups WHERE id IN ({marks})", chunk)
+
+
+def newest(db: sqlite_utils.Database, limit: int) -> list[sqlite_utils.db.Row]:
+    """The `limit` gaps asked most recently."""
+    return list(select(db, "SELECT * FROM gap_groups ORDER BY last_row DESC LIMIT ?", [limit]))
+
+
+def group_existing(db: sqlite_utils.Database) -> None:
+    """Group the questions a database kept before gaps were grouped as they arrive
+    (the migration that adds the groups): oldest first, as they came."""
+    rows = list(
+        select(
+            db,
+            "SELECT id, question, asked_at, surface, channel, why, closest FROM unanswered "
+            "ORDER BY id",
+        )
+    )
+    db.conn.execute("DELETE FROM unanswered")
+    for row in rows:
+        _record(
+            db,
+            row["question"],
+            row["surface"],
+            row["channel"],
+            row["why"],
+            list(json.loads(row["closest"] or "[]")),
+            row["asked_at"],
+        )

@@ -18,7 +18,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from newsbot.index.errors import StoreError
-from newsbot.index.store import neardup
+from newsbot.index.store import gaps, neardup
 from newsbot.index.store.database import (
     applied_step_names,
     migrate,
@@ -206,6 +206,29 @@ def _feedback(db: sqlite_utils.Database) -> None:
         not_null={"vote", "voted_at"},
         if_not_exists=True,
     )
+
+
+@ENGINE(name="008_gaps_grouped_as_they_arrive")
+def _gaps_grouped(db: sqlite_utils.Database) -> None:
+    """Gaps kept grouped as questions arrive (store/gaps.py): one row a gap, its words
+    indexed, so neither recording a question nor listing the gaps reads every question
+    ever kept. The questions already kept are grouped here, oldest first."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS gap_groups (id INTEGER PRIMARY KEY, question TEXT NOT NULL, "
+        "terms TEXT NOT NULL, asked INTEGER NOT NULL, marked_wrong INTEGER NOT NULL, "
+        "last_asked TEXT NOT NULL, last_row INTEGER NOT NULL, wordings TEXT NOT NULL, "
+        "closest TEXT NOT NULL, surfaces TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS gap_groups_last_row ON gap_groups (last_row)")
+    db.execute("CREATE INDEX IF NOT EXISTS gap_groups_last_asked ON gap_groups (last_asked)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS gap_terms (term TEXT NOT NULL, group_id INTEGER NOT NULL, "
+        "PRIMARY KEY (term, group_id)) WITHOUT ROWID"
+    )
+    if "group_id" not in db["unanswered"].columns_dict:
+        db["unanswered"].add_column("group_id", int)
+    db.execute("CREATE INDEX IF NOT EXISTS unanswered_group ON unanswered (group_id)")
+    gaps.group_existing(db)
 
 
 def _file(db: sqlite_utils.Database) -> str:

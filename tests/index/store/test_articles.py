@@ -27,6 +27,7 @@ STEPS = [
     "005_collections",
     "006_unanswered",
     "007_feedback",
+    "008_gaps_grouped_as_they_arrive",
 ]
 
 
