@@ -271,14 +271,13 @@ class Runtime:
         did claim are then marked answered, since the other delivery answers.
         `claimed` holds keys claimed earlier for this delivery, with the outcome."""
         done = dict(claimed or {})
-        raw = json.dumps(body) if body is not None else None
         taken: list[str] = []
         for position, key in enumerate(keys):
-            ok = (
-                done[key]
-                if key in done
-                else self.state.claim(key, body=raw if not position else None)
-            )
+            if key in done:  # the middleware claimed it, with the body: not serialised again
+                ok = done[key]
+            else:
+                raw = json.dumps(body) if body is not None and not position else None
+                ok = self.state.claim(key, body=raw)
             if not ok:
                 if taken:
                     self.state.finish(*taken)

@@ -93,8 +93,8 @@ def _record(
         new_terms = terms
     else:
         (old,) = select(db, "SELECT * FROM gap_groups WHERE id = ?", [group])
-        old_terms = json.loads(old["terms"])
-        new_terms = [t for t in terms if t not in set(old_terms)]
+        old_terms = set(json.loads(old["terms"]))
+        new_terms = [t for t in terms if t not in old_terms]
         wordings = [old["question"], *json.loads(old["wordings"])]
         wordings = [w for w in dict.fromkeys(wordings) if w != question][:WORDINGS_KEPT]
         ids = list(dict.fromkeys([*closest, *json.loads(old["closest"])]))[:CLOSEST_KEPT]
@@ -105,7 +105,7 @@ def _record(
             "closest = ?, surfaces = ? WHERE id = ?",
             [
                 question,
-                json.dumps(sorted({*old_terms, *terms})),
+                json.dumps(sorted(old_terms.union(terms))),
                 wrong,
                 asked_at,
                 row_id,
