@@ -28,9 +28,9 @@ from newsbot.index.errors import (
     TooLargeError,
     UnknownAnswerError,
 )
-from newsbot.index.ingest.fetch import FetchPolicy, fetch
+from newsbot.index.ingest.fetch import FetchPolicy
 from newsbot.index.ingest.files import MAX_BYTES, READABLE_SUFFIXES
-from newsbot.index.ingest.isolated import IngestLimits, prepare_bytes, prepare_page
+from newsbot.index.ingest.isolated import IngestLimits
 from newsbot.index.ingest.seeds import bundled_seeds_dir
 from newsbot.index.models import (
     Answer,
@@ -46,6 +46,8 @@ from newsbot.index.models import (
 )
 from newsbot.index.settings import AnswerSettings
 from newsbot.index.store.database import connect, migrate, transaction
+from newsbot.index.store.heartbeat import WriterWait
+from newsbot.index.store.library import LibraryCheck
 
 __all__ = [
     "ALL_COLLECTIONS",
@@ -71,6 +73,7 @@ __all__ = [
     "IngestError",
     "IngestLimits",
     "IngestOutcome",
+    "LibraryCheck",
     "ModelError",
     "NewsbotError",
     "NotFoundError",
@@ -81,12 +84,10 @@ __all__ = [
     "StoreError",
     "TooLargeError",
     "UnknownAnswerError",
+    "WriterWait",
     "bundled_seeds_dir",
     "collection_names",
     "connect",
-    "fetch",
     "migrate",
-    "prepare_bytes",
-    "prepare_page",
     "transaction",
 ]

@@ -34,10 +34,11 @@ from newsbot.index.answer.query import next_context
 from newsbot.index.answer.quotes import Candidate, QuoteScorer, Window
 from newsbot.index.answer.ranking import QuoteRanker, shipped_ranker
 from newsbot.index.collections import ALL, collection_names
-from newsbot.index.errors import CollectionError, IngestError
+from newsbot.index.errors import CollectionError, StoreError
 from newsbot.index.ingest.bulk import DEFAULT_WORKERS
 from newsbot.index.ingest.fetch import FetchPolicy, normalize_url
 from newsbot.index.ingest.ingester import IngestBatch, Ingester
+from newsbot.index.ingest.isolated import IngestLimits
 from newsbot.index.ingest.pipeline import Item
 from newsbot.index.models import (
     Answer,
@@ -46,7 +47,6 @@ from newsbot.index.models import (
     Feedback,
     Gap,
     IngestOutcome,
-    PreparedArticle,
     SearchHit,
     SearchResults,
 )
@@ -54,7 +54,14 @@ from newsbot.index.settings import AnswerSettings, Thresholds
 from newsbot.index.store import feedback, gaps
 from newsbot.index.store.articles import Store
 from newsbot.index.store.database import storage_errors
-from newsbot.index.store.library import WRITER_WAIT_S, Library, index_path_for
+from newsbot.index.store.heartbeat import WriterWait
+from newsbot.index.store.library import (
+    WRITER_WAIT_S,
+    Library,
+    LibraryCheck,
+    check_library,
+    index_path_for,
+)
 from newsbot.index.store.retriever import Retriever
 
 __all__ = ["Engine", "IngestBatch", "index_path_for"]
@@ -75,7 +82,8 @@ Names = str | Iterable[str]
 def _storage_errors_as_one_line(method: Callable[P, R]) -> Callable[P, R]:
     """A facade method whose SQLite or storage failure (damaged file, full disk,
     read-only folder) is a StoreError that says what to do, not a traceback; the
-    outcomes a batch yields later are checked as they come."""
+    outcomes a batch yields later are checked as they come. It takes the library's
+    locks itself, where it needs them."""
 
     @functools.wraps(method)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -92,6 +100,20 @@ def _storage_errors_as_one_line(method: Callable[P, R]) -> Callable[P, R]:
     return guarded
 
 
+def _reading(method: Callable[P, R]) -> Callable[P, R]:
+    """`_storage_errors_as_one_line`, run under the library's lock: a read, or a
+    write the index does not follow (votes, gaps), which takes milliseconds."""
+
+    @functools.wraps(method)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+        engine = args[0]
+        assert isinstance(engine, Engine)
+        with engine.library.lock:
+            return method(*args, **kwargs)
+
+    return _storage_errors_as_one_line(locked)
+
+
 def _guarded(outcomes: Iterator[IngestOutcome], path: Path) -> Iterator[IngestOutcome]:
     with storage_errors(path):
         yield from outcomes
@@ -100,10 +122,13 @@ def _guarded(outcomes: Iterator[IngestOutcome], path: Path) -> Iterator[IngestOu
 class Engine:
     """newsbot's engine over one database. Use as a context manager, or call close().
 
-    Several processes may use one database: readers never wait, and writers take
-    turns on the index's writer lock. A second writer waits while the first makes
-    progress, and gives up after `writer_wait` seconds without any; `on_wait(seconds)`
-    lets a surface say why it is waiting.
+    Safe to call from several threads: reads take the library's lock for
+    milliseconds, and a write holds it only while it stores, never while it
+    fetches, reads or waits for another process. Several processes may use one
+    database: readers never wait, and writers take turns on the index's writer
+    lock. A second writer waits for a live holder however long it takes, and
+    gives up on one that shows no sign of life for `writer_wait` seconds;
+    `on_wait(WriterWait)` lets a surface say who it is waiting for.
     """
 
     def __init__(
@@ -113,7 +138,7 @@ class Engine:
         settings: AnswerSettings | None = None,
         fetch_policy: FetchPolicy | None = None,
         writer_wait: float = WRITER_WAIT_S,
-        on_wait: Callable[[float], None] | None = None,
+        on_wait: Callable[[WriterWait], None] | None = None,
         today: Callable[[], date] = date.today,
         model: AnswerabilityModel | None = None,
         ranker: QuoteRanker | None = None,
@@ -222,27 +247,30 @@ class Engine:
 
     # -- consistency ------------------------------------------------------------
 
+    @staticmethod
+    def check(db_path: Path | str, settings: AnswerSettings | None = None) -> LibraryCheck:
+        """The full check (`newsbot check`): SQLite's integrity_check of the database,
+        and the index's agreement with it. Opens no engine, so a damaged database can
+        be checked; changes nothing."""
+        path = Path(db_path)
+        if not path.is_file():
+            raise StoreError(f"No database at {path}.", path=str(path))
+        with storage_errors(path):
+            boost = (settings or AnswerSettings()).title_boost
+            return check_library(path, title_boost=boost)
+
     @_storage_errors_as_one_line
     def repair_index(self) -> int:
         """Replay journal rows left by a crashed writer; rebuild an index that disagrees
         with SQLite. Returns how many repairs were made (0 when they agree)."""
-        return self.library.repair()
+        with self.library.repairing():
+            return self.library.repair()
 
     @_storage_errors_as_one_line
     def reindex(self) -> int:
         """Rebuild the BM25 index from SQLite. Returns the number of passages indexed."""
-        return self.library.reindex()
-
-    @_storage_errors_as_one_line
-    def hold_writer(self) -> None:
-        """Take the index's writer lock before a write it must follow (may wait up to
-        `writer_wait`). Ingest and forget take it themselves; a threaded caller takes
-        it first, outside its own lock, so that nothing else waits while it does."""
-        self.library.hold_writer()
-
-    def release_writer(self) -> None:
-        """Give the writer lock back when nothing is waiting to be committed."""
-        self.library.release_writer()
+        with self.library.write_turn("rebuilding the index"), self.library.lock:
+            return self.library.reindex()
 
     # -- ingest -----------------------------------------------------------------
 
@@ -254,26 +282,29 @@ class Engine:
     # Every ingest takes `collections`: names (checked here, CollectionError for a
     # malformed one) that each article added, or already stored, is filed into.
 
+    # `limits`, where taken: read each item in a child process under them (a server,
+    # which one input must not take down); None reads in this process.
+
     @_storage_errors_as_one_line
     def ingest(self, draft: ArticleDraft, *, collections: Names = ()) -> IngestOutcome:
         """Store and index one article; failures come back as an outcome, not raised."""
         return next(self.ingester.ingest_many([draft], collections=collection_names(collections)))
 
     @_storage_errors_as_one_line
-    def ingest_prepared(
-        self, item: PreparedArticle | IngestError, *, collections: Names = ()
-    ) -> IngestOutcome:
-        """Store an article prepared elsewhere (`prepare_bytes`, `prepare_page`: in a
-        child process, under limits), or record why it could not be."""
-        return next(self.ingester.ingest_many([item], collections=collection_names(collections)))
-
-    @_storage_errors_as_one_line
     def ingest_bytes(
-        self, data: bytes, origin: str, *, suffix: str = "", collections: Names = ()
+        self,
+        data: bytes,
+        origin: str,
+        *,
+        suffix: str = "",
+        collections: Names = (),
+        limits: IngestLimits | None = None,
     ) -> IngestOutcome:
         """One article from raw bytes (stdin, pasted text, an uploaded file)."""
         names = collection_names(collections)
-        return self.ingester.ingest_bytes(data, origin, suffix=suffix, collections=names)
+        return self.ingester.ingest_bytes(
+            data, origin, suffix=suffix, collections=names, limits=limits
+        )
 
     @_storage_errors_as_one_line
     def ingest_many(
@@ -293,15 +324,25 @@ class Engine:
 
     @_storage_errors_as_one_line
     def ingest_urls(
-        self, urls: list[str], *, workers: int = DEFAULT_WORKERS, collections: Names = ()
+        self,
+        urls: list[str],
+        *,
+        workers: int = DEFAULT_WORKERS,
+        collections: Names = (),
+        limits: IngestLimits | None = None,
+        feeds: bool = True,
     ) -> IngestBatch:
-        """Fetch pages and feeds concurrently (bounded) and ingest them; one outcome per page."""
+        """Fetch pages and feeds concurrently (bounded) and ingest them; one outcome per
+        page. A URL already stored is not fetched again (only filed into
+        `collections`); `feeds=False` refuses feeds."""
         names = collection_names(collections)
-        return self.ingester.ingest_urls(urls, workers=workers, collections=names)
+        return self.ingester.ingest_urls(
+            urls, workers=workers, collections=names, limits=limits, feeds=feeds
+        )
 
     # -- collections --------------------------------------------------------------
 
-    @_storage_errors_as_one_line
+    @_reading
     def collections(self) -> dict[str, int]:
         """Every collection that holds an article, with how many, by name."""
         return self.library.store.collection_counts()
@@ -314,18 +355,12 @@ class Engine:
         ids = sorted(set(article_ids))
         if not checked or not ids:
             return 0
-        self.library.store.refuse_missing(ids)  # before any lock
-        self.library.hold_writer()
-        try:
-            added = self.library.collect(ids, checked)
-        finally:
-            if self.library.uncommitted:
-                self.library.commit()
-            else:
-                self.library.release_writer()
-        return added
+        with self.library.lock:
+            self.library.store.refuse_missing(ids)  # before the writer lock
+        with self.library.write_turn("filing articles into collections"), self.library.lock:
+            return self.library.collect(ids, checked)
 
-    @_storage_errors_as_one_line
+    @_reading
     def scope(self, names: Names | None) -> frozenset[str] | None:
         """The collections `names` asks for, each checked to exist (CollectionError
         names the one that does not, and lists those that do); None or "all": every
@@ -346,17 +381,21 @@ class Engine:
                 )
         return frozenset(checked)
 
-    @_storage_errors_as_one_line
+    @_reading
     def article_id_for_url(self, url: str) -> int | None:
         """The article already stored under this (normalised) URL, if any."""
         return self.library.store.find_by_url(normalize_url(url))
 
     @_storage_errors_as_one_line
     def forget(self, article_id: int) -> Article:
-        """Delete an article from the database and the index."""
-        return self.library.forget(article_id)
+        """Delete an article from the database and the index. NotFoundError for an
+        unknown id, before any writer lock."""
+        with self.library.lock:
+            self.library.store.get_article(article_id)
+        with self.library.write_turn(f"forgetting article #{article_id}"), self.library.lock:
+            return self.library.forget(article_id)
 
-    @_storage_errors_as_one_line
+    @_reading
     def sources(
         self, match: str | None = None, *, offset: int = 0, limit: int | None = None
     ) -> list[Article]:
@@ -364,14 +403,14 @@ class Engine:
         `offset` and `limit` read one page (a chat surface lists thousands this way)."""
         return self.library.store.list_articles(match, offset=offset, limit=limit)
 
-    @_storage_errors_as_one_line
+    @_reading
     def count_articles(self, match: str | None = None) -> int:
         """How many articles there are; with `match`, how many `sources(match)` lists."""
         return self.library.store.count_articles(match)
 
     # -- answering --------------------------------------------------------------
 
-    @_storage_errors_as_one_line
+    @_reading
     def answer(
         self,
         question: str,
@@ -396,7 +435,7 @@ class Engine:
         )
         return answer
 
-    @_storage_errors_as_one_line
+    @_reading
     def note_unanswered(
         self,
         answer: Answer,
@@ -419,12 +458,12 @@ class Engine:
             closest=closest[:3],
         )
 
-    @_storage_errors_as_one_line
+    @_reading
     def keep_answer(self, answer: Answer, *, surface: str, channel: str | None = None) -> str:
         """Keep an answer as shown in chat, for readers to vote on; its short id."""
         return feedback.keep(self.library.store.db, answer, surface=surface, channel=channel)
 
-    @_storage_errors_as_one_line
+    @_reading
     def vote(self, answer_id: str, user: str, *, up: bool) -> Feedback:
         """A reader's 👍 (`up`) or 👎 on a kept answer; voting again changes it. A 👎
         also keeps the question among the gaps, as an answer marked wrong.
@@ -442,13 +481,13 @@ class Engine:
             )
         return given
 
-    @_storage_errors_as_one_line
+    @_reading
     def feedback(self, limit: int | None = None) -> list[Feedback]:
         """Every vote with the answer it was on, newest first (for the people running
         newsbot: never shown to other users)."""
         return feedback.listed(self.library.store.db, limit=limit)
 
-    @_storage_errors_as_one_line
+    @_reading
     def gaps(self, limit: int = 20) -> list[Gap]:
         """What nobody could answer, grouped by similar wording, newest first."""
         if limit < 1:
@@ -478,28 +517,28 @@ class Engine:
         follow-up everywhere."""
         return next_context(question, context)
 
-    @_storage_errors_as_one_line
+    @_reading
     def answer_with_features(
         self, question: str, k: int = 3, *, context: str | None = None
     ) -> tuple[Answer, dict[str, float]]:
         """`answer()`, with the answerability model's inputs for its first quote."""
         return self.answerer.answer_with_features(question, k, context=context)
 
-    @_storage_errors_as_one_line
+    @_reading
     def ranked_windows(
         self, question: str, k: int = 3, *, context: str | None = None
     ) -> tuple[QuoteScorer, list[Candidate], list[Window]]:
         """The windows the ranker chose among, for the training scripts."""
         return self.answerer.ranked_windows(question, k, context=context)
 
-    @_storage_errors_as_one_line
+    @_reading
     def passages(
         self, query_text: str, k: int = 10, *, collections: frozenset[str] | None = None
     ) -> list[SearchHit]:
         """The top k passages by BM25 (several may come from one article)."""
         return self.answerer.passages(query_text, k, collections)
 
-    @_storage_errors_as_one_line
+    @_reading
     def search(
         self, query_text: str, k: int = 5, *, collections: frozenset[str] | None = None
     ) -> SearchResults:

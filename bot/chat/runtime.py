@@ -8,9 +8,8 @@ returns a `Refusal`, the one line to show, so every request is acknowledged
 once, with that line. Anything else that goes wrong is a bug, raised.
 
 `newsbot serve` may run Slack and Discord side by side; they answer from one
-`Engine`, whose SQLite connection is not safe to share between threads, so
-every engine call goes through the runtime's lock, held for milliseconds and
-never across a network fetch. The lock is the runtime's own business.
+`Engine`, which takes its own locks: for milliseconds to read or store, never
+across a fetch or while another process writes.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from newsbot.bot.chat.budget import Budget, QuestionBudget, over_budget_text
 from newsbot.bot.chat.channels import ChannelSettings, stored_scope
@@ -34,17 +33,11 @@ from newsbot.index import (
     Article,
     Engine,
     Gap,
-    IngestError,
     IngestLimits,
     IngestOutcome,
     NewsbotError,
-    Status,
-    fetch,
-    prepare_bytes,
-    prepare_page,
 )
 
-T = TypeVar("T")
 log = logging.getLogger("newsbot.runtime")
 
 # How often a server brings its index in line with what other processes wrote.
@@ -124,8 +117,6 @@ class Runtime:
     ingest_limits: IngestLimits = field(default_factory=IngestLimits)
     default_scope: str | None = None  # what unset channels answer from (None: everything)
     budget: QuestionBudget = field(default_factory=QuestionBudget)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _write_lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _warnings: WarnOnce = field(default_factory=lambda: WarnOnce(log))
 
@@ -180,9 +171,7 @@ class Runtime:
         started = time.perf_counter()
         try:
             scope = self._scope_for(question)
-            answer = self._call(
-                self.engine.answer, question.text, context=question.context, collections=scope
-            )
+            answer = self.engine.answer(question.text, context=question.context, collections=scope)
         except NewsbotError as exc:
             log.info("refused a question on %s: %s", question.surface, exc)
             return Refusal(str(exc))
@@ -205,8 +194,8 @@ class Runtime:
 
     def _keep(self, answer: Answer, question: Question) -> str | None:
         try:
-            kept = self._call(
-                self.engine.keep_answer, answer, surface=question.surface, channel=question.channel
+            kept = self.engine.keep_answer(
+                answer, surface=question.surface, channel=question.channel
             )
         except NewsbotError as exc:  # a full disk: the answer is shown without buttons
             self._warnings.failed("answers for votes", exc)
@@ -218,7 +207,7 @@ class Runtime:
         """Keep a question nobody could answer for `newsbot gaps`; a failure to keep it
         is logged, never the asker's problem."""
         try:
-            self._call(self.engine.note_unanswered, answer, **where)
+            self.engine.note_unanswered(answer, **where)
         except NewsbotError as exc:
             self._warnings.failed("unanswered questions", exc)
         else:
@@ -252,7 +241,7 @@ class Runtime:
     def vote(self, answer_id: str, user: str, *, up: bool) -> str | Refusal:
         """👍 or 👎 on a kept answer: the thanks the voter reads, or why it was not kept."""
         try:
-            self._call(self.engine.vote, answer_id, user, up=up)
+            self.engine.vote(answer_id, user, up=up)
         except NewsbotError as exc:
             return Refusal(str(exc))
         return vote_thanks(up)
@@ -285,6 +274,11 @@ class Runtime:
             taken.append(key)
         return Claim(self.state, taken)
 
+    def claimed(self, key: str | None) -> Claim:
+        """The Claim on one key claimed before the acknowledgement (None: nothing was
+        claimed, and there is nothing to mark)."""
+        return Claim(self.state, [key] if key is not None else [])
+
     def finish(self, *keys: str) -> None:
         """Mark keys answered (a delivery claimed with nothing to answer)."""
         self.state.finish(*keys)
@@ -296,17 +290,20 @@ class Runtime:
         *,
         name: str,
         stop: threading.Event | None = None,
+        max_age: float | None = None,
     ) -> threading.Thread:
         """Once the claim lease has run out, hand `handle` each delivery a crashed
         newsbot claimed under `prefix` but never answered (the platform, having had
-        its acknowledgement, will not send it again). Waiting the lease out first
-        keeps a live server's claims its own; `stop` (or closing the runtime) ends the
-        wait early, with nothing replayed."""
+        its acknowledgement, will not send it again), claimed at most `max_age`
+        seconds ago (None: any kept). Waiting the lease out first keeps a live
+        server's claims its own; `stop` (or closing the runtime) ends the wait early,
+        with nothing replayed."""
 
         def run() -> None:
             if (stop or self._stopping).wait(self.state.lease):
                 return
-            for raw in self.state.unfinished(prefix=prefix):
+            kept = {} if max_age is None else {"max_age": max_age}
+            for raw in self.state.unfinished(prefix=prefix, **kept):
                 try:
                     body = json.loads(raw)
                 except ValueError:
@@ -325,30 +322,30 @@ class Runtime:
 
     def sources_page(self, match: str | None = None, number: int = 1) -> SourcesPage:
         """Page `number` of the articles matching `match`."""
-        return self._call(sources_page, self.engine, match, number)
+        return sources_page(self.engine, match, number)
 
     def forget(self, article_id: int) -> Article | Refusal:
         """Forget one article (an admin's request: the surface checks who asks)."""
         try:
-            return self._write(self.engine.forget, article_id)
+            return self.engine.forget(article_id)
         except NewsbotError as exc:
             return Refusal(str(exc))
 
     def gaps(self, limit: int) -> list[Gap]:
         """What nobody could answer, most asked first."""
-        return self._call(self.engine.gaps, limit)
+        return self.engine.gaps(limit)
 
     def home(self, *, admin: bool, gaps: int, newest: int) -> Home:
         """The App Home's figures; only admins see gaps, collections and the newest."""
-        total = self._call(self.engine.count_articles)
+        total = self.engine.count_articles()
         if not admin:
             return Home(total, [], {}, [])
         offset = max(0, total - newest)
-        latest = self._call(self.engine.sources, offset=offset, limit=newest)[::-1] if total else []
-        return Home(total, self.gaps(gaps), self._call(self.engine.collections), latest)
+        latest = self.engine.sources(offset=offset, limit=newest)[::-1] if total else []
+        return Home(total, self.gaps(gaps), self.engine.collections(), latest)
 
     def count_articles(self) -> int:
-        return self._call(self.engine.count_articles)
+        return self.engine.count_articles()
 
     # -- channels ----------------------------------------------------------------
 
@@ -377,7 +374,7 @@ class Runtime:
             if scope is not None:
                 change["scope"] = scope()
                 if change["scope"] is not None:
-                    self._call(self.engine.scope, change["scope"])
+                    self.engine.scope(change["scope"])
             if mode is not None:
                 change["mode"] = mode()
         except NewsbotError as exc:
@@ -404,37 +401,29 @@ class Runtime:
             settings = self.state.channel(question.surface, question.channel)
         stored = settings.scope if settings is not None else None
         scope = stored if stored is not None else self.default_scope
-        return None if scope is None else self._call(self.engine.scope, scope)
+        return None if scope is None else self.engine.scope(scope)
 
     # -- ingest ------------------------------------------------------------------
 
     def ingest_url(self, url: str, *, collections: tuple[str, ...] = ()) -> IngestOutcome:
-        """Fetch and add one article (filed into `collections`): a URL already stored is
-        not fetched again, only filed.
-
-        The fetch happens outside the engine lock, extraction and preparation in a
-        child process under `ingest_limits`; only storing holds the lock (milliseconds),
-        so answers never wait for an article being read. Any failure is the outcome.
-        """
-        try:
-            existing = self._call(self.engine.article_id_for_url, url)
-            if existing is not None:
-                if collections:
-                    self._write(self.engine.collect, [existing], collections)
-                return IngestOutcome(url, Status.DUPLICATE, article_id=existing)
-            page = fetch(url, policy=self.engine.fetch_policy)
-        except IngestError as exc:
-            return IngestOutcome.failed(exc)
-        prepared = prepare_page(page, limits=self.ingest_limits)
-        return self._write(self.engine.ingest_prepared, prepared, collections=collections)
+        """Fetch and add one page (filed into `collections`): a URL already stored is
+        not fetched again, only filed. The engine's one ingest path, with each page
+        read in a child process under `ingest_limits`; a feed is refused (one page at
+        a time from chat). Any failure is the outcome."""
+        batch = self.engine.ingest_urls(
+            [url], workers=1, collections=collections, limits=self.ingest_limits, feeds=False
+        )
+        (outcome,) = batch
+        return outcome
 
     def ingest_bytes(
         self, data: bytes, origin: str, *, suffix: str = "", collections: tuple[str, ...] = ()
     ) -> IngestOutcome:
-        """Add one article from bytes a user shared (a file, pasted text): read and
-        prepared in a child process under `ingest_limits`, then stored."""
-        prepared = prepare_bytes(data, origin, suffix=suffix, limits=self.ingest_limits)
-        return self._write(self.engine.ingest_prepared, prepared, collections=collections)
+        """Add one article from bytes a user shared (a file, pasted text): read in a
+        child process under `ingest_limits`, then stored."""
+        return self.engine.ingest_bytes(
+            data, origin, suffix=suffix, collections=collections, limits=self.ingest_limits
+        )
 
     def queue_ingest(
         self, user: str, work: Callable[[], None], failed: Callable[[Exception], None]
@@ -455,7 +444,7 @@ class Runtime:
         def run() -> None:
             while not self._stopping.wait(every):
                 try:
-                    repaired = self._call(self.engine.repair_index)
+                    repaired = self.engine.repair_index()
                 except NewsbotError as exc:  # a full disk, say: the next round tries again
                     log.warning("index upkeep failed: %s", exc)
                     continue
@@ -475,25 +464,3 @@ class Runtime:
         self._stopping.set()
         self.ingest_queue.shutdown()
         self.state.close()
-
-    # -- the locks -----------------------------------------------------------------
-
-    def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run an engine call under the engine lock."""
-        with self._lock:
-            return fn(*args, **kwargs)
-
-    def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run an engine call that writes (ingest, forget).
-
-        The index's writer lock is taken first, outside the engine lock: while a
-        CLI ingest holds it, this waits (up to the engine's `writer_wait`) and
-        answers go on meanwhile. Writes from this process take turns.
-        """
-        with self._write_lock:
-            self.engine.hold_writer()
-            with self._lock:
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    self.engine.release_writer()  # when the call wrote nothing

@@ -214,15 +214,16 @@ class ChatState:
                 "UPDATE slack_seen SET done = 1, body = NULL WHERE key = ?", [(k,) for k in keys]
             )
 
-    def unfinished(self, *, prefix: str) -> list[str]:
+    def unfinished(self, *, prefix: str, max_age: float = SEEN_TTL_SECONDS) -> list[str]:
         """Bodies of events whose key starts with `prefix` (one platform's), claimed
-        but never answered, whose lease has run out."""
-        cutoff = time.time() - self.lease
+        but never answered, whose lease has run out, claimed at most `max_age` seconds
+        ago (a slash command's response_url expires after 30 minutes)."""
+        now = time.time()
         with self._lock:
             rows = self.db.execute(
                 "SELECT body FROM slack_seen WHERE done = 0 AND body IS NOT NULL "
                 "AND substr(key, 1, ?) = ? AND seen_at <= ? AND seen_at >= ? ORDER BY seen_at",
-                [len(prefix), prefix, cutoff, time.time() - SEEN_TTL_SECONDS],
+                [len(prefix), prefix, now - self.lease, now - min(max_age, SEEN_TTL_SECONDS)],
             ).fetchall()
         return [body for (body,) in rows]
 

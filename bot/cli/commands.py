@@ -37,6 +37,7 @@ from newsbot.index import (
     NewsbotError,
     Status,
     StoreError,
+    WriterWait,
     collection_names,
 )
 
@@ -91,11 +92,15 @@ def _emit(as_json: bool, data: Callable[[], Any], text: Callable[[], str]) -> No
         click.echo(text())
 
 
-def _say_waiting(waited: float) -> None:
-    if waited < 1:
-        click.echo("waiting for another newsbot ingest to finish...", err=True)
+def _say_waiting(wait: WriterWait) -> None:
+    """Who this command waits for, and whether it is alive (then it waits for it
+    however long it takes)."""
+    holder = wait.describe()
+    alive = "it is alive, so this waits for it" if wait.alive else "waiting while it makes progress"
+    if wait.waited < 1:
+        click.echo(f"waiting for {holder} to finish writing ({alive})...", err=True)
     else:
-        click.echo(f"still waiting: the other newsbot is still writing ({waited:.0f} s)", err=True)
+        click.echo(f"still waiting for {holder} ({wait.waited:.0f} s; {alive})", err=True)
 
 
 class _State:
@@ -517,6 +522,18 @@ def forget(ctx: click.Context, article_id: int) -> None:
     """Delete article ARTICLE_ID (see `newsbot sources`) and its passages."""
     article = _engine(ctx).forget(article_id)
     click.echo(f"forgot #{article.id}: {article.headline}")
+
+
+@cli.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Check the database fully (SQLite's integrity_check) and the search index against
+    it. Exits 1 when either is damaged, saying what to do; changes nothing."""
+    state = ctx.find_object(_State)
+    result = Engine.check(state.settings.db_path, state.settings.answer_settings)
+    click.echo(render_text.render_check(state.settings.db_path, result))
+    if not result.ok:
+        ctx.exit(1)
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from newsbot.index import (
     Engine,
     FetchPolicy,
     IngestOutcome,
+    WriterWait,
     bundled_seeds_dir,
 )
 
@@ -31,7 +32,7 @@ class EngineEnvironment:
     def open_engine(
         self,
         *,
-        on_wait: Callable[[float], None] | None = None,
+        on_wait: Callable[[WriterWait], None] | None = None,
         to_reindex: bool = False,
         seed: bool = True,
     ) -> tuple[Engine, list[IngestOutcome]]:

@@ -7,6 +7,7 @@ output is not a terminal, so piped output is plain.
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import click
 
@@ -19,6 +20,7 @@ from newsbot.index import (
     Feedback,
     Gap,
     IngestOutcome,
+    LibraryCheck,
     Quote,
     SearchResults,
 )
@@ -161,3 +163,29 @@ def render_feedback(votes: list[Feedback]) -> str:
 def render_outcome(outcome: IngestOutcome) -> str:
     """`origin: what happened`, one line per ingested item."""
     return layout.outcome_text(outcome, layout.PLAIN, origin_first=True)
+
+
+def render_check(db_path: Path, result: LibraryCheck) -> str:
+    """`newsbot check`: one line for the database, one for the index, what to do."""
+    database = result.database
+    timing = f"{database.kind}, {database.seconds:.2f} s"
+    if database.ok:
+        lines = [f"database {db_path}: ok ({timing})"]
+    else:
+        lines = [
+            f"database {db_path}: damaged, {counted(len(database.problems), 'problem')} ({timing}):"
+        ]
+        lines += [f"  {problem}" for problem in database.problems]
+    index = result.index_path
+    if not database.ok:
+        lines.append(f"index {index}: not checked (the database comes first)")
+    elif result.index_problems:
+        lines.append(f"index {index}: does not agree with the database:")
+        lines += [f"  {problem}" for problem in result.index_problems]
+    else:
+        lines.append(
+            f"index {index}: ok ({counted(result.passages, 'passage')}, as in the database)"
+        )
+    if result.advice:
+        lines.append(f"what to do: {result.advice}")
+    return "\n".join(lines)

@@ -8,6 +8,7 @@ from newsbot.bot.discord.gateway import Gateway
 from newsbot.bot.discord.interactions import ANSWER_DEADLINE, Interactions
 from newsbot.bot.discord.rest import DiscordAPI
 from newsbot.bot.discord.server import INTERACTIONS_PATH, interactions_app
+from newsbot.bot.server.health import Probe
 from newsbot.bot.server.http import WSGIApp
 
 
@@ -29,6 +30,10 @@ class DiscordApp:
         if self.config.public_key is None:
             return {}
         return {INTERACTIONS_PATH: interactions_app(self.interactions, self.config.public_key)}
+
+    def connections(self) -> dict[str, Probe]:
+        """The gateway's connection, for /healthz (none without a gateway)."""
+        return {} if self.gateway is None else {"discord_gateway": self.gateway.connection}
 
     def start(self) -> None:
         if self.gateway is not None:

@@ -34,6 +34,7 @@ from newsbot.bot.discord import render
 from newsbot.bot.discord.config import DiscordConfig
 from newsbot.bot.discord.interactions import Interactions, failure_text
 from newsbot.bot.discord.rest import DiscordAPI, DiscordAPIError
+from newsbot.bot.server.health import CONNECTED, CONNECTING, DOWN
 
 log = logging.getLogger("newsbot.discord")
 
@@ -164,6 +165,18 @@ class Gateway:
         if self._unfinished is not None:
             self._unfinished.join()
         self._pool.shutdown()
+
+    def connection(self) -> str:
+        """The websocket's state, for /healthz: connecting until the first READY, then
+        connected while every shard is, else down (hikari reconnects by itself; a
+        refused token stops it for good)."""
+        if self._thread is None or not self._thread.is_alive():
+            return DOWN
+        bot = self._bot
+        if bot is None or not self.ready.is_set():
+            return CONNECTING
+        shards = list(bot.shards.values())
+        return CONNECTED if shards and all(shard.is_connected for shard in shards) else DOWN
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every event received so far has been handled."""

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsbot.bot.chat.runtime import Runtime
+from newsbot.bot.server.bodies import DEFAULT_BUDGET_MB, budgeted
+from newsbot.bot.server.health import Probe, check
 from newsbot.bot.server.settings import Env
 from newsbot.index import ConfigError
 
@@ -39,7 +41,9 @@ class ServerConfig:
     `connections`: how many connections may be open at once (waitress's default,
     100, let 100 idle sockets lock every signed request out); `idle_timeout`: a
     connection that sends nothing for this many seconds, mid-headers or mid-body
-    included, is closed, and its place freed.
+    included, is closed, and its place freed; `body_budget_mb`: memory that requests
+    still arriving may hold in all (bodies), past which the connection sending more
+    is closed (`bodies`).
     """
 
     host: str = DEFAULT_HOST
@@ -47,6 +51,7 @@ class ServerConfig:
     connections: int = DEFAULT_CONNECTIONS
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT
     threads: int = 8
+    body_budget_mb: int = DEFAULT_BUDGET_MB
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerConfig:
@@ -59,6 +64,9 @@ class ServerConfig:
             ),
             idle_timeout=read.number(
                 "NEWSBOT_HTTP_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT, 1, 3600, "seconds"
+            ),
+            body_budget_mb=read.number(
+                "NEWSBOT_HTTP_BODY_BUDGET_MB", DEFAULT_BUDGET_MB, 2, 65_536, "megabytes"
             ),
         )
 
@@ -122,14 +130,21 @@ def has_shape(value: dict[str, Any], shape: dict[str, tuple[type, ...]]) -> bool
     return all(isinstance(value[key], kinds) for key, kinds in shape.items() if key in value)
 
 
-def http_app(routes: Mapping[str, WSGIApp], runtime: Runtime) -> WSGIApp:
-    """Route by path to each surface's app; /healthz reports the article count."""
+def http_app(
+    routes: Mapping[str, WSGIApp],
+    runtime: Runtime,
+    connections: Mapping[str, Probe] | None = None,
+) -> WSGIApp:
+    """Route by path to each surface's app; /healthz reports the article count and each
+    of `connections` (name: probe), with 503 while one is not connected."""
+    probes = dict(connections or {})
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            articles = runtime.count_articles()
-            return respond_json(start_response, "200 OK", {"ok": True, "articles": articles})
+            health = check(runtime.count_articles(), probes)
+            status = "200 OK" if health.ok else "503 Service Unavailable"
+            return respond_json(start_response, status, health.to_json())
         route = routes.get(path or "")
         if route is None:
             return respond_json(
@@ -144,13 +159,14 @@ def create_server(app: WSGIApp, config: ServerConfig) -> Any:
     """The waitress server `serve` runs (the tests start the same one).
 
     Bodies are read whole by waitress's event loop before a worker thread sees the
-    request, so a slow or partial body costs a connection, never a worker; poll()
+    request, so a slow or partial body costs a connection, never a worker, and
+    memory within `body_budget_mb` (never a temporary file: `bodies`); poll()
     rather than select() lets it hold more than 1,024 sockets.
     """
     import waitress
 
     try:
-        return waitress.create_server(
+        server = waitress.create_server(
             app,
             host=config.host,
             port=config.port,
@@ -162,6 +178,7 @@ def create_server(app: WSGIApp, config: ServerConfig) -> Any:
             asyncore_use_poll=True,
             max_request_body_size=MAX_BODY_BYTES,
             max_request_header_size=64 * 1024,
+            inbuf_overflow=MAX_BODY_BYTES + 1,  # in memory: the budget bounds it
         )
     except OSError as exc:  # the port is taken, or the host is not this machine's
         raise ConfigError(
@@ -169,6 +186,7 @@ def create_server(app: WSGIApp, config: ServerConfig) -> Any:
             "Set NEWSBOT_HOST and NEWSBOT_PORT.",
             variable="NEWSBOT_PORT",
         ) from exc
+    return budgeted(server, config.body_budget_mb * 1024 * 1024)
 
 
 def run_server(server: Any, *, stop: threading.Event | None = None) -> None:

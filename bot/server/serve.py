@@ -17,6 +17,7 @@ from newsbot.bot.chat.budget import Budget
 from newsbot.bot.chat.channels import stored_scope
 from newsbot.bot.chat.runtime import Runtime
 from newsbot.bot.discord.config import DiscordConfig
+from newsbot.bot.server.health import Probe, socket_mode_probe
 from newsbot.bot.server.http import (
     HEALTH_PATH,
     ServerConfig,
@@ -114,6 +115,7 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
     )
     runtime.start_upkeep()
     routes: dict[str, WSGIApp] = {}
+    connections: dict[str, Probe] = {}
     serving = False
     slack_app = discord_app = None
     try:
@@ -121,20 +123,22 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
             slack_app = connect_slack(runtime, plan.slack)
             if plan.slack.app_token:
                 log.info("Slack: connecting in Socket Mode")
-                start_socket_mode(slack_app, runtime, plan.slack.app_token)
+                handler = start_socket_mode(slack_app, runtime, plan.slack.app_token)
+                connections["slack_socket_mode"] = socket_mode_probe(handler)
             else:
                 routes[EVENTS_PATH] = wsgi_app(slack_app, plan.slack)
                 answer_unfinished(slack_app, runtime)
         if plan.discord is not None:
             discord_app = DiscordApp(runtime, plan.discord)
             routes.update(discord_app.routes())
+            connections.update(discord_app.connections())
             if discord_app.gateway is not None:
                 log.info("Discord: connecting to the gateway via %s", plan.discord.api_url)
             discord_app.start()
         _stop_on_sigterm()
         # Always: /healthz answers in Socket Mode and gateway-only Discord too, where
         # no platform calls in. Bound first, so a port in use is the only line.
-        server = create_server(http_app(routes, runtime), plan.server)
+        server = create_server(http_app(routes, runtime, connections), plan.server)
         where = f"http://{plan.server.host}:{plan.server.port}"
         log.info("serving %s on %s", ", ".join(sorted([*routes, HEALTH_PATH])), where)
         serving = True

@@ -22,19 +22,28 @@ log = logging.getLogger("newsbot.slack")
 
 EVENTS_PATH = "/slack/events"
 MAX_CLOCK_SKEW = 300  # seconds: an older signed request is a replay
-SLACK_CLAIM_PREFIX = "event:"  # the keys under which Slack events are claimed, with bodies
+# The keys under which Slack's deliveries are claimed, with their bodies.
+SLACK_CLAIM_PREFIX = "event:"
+SLACK_COMMAND_PREFIX = "command:"
+# Slack takes answers at a command's response_url for 30 minutes; a minute's margin.
+RESPONSE_URL_SECONDS = 29 * 60
 
 
-def answer_unfinished(app: App, runtime: Runtime) -> threading.Thread:
-    """Once the claim lease has run out, answer the events a crashed newsbot claimed
-    but never answered (Slack, having had its acknowledgement, will not send them
-    again)."""
+def answer_unfinished(app: App, runtime: Runtime) -> list[threading.Thread]:
+    """Once the claim lease has run out, answer the events and /ask commands a crashed
+    newsbot claimed but never answered (Slack, having had its acknowledgement, will
+    not send them again); a command only while its response_url still takes one."""
 
     def dispatch(body: Any) -> None:
         if isinstance(body, dict):
             app.dispatch(BoltRequest(body=body, mode="socket_mode"))
 
-    return runtime.replay_unfinished(SLACK_CLAIM_PREFIX, dispatch, name="slack")
+    return [
+        runtime.replay_unfinished(SLACK_CLAIM_PREFIX, dispatch, name="slack"),
+        runtime.replay_unfinished(
+            SLACK_COMMAND_PREFIX, dispatch, name="slack /ask", max_age=RESPONSE_URL_SECONDS
+        ),
+    ]
 
 
 def shutdown(app: App) -> None:

@@ -18,6 +18,7 @@ from newsbot.index.ingest.fetch import (
     FEED_TYPES,
     HTML_TYPES,
     TEXT_TYPES,
+    FetchedPage,
     FetchPolicy,
     draft_from_page,
     fetch,
@@ -78,12 +79,15 @@ def _looks_like_feed(media: str, text: str) -> bool:
     return head.startswith("<?xml") and ("<rss" in head or "<feed" in head or "<rdf:rdf" in head)
 
 
-def _fetch_one(url: str, policy: FetchPolicy) -> tuple[ArticleDraft | None, list[str]]:
-    """A page's draft, or a feed's item links."""
-    page = fetch(url, policy=policy, accept=HTML_TYPES | TEXT_TYPES | FEED_TYPES)
-    if _looks_like_feed(page.content_type, page.text):
+def _fetch_one(
+    url: str, policy: FetchPolicy, *, extract: bool, feeds: bool
+) -> tuple[ArticleDraft | FetchedPage | None, list[str]]:
+    """A page's draft (or the page itself, unless `extract`), or a feed's item links."""
+    accept = HTML_TYPES | TEXT_TYPES | (FEED_TYPES if feeds else frozenset())
+    page = fetch(url, policy=policy, accept=accept)
+    if feeds and _looks_like_feed(page.content_type, page.text):
         return None, feed_links(page.text, page.url)
-    return draft_from_page(page), []
+    return (draft_from_page(page) if extract else page), []
 
 
 def fetch_drafts(
@@ -92,9 +96,15 @@ def fetch_drafts(
     policy: FetchPolicy,
     known: Callable[[str], int | None] = lambda url: None,
     workers: int = DEFAULT_WORKERS,
-) -> Iterator[tuple[str, ArticleDraft | int | IngestError]]:
+    extract: bool = True,
+    feeds: bool = True,
+) -> Iterator[tuple[str, ArticleDraft | FetchedPage | int | IngestError]]:
     """(url, result) for every page: a draft, the id of an article already stored
-    under that URL (`known`), or the error. Feeds are replaced by their items."""
+    under that URL (`known`), or the error. Feeds are replaced by their items.
+
+    `extract=False` gives each fetched page as it came, for the caller to extract
+    elsewhere (in a child process, under limits); `feeds=False` refuses feeds as
+    any other content type it does not read."""
     if workers < 1:
         raise ValueError("workers must be >= 1")
     pending = list(urls)
@@ -117,7 +127,10 @@ def fetch_drafts(
                     yield url, existing
                 else:
                     todo.append(url)
-            futures = [(url, pool.submit(_fetch_one, url, policy)) for url in todo]
+            futures = [
+                (url, pool.submit(_fetch_one, url, policy, extract=extract, feeds=feeds))
+                for url in todo
+            ]
             for url, future in futures:
                 try:
                     draft, items = future.result()

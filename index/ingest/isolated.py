@@ -1,14 +1,13 @@
 """Reading and preparing one article in a child process, under a time and a memory limit.
 
 A server must not let one input take it down: a page that takes minutes to
-extract, or text that needs gigabytes, would stall answering (the engine's lock
-is held while an article is prepared in-process) or bring the process down. Here
-the CPU-heavy part (extraction, sentences, terms, speakers, MinHash) runs in a
-child, forked from a server process that has the engine's code loaded; the
-parent only waits. A child past its time is killed, one past its memory fails
-its allocation: either way the item is one failed outcome and nothing is stored.
-Storing the prepared article stays the caller's (under its locks), and takes
-milliseconds.
+extract, or text that needs gigabytes, would hold the interpreter from
+answering or bring the process down. Here the CPU-heavy part (extraction,
+sentences, terms, speakers, MinHash) runs in a child, forked from a server
+process that has the engine's code loaded; the parent only waits. A child past
+its time is killed, one past its memory fails its allocation: either way the
+item is one failed outcome and nothing is stored. Storing the prepared article
+stays the ingester's, and takes milliseconds.
 """
 
 from __future__ import annotations
@@ -21,12 +20,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from newsbot.index.errors import IngestError
-from newsbot.index.ingest.fetch import FetchedPage, draft_from_page
-from newsbot.index.ingest.files import draft_from_bytes
-from newsbot.index.ingest.pipeline import prepare
-from newsbot.index.models import PreparedArticle
-
-Job = tuple[str, object]  # ("bytes", (data, origin, suffix)) or ("page", page)
+from newsbot.index.ingest.pipeline import Item, Prepared, ToRead, origin_of, prepare_item
+from newsbot.index.models import IngestOutcome, PreparedArticle
 
 
 @dataclass(frozen=True)
@@ -51,29 +46,24 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def prepare_bytes(
-    data: bytes, origin: str, *, suffix: str = "", limits: IngestLimits
-) -> PreparedArticle | IngestError:
-    """`draft_from_bytes` then `prepare`, in a child under `limits`."""
-    return _run(("bytes", (data, origin, suffix)), origin, limits)
+def prepare_isolated(item: Item, *, limits: IngestLimits) -> Prepared:
+    """`prepare_item` in a child under `limits`; an item decided already passes through."""
+    if isinstance(item, PreparedArticle | IngestError | IngestOutcome):
+        return item
+    return _run(item, origin_of(item), limits)
 
 
-def prepare_page(page: FetchedPage, *, limits: IngestLimits) -> PreparedArticle | IngestError:
-    """A fetched page's extraction and preparation, in a child under `limits`."""
-    return _run(("page", page), page.url, limits)
-
-
-def _run(job: Job, origin: str, limits: IngestLimits) -> PreparedArticle | IngestError:
+def _run(item: ToRead, origin: str, limits: IngestLimits) -> Prepared:
     receive, send = _context().Pipe(duplex=False)
     child = _context().Process(
-        target=_child, args=(send, job, limits.memory_mb), name="newsbot-prepare", daemon=True
+        target=_child, args=(send, item, limits.memory_mb), name="newsbot-prepare", daemon=True
     )
     child.start()
     send.close()  # the child's end: once it exits, the parent's poll sees end of file
     try:
         if receive.poll(limits.seconds):
             try:
-                result: PreparedArticle | IngestError = receive.recv()
+                result: Prepared = receive.recv()
             except EOFError:  # it died before sending anything
                 result = _died(child, origin, limits)
         else:
@@ -108,41 +98,20 @@ def _memory_in_use() -> int:
     return 0
 
 
-def _child(send: Connection, job: Job, memory_mb: int) -> None:
+def _child(send: Connection, item: ToRead, memory_mb: int) -> None:
     in_use = _memory_in_use()
     if in_use:  # not Linux: no limit but the time one
         limit = in_use + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        send.send(_prepare(job))
+        send.send(prepare_item(item))
     except MemoryError:
-        origin = _origin(job)
         send.send(
             IngestError(
                 f"reading it needs more than the {memory_mb:,} MB memory limit; "
                 "nothing was stored.",
-                origin=origin,
+                origin=origin_of(item),
             )
         )
     finally:
         send.close()
-
-
-def _prepare(job: Job) -> PreparedArticle | IngestError:
-    kind, payload = job
-    try:
-        if kind == "bytes":
-            data, origin, suffix = payload  # type: ignore[misc]
-            return prepare(draft_from_bytes(data, origin, suffix=suffix))
-        assert kind == "page" and isinstance(payload, FetchedPage)
-        return prepare(draft_from_page(payload))
-    except IngestError as exc:
-        return exc
-
-
-def _origin(job: Job) -> str:
-    kind, payload = job
-    if kind == "bytes":
-        return str(payload[1])  # type: ignore[index]
-    assert isinstance(payload, FetchedPage)
-    return payload.url

@@ -11,12 +11,14 @@ import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 from newsbot.index.errors import EmptyArticleError, IngestError
 from newsbot.index.ingest.clean import clean_article
-from newsbot.index.ingest.files import draft_from_path
+from newsbot.index.ingest.fetch import FetchedPage, draft_from_page
+from newsbot.index.ingest.files import draft_from_bytes, draft_from_path
 from newsbot.index.models import ArticleDraft, IngestOutcome, PreparedArticle
 from newsbot.index.store import neardup
 from newsbot.index.text.analysis import analyze
@@ -72,18 +74,51 @@ def prepare(draft: ArticleDraft) -> PreparedArticle:
     )
 
 
-Item = ArticleDraft | Path | PreparedArticle | IngestError | IngestOutcome
+@dataclass(frozen=True)
+class RawFile:
+    """An article as bytes (stdin, pasted text, a file shared in chat), not yet read."""
+
+    data: bytes
+    origin: str
+    suffix: str = ""
+
+
+# What an ingest stream holds: something to read (a file, bytes, a fetched page, a
+# draft), or what was decided already (an error, an outcome, a prepared article).
+ToRead = ArticleDraft | Path | RawFile | FetchedPage
+Item = ToRead | PreparedArticle | IngestError | IngestOutcome
 Prepared = PreparedArticle | IngestError | IngestOutcome
 
 
+def draft_of(item: ToRead) -> ArticleDraft:
+    """The draft an item reads as (IngestError when it cannot be read)."""
+    match item:
+        case Path():
+            return draft_from_path(item)
+        case RawFile():
+            return draft_from_bytes(item.data, item.origin, suffix=item.suffix)
+        case FetchedPage():
+            return draft_from_page(item)
+        case _:
+            return item
+
+
+def origin_of(item: ToRead) -> str:
+    match item:
+        case Path():
+            return str(item)
+        case FetchedPage():
+            return item.url
+        case _:
+            return item.origin
+
+
 def prepare_item(item: Item) -> Prepared:
-    """One item of a stream, prepared; what cannot be comes back as its error or outcome.
-    An item prepared already (in a child process, with limits) passes through."""
+    """One item of a stream, prepared; what cannot be comes back as its error or outcome."""
     if isinstance(item, PreparedArticle | IngestError | IngestOutcome):
         return item
     try:
-        draft = draft_from_path(item) if isinstance(item, Path) else item
-        return prepare(draft)
+        return prepare(draft_of(item))
     except IngestError as exc:
         return exc
     except StopIteration as exc:

@@ -42,11 +42,17 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     return db
 
 
+def damaged(exc: BaseException) -> bool:
+    """Whether SQLite's error says the file itself is damaged (not busy, full, read-only)."""
+    lowered = str(exc).lower()
+    return "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered
+
+
 def storage_error(exc: sqlite3.Error | OSError, path: Path | str) -> StoreError:
     """One line that says what is wrong with the database and what to do about it."""
     text = str(exc)
     lowered = text.lower()
-    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+    if damaged(exc):
         advice = (
             "it is damaged. SQLite is the system of record and nothing can rebuild it: "
             "restore it from a backup (the search index beside it cannot replace it)"

@@ -9,10 +9,11 @@ disagrees with SQLite is rebuilt in place.
 
 Several processes may use one database: readers never wait, and writers take
 turns on the index's writer lock, taken before each SQLite write the index
-must follow. A second writer waits while the first makes progress (SQLite commits,
-index files written), and gives up only after `writer_wait` seconds without any;
-it calls `on_wait` when it starts waiting and every 30 s after, so a surface can
-say why it is waiting.
+must follow and released at each commit. A second writer waits for a holder
+whose heartbeat is fresh however long it takes, and for one without a heartbeat
+while it makes progress (SQLite commits, index files written); it gives up only
+after `writer_wait` seconds with neither. It calls `on_wait` when it starts
+waiting and every 30 s after, so a surface can say who it is waiting for.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import contextlib
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +37,15 @@ from newsbot.index.errors import (
 )
 from newsbot.index.models import Article, PreparedArticle
 from newsbot.index.store.articles import Store
+from newsbot.index.store.heartbeat import WriterWait
+from newsbot.index.store.integrity import (
+    ON_OPEN_MAX_BYTES,
+    RESTORE,
+    CheckResult,
+    refuse_if_damaged,
+    run_check,
+    size_of,
+)
 from newsbot.index.store.journal import JournalEntry
 from newsbot.index.store.retriever import IndexDoc, Retriever, passage_terms
 from newsbot.index.text.analysis import analyze
@@ -78,7 +90,14 @@ def _move_aside(path: Path) -> Path:
 
 
 class Library:
-    """One database and its index. Not thread-safe: one owner (the engine)."""
+    """One database and its index, used by several threads through two locks.
+
+    `lock` is held around every use of the store or the index (one SQLite
+    connection, one index reader), briefly. `write_turn()` is a write's turn: this
+    process's writers one at a time, the index's writer lock taken (a wait for
+    another process happens outside `lock`, so readers go on), and whatever was
+    written committed at the end.
+    """
 
     def __init__(
         self,
@@ -86,7 +105,7 @@ class Library:
         *,
         title_boost: float,
         writer_wait: float = WRITER_WAIT_S,
-        on_wait: Callable[[float], None] | None = None,
+        on_wait: Callable[[WriterWait], None] | None = None,
         replace_damaged_index: bool = False,
     ) -> None:
         """`replace_damaged_index`: an index that cannot be opened is moved aside (to
@@ -96,10 +115,22 @@ class Library:
             raise ValueError("writer_wait must not be negative")
         self.writer_wait = writer_wait
         self.on_wait = on_wait
+        self.lock = threading.RLock()
+        self._turn = threading.Lock()
         self._own_journal: list[int] = []  # journal rows this library wrote, not yet indexed
         self._check_dead_rows = False  # set when the writer lock is newly taken
         _refuse_a_truncated_database(db_path)
-        self.store = Store(db_path)
+        self.db_path = db_path
+        self.store = Store(db_path)  # a file it cannot open or read is refused here
+        # Checked on open when that is cheap, else before this process's first write.
+        self._checked = False
+        if size_of(db_path) <= ON_OPEN_MAX_BYTES:
+            try:
+                refuse_if_damaged(db_path, run_check(db_path))
+            except StoreError:
+                self.store.close()
+                raise
+            self._checked = True
         self.damaged_index: Path | None = None
         path = index_path_for(db_path)
         outdated = False
@@ -131,20 +162,58 @@ class Library:
 
     # -- the writer lock ----------------------------------------------------------
 
+    @contextlib.contextmanager
+    def write_turn(self, doing: str) -> Iterator[None]:
+        """This process's turn to write (`doing` names it to a waiting writer): the
+        writer lock held inside, and what was written committed when it ends."""
+        with self._turn:
+            self.hold_writer(doing)
+            try:
+                yield
+            finally:
+                with self.lock:
+                    if self.uncommitted:
+                        self.commit()
+                    else:
+                        self.release_writer()
+
+    @contextlib.contextmanager
+    def repairing(self) -> Iterator[None]:
+        """A turn for `repair`, which takes the writer lock only if it is free."""
+        with self._turn, self.lock:
+            yield
+
     @property
     def writing(self) -> bool:
         """Whether this library holds the index's writer lock."""
         return self.retriever.writing
 
-    def hold_writer(self) -> None:
-        """Take the index's writer lock before a write it must follow (may wait up to
-        `writer_wait`). Once taken, the first write replays any dead writer's rows."""
+    def hold_writer(self, doing: str = "writing") -> None:
+        """Take the index's writer lock before a write it must follow: a live holder is
+        waited for, one that shows no sign of life for `writer_wait` seconds is given
+        up on. Once taken, the first write replays any dead writer's rows. `doing` is
+        what a waiting writer is told this process is doing."""
+        if not self._checked:
+            self._check_before_writing()
         held = self.retriever.writing
         self.retriever.acquire_writer(
-            wait=self.writer_wait, on_wait=self.on_wait, progress=self._progress
+            wait=self.writer_wait, on_wait=self.on_wait, progress=self._progress, doing=doing
         )
         if not held:
             self._check_dead_rows = True
+
+    def _check_before_writing(self) -> None:
+        """`quick_check` a database too large to check on open, once, before the first
+        write: nothing is written into a damaged file."""
+        size = size_of(self.db_path)
+        if size:
+            log.info("checking the database (%s MB) before writing to it", f"{size >> 20:,}")
+            result = run_check(self.db_path)
+            log.info(
+                "database check: %s in %.1f s", "ok" if result.ok else "damaged", result.seconds
+            )
+            refuse_if_damaged(self.db_path, result)
+        self._checked = True
 
     def _progress(self) -> tuple[int, tuple[tuple[str, int, int], ...]]:
         """What changes while another writer works: SQLite's data version (it moves
@@ -169,13 +238,19 @@ class Library:
             self.retriever.rollback()
 
     def commit(self) -> None:
-        """Publish the index writes, release the lock, and clear this library's own
-        journal rows (another writer's rows are its own to clear)."""
-        with self._unindexed_on_failure():
-            self.retriever.commit()
-        if self._own_journal:
-            self.store.journal.clear(self._own_journal)
-            self._own_journal.clear()
+        """Publish the index writes, clear this library's own journal rows (another
+        writer's rows are its own to clear), then release the lock.
+
+        In that order: a writer that takes the lock next must find no row of a
+        writer that finished, or it would replay them as a dead writer's."""
+        try:
+            with self._unindexed_on_failure():
+                self.retriever.commit(release=False)
+            if self._own_journal:
+                self.store.journal.clear(self._own_journal)
+                self._own_journal.clear()
+        finally:
+            self.retriever.release()
 
     # -- writes ------------------------------------------------------------------
 
@@ -233,7 +308,7 @@ class Library:
     def forget(self, article_id: int) -> Article:
         """Delete an article from the database and the index."""
         self.store.get_article(article_id)  # an unknown id is refused before any lock
-        self.hold_writer()
+        self.hold_writer("forgetting an article")
         self._replay_dead_rows()
         try:
             article, seq = self.store.delete_article(article_id)
@@ -258,7 +333,7 @@ class Library:
         self.retriever.refresh()
         if not self.store.journal.pending() and not self._disagrees():
             return 0
-        if not self.retriever.try_writer():
+        if not self.retriever.try_writer("repairing the index"):
             log.info("another newsbot process is writing; it keeps the index up to date")
             return 0
         # Under the writer lock: every journal row left is a dead writer's.
@@ -293,7 +368,7 @@ class Library:
         Journal rows left by dead writers are done with too: under the writer lock,
         every pending row is a dead writer's, and the rebuild covers what it was for.
         """
-        self.hold_writer()
+        self.hold_writer("rebuilding the index")
         count = self._rebuild()
         self.retriever.commit(release=False)
         self.store.journal.clear(entry.seq for entry in self.store.journal.pending())
@@ -329,3 +404,53 @@ class Library:
                 )
 
         return self.retriever.add(docs())
+
+
+@dataclass(frozen=True)
+class LibraryCheck:
+    """`newsbot check`: the database's full check, and the index's agreement with it."""
+
+    database: CheckResult
+    index_path: Path
+    index_problems: tuple[str, ...]  # none: the index agrees with the database
+    passages: int  # in the database (0 when it is damaged)
+
+    @property
+    def ok(self) -> bool:
+        return self.database.ok and not self.index_problems
+
+    @property
+    def advice(self) -> str | None:
+        """What to do, when anything is wrong."""
+        if not self.database.ok:
+            return RESTORE
+        if self.index_problems:
+            return "Run `newsbot reindex`: it rebuilds the index from the database."
+        return None
+
+
+def check_library(db_path: Path, *, title_boost: float) -> LibraryCheck:
+    """SQLite's `integrity_check` of the database, then, if it is whole, the index
+    against it (passages, and writes a dead writer left). Changes nothing."""
+    database = run_check(db_path, full=True)
+    index = index_path_for(db_path)
+    if not database.ok:
+        return LibraryCheck(database, index, (), 0)
+    try:
+        library = Library(db_path, title_boost=title_boost)
+    except IndexDamagedError as exc:
+        return LibraryCheck(database, index, (exc.message,), 0)
+    try:
+        problems = []
+        pending = library.store.journal.pending()
+        if pending:
+            problems.append(
+                f"{len(pending):,} writes are not in the index yet (a writer died before "
+                "it committed); the next newsbot command replays them"
+            )
+        docs, passages = library.retriever.num_docs, library.store.count_passages()
+        if docs != passages:
+            problems.append(f"the index holds {docs:,} passages, the database {passages:,}")
+        return LibraryCheck(database, index, tuple(problems), passages)
+    finally:
+        library.close()

@@ -9,6 +9,7 @@ ranking uses exactly the analyzer in `index.text.analysis`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
@@ -17,6 +18,9 @@ from typing import NamedTuple
 import tantivy
 
 from newsbot.index.errors import IndexDamagedError, IndexSchemaError, StoreError
+from newsbot.index.store.heartbeat import Heartbeat, WriterWait
+
+log = logging.getLogger(__name__)
 
 BODY = "body"
 TITLE = "title"
@@ -93,55 +97,70 @@ class Retriever:
                 path=str(self.path),
             ) from exc
         self._writer: tantivy.IndexWriter | None = None
+        self._heartbeat = Heartbeat(self.path)
 
     # -- writing ----------------------------------------------------------------
     #
-    # One process at a time may write: tantivy's writer lock. It is taken before
-    # the SQLite write it follows (Engine), held while writing and released at
-    # each commit, so readers never need it and another writer waits its turn.
+    # One process at a time may write: tantivy's writer lock. The engine takes it
+    # only to store what is ready (never across a fetch or a parse), and releases
+    # it at each commit, so readers never need it and another writer waits its
+    # turn. While it is held, a heartbeat names the holder (`heartbeat`).
 
     def acquire_writer(
         self,
         *,
         wait: float,
-        on_wait: Callable[[float], None] | None = None,
+        on_wait: Callable[[WriterWait], None] | None = None,
         progress: Callable[[], object] | None = None,
+        doing: str = "writing",
     ) -> None:
         """Take the writer lock; while another process holds it, wait.
 
-        The wait lasts while the holder makes progress: `progress()` returns a
-        fingerprint of what it writes, and each change starts the `wait` seconds
-        again. Only `wait` seconds without any change is "stuck": then this gives up.
-        `on_wait(seconds waited)` is called when the lock is found taken, then every
-        WAIT_NOTICE_S, so a surface can say why it is waiting.
+        A holder whose heartbeat is fresh is alive, and is waited for however long
+        it takes. Otherwise the wait lasts while the holder makes progress:
+        `progress()` returns a fingerprint of what it writes, and each change starts
+        the `wait` seconds again; `wait` seconds with neither is a holder that has
+        stopped, and this gives up. `on_wait` is called when the lock is found taken,
+        then every WAIT_NOTICE_S, so a surface can say who it is waiting for.
+        `doing` is what this process will say it is doing while it holds the lock.
         """
         started = last_change = time.monotonic()
         seen = progress() if progress is not None else None
         told_at: float | None = None
+        last: WriterWait | None = None
         while self._writer is None:
             try:
                 self._writer = self.index.writer(_WRITER_HEAP, 1)
             except ValueError as exc:  # tantivy: "Failed to acquire Lockfile: LockBusy"
                 now = time.monotonic()
-                if progress is not None and (current := progress()) != seen:
+                last = WriterWait.seen(now - started, self.path)
+                current = progress() if progress is not None else None
+                if last.alive or current != seen:
                     seen, last_change = current, now
                 if now - last_change >= wait:
                     raise StoreError(
-                        f"The search index at {self.path} is held by another newsbot "
-                        f"process, which has made no progress for {wait:g} s (waited "
+                        f"The search index at {self.path} is held by {last.describe()}, "
+                        f"which has shown no sign of life for {wait:g} s (waited "
                         f"{now - started:.0f} s in all): it looks stuck. If no other "
                         "newsbot is running, its lock is stale: try again.",
                         path=str(self.path),
                     ) from exc
                 if on_wait is not None and (told_at is None or now - told_at >= WAIT_NOTICE_S):
-                    on_wait(now - started)
+                    on_wait(last)
                     told_at = now
                 time.sleep(_LOCK_POLL_S)
+        self._heartbeat.start(doing)
+        if last is not None:
+            log.info(
+                "took the index writer lock from %s after waiting %.1f s (a normal hand-over)",
+                last.describe(),
+                time.monotonic() - started,
+            )
 
-    def try_writer(self) -> bool:
+    def try_writer(self, doing: str = "writing") -> bool:
         """Take the writer lock if no other process holds it; never waits."""
         try:
-            self.acquire_writer(wait=0)
+            self.acquire_writer(wait=0, doing=doing)
         except StoreError:
             return False
         return True
@@ -165,6 +184,7 @@ class Retriever:
         """Drop a writer that failed; its lock goes with it."""
         writer, self._writer = self._writer, None
         if writer is not None:
+            self._heartbeat.stop()
             # A killed writer cannot roll back (ValueError). Waiting for its threads
             # consumes it and frees the lock now, not when the last reference to it
             # (an exception's traceback, say) goes.
@@ -211,6 +231,7 @@ class Retriever:
         try:
             self._writer.commit()
             if release:
+                self._heartbeat.stop()  # before the lock goes: a waiter never reads a stale name
                 self._writer.wait_merging_threads()
         except ValueError as exc:
             raise self._write_failed(exc) from exc
@@ -218,12 +239,24 @@ class Retriever:
             self._writer = None
         self.index.reload()
 
+    def release(self) -> None:
+        """Give the writer lock back, its writes committed already (`commit(release=False)`)."""
+        if self._writer is None:
+            return
+        self._heartbeat.stop()
+        writer, self._writer = self._writer, None
+        try:
+            writer.wait_merging_threads()
+        except ValueError as exc:
+            raise self._write_failed(exc) from exc
+
     def refresh(self) -> None:
         """See what other processes have committed (a watcher does it too, with a delay)."""
         self.index.reload()
 
     def rollback(self) -> None:
         if self._writer is not None:
+            self._heartbeat.stop()
             self._writer.rollback()
             self._writer = None
 
@@ -278,7 +311,10 @@ class Retriever:
         result = searcher.search(query, top_k, count=False)
         addresses = [address for _, address in result.hits]
         passage_ids = searcher.fast_field_values(PASSAGE_ID, addresses)
-        return [
+        hits = [
             PassageHit(int(pid), float(score))
             for (score, _), pid in zip(result.hits, passage_ids, strict=True)
         ]
+        # Equal scores come in the index's segment order, which merges change: ties go
+        # by passage id, so one question gets one answer however the index was written.
+        return sorted(hits, key=lambda hit: (-hit.score, hit.passage_id))

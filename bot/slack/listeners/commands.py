@@ -17,6 +17,7 @@ from newsbot.bot.chat.runtime import Asked, Question, Refusal, Runtime
 from newsbot.bot.slack import render
 from newsbot.bot.slack.context import config_of, runtime_of
 from newsbot.bot.slack.listeners.errors import failure_text
+from newsbot.bot.slack.listeners.events import EVENT_CLAIMED, command_key
 from newsbot.bot.slack.routing import plain_text
 from newsbot.index import CollectionError, IngestOutcome, collection_names
 
@@ -43,14 +44,22 @@ REFUSED_SETTING = "Sorry, only newsbot admins can change this channel's settings
 def handle_ask(
     ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]
 ) -> None:
-    question = plain_text(command.get("text", ""))
-    if not question:
-        ack(response_type="ephemeral", text=ASK_USAGE)
+    """Claimed before the ack (`events.claim_before_ack`), and marked answered once the
+    answer is posted: a newsbot killed in between answers it after a restart."""
+    runtime = runtime_of(context)
+    key = command_key(command)
+    if key is not None and context.get(EVENT_CLAIMED) is False:
+        ack()  # another delivery of this very command answers it
         return
-    ack()  # answering may wait for a write in progress: the answer follows by response_url
-    runtime, user, channel = runtime_of(context), command.get("user_id"), command.get("channel_id")
-    asked = ask_privately(runtime, question, user, channel)
-    respond(response_type="ephemeral", **render.private_reply(asked))
+    with runtime.claimed(key):
+        question = plain_text(command.get("text", ""))
+        if not question:
+            ack(response_type="ephemeral", text=ASK_USAGE)
+            return
+        ack()  # answering may wait for a write in progress: the answer follows by response_url
+        user, channel = command.get("user_id"), command.get("channel_id")
+        asked = ask_privately(runtime, question, user, channel)
+        respond(response_type="ephemeral", **render.private_reply(asked))
 
 
 def ask_privately(

@@ -67,21 +67,35 @@ EVENT_CLAIMED = "newsbot_event_claimed"  # in the context: this delivery claimed
 ANSWERED_EVENTS = ("app_mention", "message")  # the events these listeners take
 
 
+CLAIMED_COMMANDS = ("/ask",)  # answered by response_url after the ack: claimed too
+
+
 def _event_key(body: dict[str, Any]) -> str | None:
     event_id = body.get("event_id")
     return f"event:{event_id}" if isinstance(event_id, str) else None
 
 
-def claim_before_ack(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> None:
-    """Middleware: claim an event, with its body, before bolt acknowledges it.
+def command_key(body: dict[str, Any]) -> str | None:
+    """A claimed command's key: Slack gives each invocation its own trigger_id."""
+    trigger = body.get("trigger_id")
+    if body.get("command") in CLAIMED_COMMANDS and isinstance(trigger, str) and trigger:
+        return f"command:{trigger}"
+    return None
 
-    Slack never resends an event it had a 200 for, so a newsbot killed between the
+
+def claim_before_ack(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> None:
+    """Middleware: claim an event or an /ask, with its body, before bolt acknowledges it.
+
+    Slack never resends a delivery it had a 200 for, so a newsbot killed between the
     acknowledgement and the listener's own work would lose it; claimed here, in the
     request's thread before the response, a restarted newsbot finds it unfinished
     and answers it (`server.answer_unfinished`). The listener reads the outcome.
     """
-    key = _event_key(body)
-    if (body.get("event") or {}).get("type") in ANSWERED_EVENTS and key is not None:
+    event_key = _event_key(body)
+    key = command_key(body) or (
+        event_key if (body.get("event") or {}).get("type") in ANSWERED_EVENTS else None
+    )
+    if key is not None:
         context[EVENT_CLAIMED] = runtime_of(context).claim(key, body=json.dumps(body))
     next()
 

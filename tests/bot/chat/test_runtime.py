@@ -25,9 +25,9 @@ def test_a_running_server_finds_what_a_dead_writer_left_without_writing_itself(
             found: list[int] = []
             while time.monotonic() < deadline and not found:
                 time.sleep(0.1)
-                found = [h.article.id for h in runtime._call(engine.search, "lighthouse").hits]
+                found = [h.article.id for h in engine.search("lighthouse").hits]
             assert found == [dead]
-            assert runtime._call(engine.store.journal.pending) == []
+            assert engine.store.journal.pending() == []
         finally:
             runtime.close()
 

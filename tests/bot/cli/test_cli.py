@@ -551,3 +551,28 @@ def test_arguments_that_are_not_utf8_are_read_not_a_traceback(tmp_path: Path) ->
     assert "Q: Who pledged \ufffd troops?" in newsbot("ask", question)
     assert newsbot("search", question).startswith("1. #")
     assert "Q: Who pledged \ufffd troops?" in newsbot("chat", stdin=question + b"\n")
+
+
+def test_check_says_ok_or_what_is_damaged_and_what_to_do(run, db_path: Path) -> None:
+    whole = run("check")
+    assert whole.exit_code == 0, whole.output
+    lines = whole.stdout.splitlines()
+    assert re.fullmatch(
+        rf"database {re.escape(str(db_path))}: ok \(integrity_check, [\d.]+ s\)", lines[0]
+    )
+    assert re.fullmatch(
+        r"index .*newsbot\.db\.index: ok \([\d,]+ passages, as in the database\)", lines[1]
+    )
+    size = db_path.stat().st_size
+    with db_path.open("r+b") as file:  # 8 KB of noise in the middle of the closed file
+        file.seek(size // 2)
+        file.write(bytes(range(256)) * 32)
+    damaged = run("check")
+    assert damaged.exit_code == 1
+    assert f"database {db_path}: damaged, " in damaged.stdout
+    assert "index " in damaged.stdout and "not checked (the database comes first)" in damaged.stdout
+    assert "what to do: Restore it from a backup." in damaged.stdout
+    asked = run("ask", "How many countries pledged to send troops?")
+    assert asked.exit_code == 1
+    (line,) = asked.stderr.splitlines()
+    assert line.startswith(f"Error: The database at {db_path} is damaged: SQLite's quick_check")

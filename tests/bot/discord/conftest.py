@@ -133,7 +133,8 @@ def start_discord(engine: Engine, fake: FakeDiscord, **kwargs: Any) -> DiscordBo
     runtime = Runtime.open(engine, claim_lease=kwargs.pop("claim_lease", 30.0))
     app = DiscordApp(runtime, DiscordConfig.from_env(), **kwargs)
     server = create_server(
-        http_app(app.routes(), runtime), ServerConfig(host="127.0.0.1", port=0, threads=4)
+        http_app(app.routes(), runtime, app.connections()),
+        ServerConfig(host="127.0.0.1", port=0, threads=4),
     )
     stopping = threading.Event()
 

@@ -277,6 +277,13 @@ class FakeDiscord:
         """Send a dispatch event to the connected client."""
         asyncio.run_coroutine_threadsafe(self._dispatch(name, data), self._loop).result(10)
 
+    def close_gateway(self, code: int) -> None:
+        """Close the websocket with `code` (4004: the token was refused, which a client
+        must not retry)."""
+        assert self._socket is not None
+        close = self._socket.close(code=code, message=b"closed by the test")
+        asyncio.run_coroutine_threadsafe(close, self._loop).result(10)
+
     def ask_reconnect(self) -> None:
         """op 7: the client should reconnect and resume (and gets the last event again)."""
         send = self._send({"op": 7, "d": None, "s": None, "t": None})

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from newsbot.bot.chat.state import ChatState
@@ -264,3 +265,23 @@ def test_a_silent_channel_routes_no_guild_message_but_dms() -> None:
     dm = user_message("Who won?", message_id="2", guild_id=None, mentions_bot=False)
     routed = route_message(dm, BOT_USER_ID, AnswerMode.SILENT)
     assert isinstance(routed, Mention) and routed.question == "Who won?"
+
+
+def test_healthz_says_when_the_gateway_is_down(
+    gateway_bot: DiscordBot, fake_discord: FakeDiscord
+) -> None:
+    """A malformed or revoked token once killed the gateway while /healthz said ok."""
+    health = httpx.get(gateway_bot.url + "/healthz", timeout=5)
+    assert health.status_code == 200
+    assert health.json()["connections"] == {"discord_gateway": "connected"}
+    fake_discord.close_gateway(4004)  # authentication failed: hikari gives up
+    deadline = time.monotonic() + 20
+    while (health := httpx.get(gateway_bot.url + "/healthz", timeout=5)).status_code == 200:
+        assert time.monotonic() < deadline, "/healthz still ok with the gateway closed"
+        time.sleep(0.1)
+    assert health.status_code == 503
+    assert health.json() == {
+        "ok": False,
+        "articles": 5,
+        "connections": {"discord_gateway": "down"},
+    }

@@ -194,7 +194,7 @@ def test_share_posts_the_answer_in_the_channel(discord_bot: DiscordBot) -> None:
     assert len(custom_id) <= 100 < len(long_question)  # the answer stayed server-side
     # The articles change before the click: what the user saw is what is shared.
     for article_id in (1, 2, 3, 4, 5):
-        discord_bot.runtime._write(discord_bot.runtime.engine.forget, article_id)
+        discord_bot.runtime.engine.forget(article_id)
     click = interaction(3, {"custom_id": custom_id, "component_type": 2}, user=OTHER)
     shared = discord_bot.post(click).json()
     assert shared["data"]["embeds"] == first["data"]["embeds"]
@@ -228,8 +228,13 @@ def test_a_slow_answer_is_deferred_then_edited_in(
         bot = start_discord(engine, fake_discord, answer_deadline=0.2)
         try:
             hold = threading.Event()
-            # Another surface's write holds the engine lock for a while.
-            writer = threading.Thread(target=bot.runtime._call, args=(hold.wait, 5))
+
+            # Another thread's write holds the library's lock for a while.
+            def hold_the_library() -> None:
+                with engine.library.lock:
+                    hold.wait(5)
+
+            writer = threading.Thread(target=hold_the_library)
             writer.start()
             time.sleep(0.05)
             started = time.monotonic()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import httpx
@@ -287,9 +288,17 @@ def test_serve_in_socket_mode_answers_healthz_and_logs_each_answer(
     import newsbot.bot.slack.server as slack_server
 
     connected: list[str] = []
-    monkeypatch.setattr(
-        slack_server, "start_socket_mode", lambda app, runtime, token: connected.append(token)
-    )
+    socket_up = threading.Event()
+    socket_up.set()
+
+    class Handler:  # what start_socket_mode returns: its client says whether it is connected
+        client = types.SimpleNamespace(is_connected=socket_up.is_set)
+
+    def start(app: object, runtime: object, token: str) -> Handler:
+        connected.append(token)
+        return Handler()
+
+    monkeypatch.setattr(slack_server, "start_socket_mode", start)
     port = _free_port()
     plan = serving.ServePlan.from_env(
         {
@@ -313,8 +322,18 @@ def test_serve_in_socket_mode_answers_healthz_and_logs_each_answer(
                 except httpx.HTTPError:
                     assert time.monotonic() < deadline, "no /healthz in Socket Mode"
                     time.sleep(0.1)
-            assert health.json() == {"ok": True, "articles": 5}
+            assert health.status_code == 200
+            assert health.json() == {
+                "ok": True,
+                "articles": 5,
+                "connections": {"slack_socket_mode": "connected"},
+            }
             assert connected == ["xapp-1-socket"]
+            socket_up.clear()  # the websocket dropped: the port answers, Slack cannot reach us
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            assert health.status_code == 503
+            assert health.json()["connections"] == {"slack_socket_mode": "down"}
+            assert health.json()["ok"] is False
             # No /slack/events in Socket Mode: only the health check listens.
             assert httpx.post(f"http://127.0.0.1:{port}/slack/events", timeout=5).status_code == 404
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -117,13 +118,16 @@ class Bot:
             "text": text,
             "api_app_id": "A1",
             "response_url": f"{self.fake.url}/response/{command.strip('/')}",
-            "trigger_id": "trig",
+            "trigger_id": f"trig-{next(_TRIGGERS)}",  # Slack's: one per invocation
         }
         return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
 
     def action(self, payload: dict[str, Any]) -> httpx.Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")
+
+
+_TRIGGERS = itertools.count(1)
 
 
 def start_bot(engine: Engine, fake: FakeSlack, *, claim_lease: float = 30.0) -> Bot:

@@ -32,10 +32,8 @@ QUESTION = "How many countries pledged to send troops?"
 def desks(bot: Bot) -> Bot:
     """The seeds (#1-#5) in "ukraine", a ferry story (#6) in "local"."""
     runtime = bot.runtime
-    runtime._write(runtime.engine.collect, [1, 2, 3, 4, 5], "ukraine")
-    added = runtime._write(
-        runtime.engine.ingest_bytes, FERRY.encode(), "ferry.txt", collections="local"
-    )
+    runtime.engine.collect([1, 2, 3, 4, 5], "ukraine")
+    added = runtime.engine.ingest_bytes(FERRY.encode(), "ferry.txt", collections="local")
     assert added.article_id == 6
     return bot
 

@@ -21,7 +21,7 @@ import pytest
 from newsbot.bot.chat.budget import Budget, QuestionBudget
 from newsbot.bot.chat.replies import QUEUE_FULL
 from newsbot.bot.server.logs import LOG_LINE_LIMIT, RedactTokens
-from newsbot.bot.slack.server import answer_unfinished
+from newsbot.bot.slack.server import RESPONSE_URL_SECONDS, answer_unfinished
 from newsbot.index import Engine, FetchPolicy, IngestLimits, Status
 from tests.bot.slack.conftest import (
     ADMIN,
@@ -272,7 +272,8 @@ def test_an_event_claimed_by_a_crashed_server_is_answered_after_restart(
         crashed.stop()
         restarted = start_bot(engine, fake_slack, claim_lease=0.5)
         try:
-            answer_unfinished(restarted.app, restarted.runtime).join(timeout=10)
+            for replay in answer_unfinished(restarted.app, restarted.runtime):
+                replay.join(timeout=10)
             (reply,) = fake_slack.wait_for("chat.postMessage", timeout=10)
             assert "Moscow" in blocks_text(reply) and reply["thread_ts"] == "1700000900.1"
             # A late redelivery of the same event is not answered again.
@@ -282,6 +283,70 @@ def test_an_event_claimed_by_a_crashed_server_is_answered_after_restart(
             assert restarted.runtime.state.unfinished(prefix="event:") == []
         finally:
             restarted.stop()
+
+
+def _ask_body(question: str, trigger: str, fake_slack: FakeSlack) -> dict[str, str]:
+    """A /ask as bolt reads it from Slack's form post."""
+    return {
+        "token": "legacy",
+        "team_id": "T1",
+        "channel_id": "C1",
+        "user_id": "U1",
+        "command": "/ask",
+        "text": question,
+        "api_app_id": "A1",
+        "response_url": f"{fake_slack.url}/response/{trigger}",
+        "trigger_id": trigger,
+    }
+
+
+def test_an_ask_claimed_by_a_crashed_server_is_answered_once_after_restart(
+    slack_env: None, fake_slack: FakeSlack, db_path: Path
+) -> None:
+    """Slash commands were not claimed: a server killed right after the ack never
+    answered. Now the /ask is claimed before the ack and answered after a restart,
+    while its response_url is valid; one claimed over 29 minutes ago is left."""
+    fresh = _ask_body("Where did Putin invite Zelensky for talks?", "trig-fresh", fake_slack)
+    stale = _ask_body("How many countries pledged troops?", "trig-stale", fake_slack)
+    with seeded_engine(db_path) as engine:
+        crashed = start_bot(engine, fake_slack, claim_lease=0.5)
+        state = crashed.runtime.state
+        # The crashed server claimed both and acknowledged them, then died.
+        assert state.claim("command:trig-fresh", body=json.dumps(fresh))
+        assert state.claim("command:trig-stale", body=json.dumps(stale))
+        state.db.execute(
+            "UPDATE slack_seen SET seen_at = seen_at - ? WHERE key = ?",
+            [RESPONSE_URL_SECONDS + 60, "command:trig-stale"],
+        )
+        crashed.stop()
+        restarted = start_bot(engine, fake_slack, claim_lease=0.5)
+        try:
+            for replay in answer_unfinished(restarted.app, restarted.runtime):
+                replay.join(timeout=10)
+            restarted.settle()
+            (answered,) = fake_slack.of("response_url")
+            assert answered["path"] == "/response/trig-fresh"
+            assert "Moscow" in blocks_text(answered)
+            left = restarted.runtime.state.unfinished(prefix="command:")
+            assert [json.loads(body)["trigger_id"] for body in left] == ["trig-stale"]
+        finally:
+            restarted.stop()
+
+
+def test_an_ask_is_claimed_before_its_ack_and_answered_once(bot: Bot) -> None:
+    response = bot.command("/ask", "Where did Putin invite Zelensky for talks?", "U1")
+    assert response.status_code == 200
+    bot.settle()
+    (answered,) = bot.fake.of("response_url")
+    assert "Moscow" in blocks_text(answered)
+    (key,) = [
+        row[0]
+        for row in bot.runtime.state.db.execute(
+            "SELECT key FROM slack_seen WHERE key LIKE 'command:%' AND done = 1"
+        ).fetchall()
+    ]
+    assert key.startswith("command:trig-")
+    assert bot.runtime.state.unfinished(prefix="command:", max_age=3600) == []
 
 
 def test_log_lines_are_clipped_and_tokens_redacted() -> None:
@@ -336,12 +401,12 @@ def test_serve_answers_ingests_and_sees_a_cli_ingest_that_runs_beside_it(
     # follows commits; the deadline is generous).
     engine = bot.runtime.engine
     deadline = time.monotonic() + 10
-    while not bot.runtime._call(engine.search, "marker1499tag", 1).hits:
+    while not engine.search("marker1499tag", 1).hits:
         assert time.monotonic() < deadline, "the server never saw the CLI's articles"
         time.sleep(0.2)
-    found = bot.runtime._call(engine.answer, "When did the last lighthouse keeper retire?")
+    found = engine.answer("When did the last lighthouse keeper retire?")
     assert "40 years" in found.quotes[0].text
-    assert bot.runtime._call(engine.count_articles) == 5 + 1500 + 1
+    assert engine.count_articles() == 5 + 1500 + 1
 
 
 def test_a_lone_surrogate_in_a_question_is_answered_once(bot: Bot) -> None:
@@ -389,7 +454,8 @@ def test_an_event_acknowledged_by_a_server_killed_before_its_listener_is_answere
         assert fake_slack.of("chat.postMessage") == []
         restarted = start_bot(engine, fake_slack, claim_lease=0.5)
         try:
-            answer_unfinished(restarted.app, restarted.runtime).join(timeout=10)
+            for replay in answer_unfinished(restarted.app, restarted.runtime):
+                replay.join(timeout=10)
             (reply,) = fake_slack.wait_for("chat.postMessage", timeout=10)
             assert "Moscow" in blocks_text(reply) and reply["thread_ts"] == "1700000950.1"
             assert restarted.runtime.state.unfinished(prefix="event:") == []
@@ -454,12 +520,12 @@ def test_an_article_past_the_time_limit_is_one_failed_line_and_nothing_stored(
     bot: Bot,
 ) -> None:
     runtime = bot.runtime
-    before = runtime._call(runtime.engine.count_articles)
+    before = runtime.engine.count_articles()
     runtime.ingest_limits = IngestLimits(seconds=0.5)
     outcome = runtime.ingest_bytes(("John Smith said. He said. " * 80_000).encode(), "slow.txt")
     assert outcome.status is Status.FAILED
     assert "took longer than 0.5 s" in str(outcome.reason)
-    assert runtime._call(runtime.engine.count_articles) == before
+    assert runtime.engine.count_articles() == before
 
 
 def test_healthz_answers_while_a_hostile_signed_megabyte_is_read(bot: Bot) -> None:

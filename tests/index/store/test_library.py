@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -10,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.index import Engine, IndexDamagedError, StoreError
+from newsbot.index import Engine, IndexDamagedError, StoreError, WriterWait
+from newsbot.index.models import ArticleDraft
 from newsbot.index.store.library import index_path_for
 from tests.conftest import seeded_engine
 from tests.corpora import LIGHTHOUSE, die_after_the_sqlite_write
@@ -90,23 +94,17 @@ def test_a_forget_replays_them_too(db_path: Path) -> None:
 _HOLDER = """
 import sys, time
 from newsbot.index import Engine
-from newsbot.index.models import ArticleDraft
-from newsbot.index.ingest.pipeline import prepare
 engine = Engine(sys.argv[1])
-engine.hold_writer()
+engine.library.hold_writer("a slow test holder")
 print("holding", flush=True)
-for n in range(int(sys.argv[3])):
-    time.sleep(0.3)
-    if sys.argv[2] == "progressing":  # a bulk ingest: one SQLite commit after another
-        draft = ArticleDraft(text=f"Story {n}: the ferry number {n} sailed today.", origin="x")
-        engine.store.add_article(prepare(draft))
+time.sleep(float(sys.argv[2]))  # fetching slowly, say: alive, writing nothing
 engine.close()
 """
 
 
-def _holder(db_path: Path, how: str, rounds: int) -> subprocess.Popen[str]:
+def _holder(db_path: Path, seconds: float) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(db_path), how, str(rounds)],
+        [sys.executable, "-c", _HOLDER, str(db_path), str(seconds)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -114,27 +112,91 @@ def _holder(db_path: Path, how: str, rounds: int) -> subprocess.Popen[str]:
     return process
 
 
-def test_a_waiting_writer_waits_while_the_holder_makes_progress(db_path: Path) -> None:
+def test_a_waiting_writer_waits_for_a_live_holder_however_slow(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     seeded_engine(db_path).close()
-    holder = _holder(db_path, "progressing", 14)  # about 4 s, longer than writer_wait
-    told: list[float] = []
+    holder = _holder(db_path, 4.0)  # writes nothing for 4 s: longer than writer_wait
+    told: list[WriterWait] = []
     started = time.monotonic()
-    with Engine(db_path, writer_wait=1.5, on_wait=told.append) as engine:
-        engine.hold_writer()  # no StoreError: the holder was busy, not stuck
+    with (
+        caplog.at_level(logging.INFO),
+        Engine(db_path, writer_wait=1.5, on_wait=told.append) as engine,
+    ):
+        engine.forget(1)  # no StoreError: the holder was alive
         waited = time.monotonic() - started
-        engine.release_writer()
     assert holder.wait(timeout=30) == 0
-    assert waited > 2.0, waited
-    assert told and told[0] < 1.0
+    assert waited > 2.5, waited
+    assert told and told[0].alive and told[0].waited < 1.0
+    assert told[0].describe() == f"newsbot process {holder.pid} (a slow test holder)"
+    assert "(a normal hand-over)" in caplog.text and "died" not in caplog.text
 
 
-def test_a_waiting_writer_gives_up_on_a_holder_that_is_stuck(db_path: Path) -> None:
+def test_a_waiting_writer_gives_up_on_a_holder_that_stopped(db_path: Path) -> None:
     seeded_engine(db_path).close()
-    holder = _holder(db_path, "stuck", 20)  # holds the lock about 6 s, writing nothing
-    started = time.monotonic()
-    with Engine(db_path, writer_wait=1.5) as engine, pytest.raises(StoreError) as info:
-        engine.hold_writer()
-    waited = time.monotonic() - started
-    holder.wait(timeout=30)
-    assert "made no progress for 1.5 s" in str(info.value) and "looks stuck" in str(info.value)
-    assert 1.4 < waited < 5.0, waited
+    holder = _holder(db_path, 30.0)
+    os.kill(holder.pid, signal.SIGSTOP)  # frozen: the lock is held, the heartbeat stops
+    try:
+        started = time.monotonic()
+        with Engine(db_path, writer_wait=1.5) as engine, pytest.raises(StoreError) as info:
+            engine.forget(1)
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    message = str(info.value)
+    assert f"held by newsbot process {holder.pid} (a slow test holder)" in message
+    assert "no sign of life for 1.5 s" in message and "looks stuck" in message
+    # The beat goes stale after 3 s, then 1.5 s more without one.
+    assert 1.4 < waited < 8.0, waited
+    with Engine(db_path) as engine:  # the lock went with the process
+        assert engine.forget(1).id == 1
+
+
+def test_a_writer_clears_its_journal_before_it_hands_over(db_path: Path) -> None:
+    """A writer that took the lock the moment it was released found the finished
+    writer's journal rows, and replayed them as a dead writer's."""
+    with seeded_engine(db_path) as engine:
+        retriever = engine.library.retriever
+        pending_at_release: list[int] = []
+        release = retriever.release
+
+        def spied() -> None:
+            pending_at_release.append(len(engine.store.journal.pending()))
+            release()
+
+        retriever.release = spied  # type: ignore[method-assign]
+        engine.ingest(ArticleDraft(text=LIGHTHOUSE, origin="lighthouse.txt"))
+        engine.forget(1)
+    assert pending_at_release == [0, 0]
+
+
+def test_two_ingests_in_turn_log_a_normal_hand_over(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeded_engine(db_path).close()
+    first = subprocess.Popen(
+        [sys.executable, "-c", _INGEST_TWICE, str(db_path)], stderr=subprocess.PIPE, text=True
+    )
+    with caplog.at_level(logging.INFO), Engine(db_path) as engine:
+        for n in range(40):
+            draft = ArticleDraft(text=f"Second writer story {n}: the tram ran late.", origin="b")
+            engine.ingest(draft)
+    _, first_log = first.communicate(timeout=60)
+    assert first.returncode == 0, first_log
+    for log_text in (caplog.text, first_log):
+        assert "writer that died" not in log_text and "interrupted" not in log_text
+    with Engine(db_path) as engine:
+        assert engine.store.journal.pending() == []
+        assert engine.count_articles() == 5 + 80
+
+
+_INGEST_TWICE = """
+import logging, sys
+from newsbot.index import Engine
+logging.basicConfig(level=logging.INFO)
+from newsbot.index.models import ArticleDraft
+with Engine(sys.argv[1]) as engine:
+    for n in range(40):
+        engine.ingest(ArticleDraft(text=f"First writer story {n}: the ferry sailed.", origin="a"))
+"""
