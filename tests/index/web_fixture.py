@@ -247,6 +247,11 @@ class WebFixture:
                 elif path == "/slow":
                     time.sleep(3)
                     self.send(200, b"<html><body><p>late</p></body></html>")
+                elif path.startswith("/slow-article/"):  # a whole article, 3 s late
+                    n = path.rsplit("/", 1)[-1]
+                    time.sleep(3)
+                    body = f"The harbour council met about slow story {n} and the ferry timetable."
+                    self.send(200, article_page(f"Slow story {n}", body))
                 elif path == "/huge":
                     self.send(200, b"<html><body>" + b"<p>word word word</p>" * 400_000)
                 elif path.startswith("/bomb/"):

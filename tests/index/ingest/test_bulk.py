@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +17,8 @@ from newsbot.bot.cli.render import render_outcome
 from newsbot.index.engine import Engine
 from newsbot.index.errors import FetchError
 from newsbot.index.ingest.bulk import feed_links
-from newsbot.index.models import Status
+from newsbot.index.models import ArticleDraft, Status
+from tests.corpora import LIGHTHOUSE, no_seeds_env
 from tests.index.web_fixture import ATOM, LOCAL_ONLY, RSS, WebFixture
 
 
@@ -194,3 +198,34 @@ def test_cli_refuses_private_urls_by_default(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "not a public address" in result.stdout
+
+
+def test_a_url_ingest_holds_the_writer_lock_only_while_it_stores(
+    web: WebFixture, tmp_path: Path
+) -> None:
+    """`ingest --urls` held the writer lock while it fetched slow pages: a second writer
+    found no progress for its `writer_wait` and gave up while the first was working."""
+    db = tmp_path / "slow.db"
+    Engine(db).close()
+    urls = tmp_path / "urls.txt"
+    urls.write_text(
+        f"{web.base}/article/ferry\n{web.base}/slow-article/1\n{web.base}/slow-article/2\n"
+    )
+    env = no_seeds_env(tmp_path, NEWSBOT_ALLOW_PRIVATE_URLS="1")
+    command = [sys.executable, "-m", "newsbot.bot", "--db", str(db), "ingest", "--workers", "1"]
+    first = subprocess.Popen([*command, "--urls", str(urls)], env=env, stdout=subprocess.PIPE)
+    try:
+        with Engine(db, writer_wait=2.0) as engine:
+            deadline = time.monotonic() + 30
+            while engine.count_articles() == 0:  # the ferry is stored; slow pages follow
+                assert time.monotonic() < deadline, "the first ingest stored nothing"
+                time.sleep(0.05)
+            started = time.monotonic()
+            outcome = engine.ingest(ArticleDraft(text=LIGHTHOUSE, origin="lighthouse.txt"))
+            waited = time.monotonic() - started
+        assert outcome.status is Status.ADDED
+        assert waited < 2.0, f"waited {waited:.1f} s behind a fetch"  # the fetches take 6 s
+    finally:
+        out, _ = first.communicate(timeout=60)
+    assert first.returncode == 0
+    assert out.decode().count(": added #") == 3
