@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from newsbot.bot.chat.runtime import Asked, Question, Runtime
+from newsbot.index import Engine, IngestLimits, Status
+from newsbot.index.ingest import ingester
 from tests.conftest import fill, seeded_engine
 from tests.corpora import LIGHTHOUSE, die_after_the_sqlite_write
+from tests.index.web_fixture import LOCAL_ONLY, WebFixture
 
 
 def test_a_running_server_finds_what_a_dead_writer_left_without_writing_itself(
@@ -68,3 +71,35 @@ def test_on_a_full_disk_chat_answers_and_warns_once_a_kind(
             assert all("full" in w for w in warnings)
         finally:
             runtime.close()
+
+
+def test_chat_ingest_takes_the_engines_path_read_in_a_child(
+    db_path: Path, web: WebFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page, its copy under another URL, a feed (one page at a time from chat) and
+    bytes: each through Engine.ingest_urls / ingest_bytes, read in a child process."""
+    read_in_children: list[str] = []
+    real = ingester.prepare_isolated
+
+    def spied(item: object, *, limits: IngestLimits) -> object:
+        read_in_children.append(type(item).__name__)
+        return real(item, limits=limits)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingester, "prepare_isolated", spied)
+    seeded_engine(db_path).close()
+    with Engine(db_path, fetch_policy=LOCAL_ONLY) as engine:
+        runtime = Runtime.open(engine)
+        try:
+            added = runtime.ingest_url(f"{web.base}/article/ferry", collections=("local",))
+            assert added.status is Status.ADDED and added.article_id == 6
+            again = runtime.ingest_url(f"{web.base}/article/ferry-copy")
+            assert again.status is Status.DUPLICATE and again.article_id == 6
+            feed = runtime.ingest_url(f"{web.base}/feed.rss")
+            assert feed.status is Status.FAILED and "application/rss+xml" in (feed.reason or "")
+            pasted = runtime.ingest_bytes(LIGHTHOUSE.encode(), "pasted text")
+            assert pasted.status is Status.ADDED and pasted.article_id == 7
+        finally:
+            runtime.close()
+        assert engine.collections() == {"local": 1}
+    # The feed was refused when fetched: its error passes through, read by no child.
+    assert read_in_children == ["FetchedPage", "FetchedPage", "UnsupportedInputError", "RawFile"]
