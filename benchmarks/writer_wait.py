@@ -1,9 +1,10 @@
 """How long a second `newsbot ingest` waits behind a slow `newsbot ingest --urls`.
 
-    python benchmarks/writer_wait.py --slow 8
+    python benchmarks/writer_wait.py --slow 8 --pages 4
 
-A local server (127.0.0.1) answers each of four pages after `--slow` seconds; the
-first ingest reads them one at a time (`--workers 1`). Once it has stored its first
+A local server (127.0.0.1) answers each of `--pages` pages after `--slow` seconds
+(under the fetch's 30 s deadline); the first ingest reads them one at a time
+(`--workers 1`). Once it has stored its first
 page, a second ingest adds one local file: the time it takes, and both exit codes,
 are printed. Nothing is read from the network or a data folder.
 """
@@ -19,8 +20,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-PAGES = 4
 
 
 def serve(slow: float) -> ThreadingHTTPServer:
@@ -52,6 +51,7 @@ def serve(slow: float) -> ThreadingHTTPServer:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slow", type=float, default=8.0, help="seconds before each page")
+    parser.add_argument("--pages", type=int, default=4)
     args = parser.parse_args()
     server = serve(args.slow)
     port = server.server_address[1]
@@ -59,7 +59,7 @@ def main() -> None:
         work = Path(folder)
         (work / "seeds").mkdir()
         urls = work / "urls.txt"
-        urls.write_text("\n".join(f"http://127.0.0.1:{port}/slow/{n}" for n in range(PAGES)))
+        urls.write_text("\n".join(f"http://127.0.0.1:{port}/slow/{n}" for n in range(args.pages)))
         (work / "two.txt").write_text(
             "Ferry strike ends\n\nThe ferry workers' union ended its strike on Thursday "
             "after a pay deal was agreed with the operator."
@@ -82,7 +82,7 @@ def main() -> None:
         )
         took = time.monotonic() - started
         out, _ = first.communicate()
-        print(f"{PAGES} pages, {args.slow:g} s each, read one at a time by the first ingest")
+        print(f"{args.pages} pages, {args.slow:g} s each, read one at a time by the first ingest")
         print(
             f"second ingest: started at {started - began:.1f} s, took {took:.2f} s, "
             f"exit {second.returncode}: {second.stdout.strip()}"
