@@ -251,7 +251,7 @@ class Engine:
     def check(db_path: Path | str, settings: AnswerSettings | None = None) -> LibraryCheck:
         """The full check (`newsbot check`): SQLite's integrity_check of the database,
         and the index's agreement with it. Opens no engine, so a damaged database can
-        be checked; changes nothing."""
+        be checked; it repairs nothing."""
         path = Path(db_path)
         if not path.is_file():
             raise StoreError(f"No database at {path}.", path=str(path))

@@ -528,7 +528,7 @@ def forget(ctx: click.Context, article_id: int) -> None:
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Check the database fully (SQLite's integrity_check) and the search index against
-    it. Exits 1 when either is damaged, saying what to do; changes nothing."""
+    it. Exits 1 when either is damaged, saying what to do; repairs nothing."""
     state = ctx.find_object(_State)
     result = Engine.check(state.settings.db_path, state.settings.answer_settings)
     click.echo(render_text.render_check(state.settings.db_path, result))

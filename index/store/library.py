@@ -431,7 +431,8 @@ class LibraryCheck:
 
 def check_library(db_path: Path, *, title_boost: float) -> LibraryCheck:
     """SQLite's `integrity_check` of the database, then, if it is whole, the index
-    against it (passages, and writes a dead writer left). Changes nothing."""
+    against it (passages, and writes a dead writer left). It repairs nothing: opening
+    the library only does what every open does (pending schema steps)."""
     database = run_check(db_path, full=True)
     index = index_path_for(db_path)
     if not database.ok:
