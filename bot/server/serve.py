@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
 
 from newsbot.bot.chat.budget import Budget
 from newsbot.bot.chat.channels import stored_scope
@@ -87,10 +89,16 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _stop_on_sigterm() -> None:
-    """SIGTERM (systemd, docker stop) shuts down as cleanly as Ctrl-C does."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_interrupt)
+SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+
+
+def _stop_on_sigterm() -> SignalHandler:
+    """SIGTERM (systemd, docker stop) shuts down as cleanly as Ctrl-C does. Returns the
+    handler it replaced, to put back when serve returns (None off the main thread,
+    where no handler can be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = None) -> None:
@@ -118,6 +126,7 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
     connections: dict[str, Probe] = {}
     serving = False
     slack_app = discord_app = None
+    previous_sigterm: SignalHandler = None
     try:
         if plan.slack is not None:
             slack_app = connect_slack(runtime, plan.slack)
@@ -135,7 +144,7 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
             if discord_app.gateway is not None:
                 log.info("Discord: connecting to the gateway via %s", plan.discord.api_url)
             discord_app.start()
-        _stop_on_sigterm()
+        previous_sigterm = _stop_on_sigterm()
         # Always: /healthz answers in Socket Mode and gateway-only Discord too, where
         # no platform calls in. Bound first, so a port in use is the only line.
         server = create_server(http_app(routes, runtime, connections), plan.server)
@@ -153,3 +162,5 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
         if discord_app is not None:
             discord_app.close()
         runtime.close()
+        if previous_sigterm is not None:  # a process that goes on keeps its own handler
+            signal.signal(signal.SIGTERM, previous_sigterm)

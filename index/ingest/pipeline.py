@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -131,6 +132,13 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _default_signals() -> None:
+    """A worker dies on SIGTERM, whatever handler its parent had when it forked: one
+    inherited that raises KeyboardInterrupt (`serve` installs one) left a worker
+    alive through Pool.terminate(), and an ingest stopped early hung joining it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def prepare_many(items: Iterable[Item], *, workers: int = 1) -> Iterator[Prepared]:
     """`prepare_item` over a stream, in order; in worker processes when workers > 1."""
     if workers <= 1:
@@ -143,7 +151,7 @@ def prepare_many(items: Iterable[Item], *, workers: int = 1) -> Iterator[Prepare
         return
     # fork: workers inherit the loaded analyzer, and touch no open database or index.
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes=workers) as pool:
+    with context.Pool(processes=workers, initializer=_default_signals) as pool:
         window = first + list(islice(iterator, _WINDOW - len(first)))
         while window:
             yield from pool.imap(prepare_item, window, chunksize=16)

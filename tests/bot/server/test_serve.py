@@ -269,8 +269,12 @@ def test_serve_on_a_port_in_use_is_one_line(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv("DISCORD_PUBLIC_KEY", PUBLIC_KEY)
         monkeypatch.setenv("NEWSBOT_HOST", "127.0.0.1")
         monkeypatch.setenv("NEWSBOT_PORT", str(port))
+        before = signal.getsignal(signal.SIGTERM)
         result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 1
+    # serve put back the SIGTERM handler it replaced: a process that goes on (this
+    # one) keeps its own, and forks no worker with serve's.
+    assert signal.getsignal(signal.SIGTERM) is before
     lines = [line for line in result.stderr.splitlines() if not line.startswith("First run")]
     assert lines == [
         f"Error: Cannot listen on 127.0.0.1:{port} (Address already in use). "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from newsbot.index.errors import EmptyArticleError
@@ -42,3 +45,35 @@ def test_a_stop_iteration_bug_is_loud_not_the_end_of_the_stream(
     drafts = [ArticleDraft(text=BODY, origin=name) for name in "abc"]
     with pytest.raises(RuntimeError, match="StopIteration"):
         list(pipeline.prepare_many(drafts))
+
+
+_STOPPED_EARLY = """
+import signal
+from newsbot.index.ingest.pipeline import prepare_many
+from newsbot.index.models import ArticleDraft
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, interrupt)  # what `serve` installs in its process
+text = "Story {}: the harbour ferry number {} sailed on Monday with its cargo."
+drafts = [ArticleDraft(text=text.format(n, n), origin=str(n)) for n in range(2000)]
+stream = prepare_many(drafts, workers=2)
+for n, _ in enumerate(stream):
+    if n == 250:
+        break
+stream.close()  # an ingest stopped early (a full disk): the pool is terminated
+print("closed", flush=True)
+"""
+
+
+def test_workers_die_on_terminate_whatever_handler_they_inherited() -> None:
+    """Workers forked with a SIGTERM handler that raises lived on through
+    Pool.terminate() (a KeyboardInterrupt traceback from each), and once an ingest
+    stopped early hung joining one."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STOPPED_EARLY], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "closed"
+    assert "KeyboardInterrupt" not in done.stderr and "Traceback" not in done.stderr
