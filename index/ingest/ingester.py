@@ -102,9 +102,9 @@ class Ingester:
         (a server's ingest: one input must not take it down).
 
         Prepared articles are gathered for up to `batch_seconds` (0: each is stored
-        as it comes, as URL ingests do) or BULK_COMMIT_EVERY articles, then stored and committed
-        together under the writer lock, which is never held while the next items
-        are read.
+        as it comes, as URL ingests do) or BULK_COMMIT_EVERY articles, then stored
+        and committed together under the writer lock, which is never held while the
+        next items are read.
 
         `collections` (checked names) files every article added into them, and every
         one already stored (a duplicate) too: ingesting it again for a desk is how
@@ -214,6 +214,7 @@ class Ingester:
         with self.library.write_turn("ingesting"):
             for item, outcome in zip(batch, decided, strict=True):
                 if outcome is None:
+                    assert not isinstance(item, IngestError)  # `_decided` gave its outcome
                     with self.library.lock:
                         outcome = self._store(item, collections)
                 log.debug("%s: %s", outcome.origin, outcome.reason or outcome.status)
@@ -229,13 +230,12 @@ class Ingester:
             return None
         return outcome
 
-    def _store(self, item: Prepared, collections: Names) -> IngestOutcome:
-        """Store and index one prepared article, unless it is a duplicate or an error
-        (a duplicate is filed into `collections` all the same). Writer lock held."""
+    def _store(self, item: PreparedArticle | IngestOutcome, collections: Names) -> IngestOutcome:
+        """Store and index one prepared article, unless it is a duplicate (filed into
+        `collections` all the same). Writer lock held; failures never get here
+        (`_decided`)."""
         if isinstance(item, IngestOutcome):
             return self._collected(item, collections)
-        if isinstance(item, IngestError):
-            return IngestOutcome.failed(item)
         known = self._already_stored(item)
         if known is not None:
             return self._collected(known, collections)

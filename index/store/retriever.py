@@ -230,20 +230,17 @@ class Retriever:
             return
         try:
             self._writer.commit()
-            if release:
-                self._heartbeat.stop()  # before the lock goes: a waiter never reads a stale name
-                self._writer.wait_merging_threads()
         except ValueError as exc:
             raise self._write_failed(exc) from exc
-        if release:
-            self._writer = None
         self.index.reload()
+        if release:
+            self.release()
 
     def release(self) -> None:
         """Give the writer lock back, its writes committed already (`commit(release=False)`)."""
         if self._writer is None:
             return
-        self._heartbeat.stop()
+        self._heartbeat.stop()  # before the lock goes: a waiter never reads a stale name
         writer, self._writer = self._writer, None
         try:
             writer.wait_merging_threads()
