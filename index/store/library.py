@@ -126,10 +126,11 @@ class Library:
         self._checked = False
         if size_of(db_path) <= ON_OPEN_MAX_BYTES:
             try:
-                self._check()
+                refuse_if_damaged(db_path, run_check(db_path))
             except StoreError:
                 self.store.close()
                 raise
+            self._checked = True
         self.damaged_index: Path | None = None
         path = index_path_for(db_path)
         outdated = False
@@ -193,7 +194,7 @@ class Library:
         up on. Once taken, the first write replays any dead writer's rows. `doing` is
         what a waiting writer is told this process is doing."""
         if not self._checked:
-            self._check()
+            self._check_before_writing()
         held = self.retriever.writing
         self.retriever.acquire_writer(
             wait=self.writer_wait, on_wait=self.on_wait, progress=self._progress, doing=doing
@@ -201,17 +202,17 @@ class Library:
         if not held:
             self._check_dead_rows = True
 
-    def _check(self) -> None:
-        """`quick_check` the database once: on open when it is small, else before the
-        first write, so nothing is written into a damaged file."""
-        result = run_check(self.db_path)
-        log.info(
-            "database check (%s MB): %s in %.2f s",
-            f"{size_of(self.db_path) >> 20:,}",
-            "ok" if result.ok else "damaged",
-            result.seconds,
-        )
-        refuse_if_damaged(self.db_path, result)
+    def _check_before_writing(self) -> None:
+        """`quick_check` a database too large to check on open, once, before the first
+        write: nothing is written into a damaged file."""
+        size = size_of(self.db_path)
+        if size:
+            log.info("checking the database (%s MB) before writing to it", f"{size >> 20:,}")
+            result = run_check(self.db_path)
+            log.info(
+                "database check: %s in %.1f s", "ok" if result.ok else "damaged", result.seconds
+            )
+            refuse_if_damaged(self.db_path, result)
         self._checked = True
 
     def _progress(self) -> tuple[int, tuple[tuple[str, int, int], ...]]:
