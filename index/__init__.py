@@ -45,9 +45,12 @@ from newsbot.index.models import (
     Status,
 )
 from newsbot.index.settings import AnswerSettings
-from newsbot.index.store.database import connect, migrate, transaction
+from newsbot.index.store.connections import apply_migrations, open_connection
 from newsbot.index.store.heartbeat import WriterWait
 from newsbot.index.store.library import LibraryCheck
+from newsbot.index.store.postgres import is_url as is_postgresql_url
+from newsbot.index.store.replica import Lag
+from newsbot.index.store.sql import Connection
 
 __all__ = [
     "ALL_COLLECTIONS",
@@ -61,6 +64,7 @@ __all__ = [
     "CollectionError",
     "Confidence",
     "ConfigError",
+    "Connection",
     "Disagreement",
     "EncoderError",
     "Engine",
@@ -73,6 +77,7 @@ __all__ = [
     "IngestError",
     "IngestLimits",
     "IngestOutcome",
+    "Lag",
     "LibraryCheck",
     "ModelError",
     "NewsbotError",
@@ -85,9 +90,9 @@ __all__ = [
     "TooLargeError",
     "UnknownAnswerError",
     "WriterWait",
+    "apply_migrations",
     "bundled_seeds_dir",
     "collection_names",
-    "connect",
-    "migrate",
-    "transaction",
+    "is_postgresql_url",
+    "open_connection",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -53,6 +54,7 @@ from newsbot.index.models import (
 from newsbot.index.settings import AnswerSettings, Thresholds
 from newsbot.index.store import feedback, gaps
 from newsbot.index.store.articles import Store
+from newsbot.index.store.connections import open_connection
 from newsbot.index.store.database import storage_errors
 from newsbot.index.store.heartbeat import WriterWait
 from newsbot.index.store.library import (
@@ -62,7 +64,10 @@ from newsbot.index.store.library import (
     check_library,
     index_path_for,
 )
+from newsbot.index.store.postgres import is_url, redacted
+from newsbot.index.store.replica import Lag, Replica
 from newsbot.index.store.retriever import Retriever
+from newsbot.index.store.sql import Connection
 
 __all__ = ["Engine", "IngestBatch", "index_path_for"]
 
@@ -89,12 +94,12 @@ def _storage_errors_as_one_line(method: Callable[P, R]) -> Callable[P, R]:
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         engine = args[0]
         assert isinstance(engine, Engine)
-        with storage_errors(engine.db_path):
+        with storage_errors(engine.database):
             result = method(*args, **kwargs)
         if isinstance(result, IngestBatch):
-            return IngestBatch(result.total, _guarded(result.outcomes, engine.db_path))  # type: ignore[return-value]
+            return IngestBatch(result.total, _guarded(result.outcomes, engine.database))  # type: ignore[return-value]
         if isinstance(result, Iterator):
-            return _guarded(result, engine.db_path)  # type: ignore[return-value]
+            return _guarded(result, engine.database)  # type: ignore[return-value]
         return result
 
     return guarded
@@ -114,7 +119,7 @@ def _reading(method: Callable[P, R]) -> Callable[P, R]:
     return _storage_errors_as_one_line(locked)
 
 
-def _guarded(outcomes: Iterator[IngestOutcome], path: Path) -> Iterator[IngestOutcome]:
+def _guarded(outcomes: Iterator[IngestOutcome], path: str) -> Iterator[IngestOutcome]:
     with storage_errors(path):
         yield from outcomes
 
@@ -135,6 +140,7 @@ class Engine:
         self,
         db_path: Path | str,
         *,
+        index_dir: Path | None = None,
         settings: AnswerSettings | None = None,
         fetch_policy: FetchPolicy | None = None,
         writer_wait: float = WRITER_WAIT_S,
@@ -144,20 +150,40 @@ class Engine:
         ranker: QuoteRanker | None = None,
         replace_damaged_index: bool = False,
     ) -> None:
-        """`replace_damaged_index` (for `reindex`): an index that cannot be opened is
-        moved aside (`damaged_index` says where) rather than refused."""
-        self.db_path = Path(db_path)
+        """`db_path`: an SQLite file (its index beside it), or a postgresql:// URL, whose
+        replica keeps its index in `index_dir` (required then). `replace_damaged_index`
+        (for `reindex`): an index that cannot be opened is moved aside
+        (`damaged_index` says where) rather than refused."""
         self.settings = settings or AnswerSettings()
         self.fetch_policy = fetch_policy or FetchPolicy()
-        with storage_errors(self.db_path):
-            self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            self.library = Library(
-                self.db_path,
-                title_boost=self.settings.title_boost,
-                writer_wait=writer_wait,
-                on_wait=on_wait,
-                replace_damaged_index=replace_damaged_index,
-            )
+        self._location = db_path  # as given: a URL keeps its password, never shown
+        self.library: Library | Replica
+        if is_url(str(db_path)):
+            if index_dir is None:
+                raise ValueError("a PostgreSQL library needs index_dir, for its replica's index")
+            self.db_path: Path | None = None
+            self.database = redacted(str(db_path))
+            with storage_errors(self.database):
+                self.library = Replica(
+                    str(db_path),
+                    index_dir,
+                    title_boost=self.settings.title_boost,
+                    writer_wait=writer_wait,
+                    on_wait=on_wait,
+                    replace_damaged_index=replace_damaged_index,
+                )
+        else:
+            self.db_path = Path(db_path)
+            self.database = str(self.db_path)
+            with storage_errors(self.database):
+                self.db_path.parent.mkdir(parents=True, exist_ok=True)
+                self.library = Library(
+                    self.db_path,
+                    title_boost=self.settings.title_boost,
+                    writer_wait=writer_wait,
+                    on_wait=on_wait,
+                    replace_damaged_index=replace_damaged_index,
+                )
         self.ingester = Ingester(self.library, fetch_policy=self.fetch_policy)
         # The fitted models unless a test or a benchmark gives others: with the
         # cross-encoder, those fitted on its scores too; without, the lexical ones.
@@ -252,6 +278,12 @@ class Engine:
         """The full check (`newsbot check`): SQLite's integrity_check of the database,
         and the index's agreement with it. Opens no engine, so a damaged database can
         be checked; it repairs nothing."""
+        if is_url(str(db_path)):
+            raise StoreError(
+                "`newsbot check` checks an SQLite file; PostgreSQL checks its own pages "
+                "(amcheck, pg_checksums), and each replica's index is rebuilt by `reindex`.",
+                path=redacted(str(db_path)),
+            )
         path = Path(db_path)
         if not path.is_file():
             raise StoreError(f"No database at {path}.", path=str(path))
@@ -268,9 +300,40 @@ class Engine:
 
     @_storage_errors_as_one_line
     def reindex(self) -> int:
-        """Rebuild the BM25 index from SQLite. Returns the number of passages indexed."""
+        """Rebuild the BM25 index from the database. Returns the number of passages
+        indexed."""
+        if isinstance(self.library, Replica):
+            return self.library.reindex()
         with self.library.write_turn("rebuilding the index"), self.library.lock:
             return self.library.reindex()
+
+    def open_connection(self) -> Connection:
+        """A new connection to this engine's database, for state kept beside the
+        library (the chat surfaces'); the caller closes it."""
+        with storage_errors(self.database):
+            return open_connection(self._location)
+
+    @property
+    def shared(self) -> bool:
+        """Whether the library is in PostgreSQL, shared with other replicas."""
+        return isinstance(self.library, Replica)
+
+    def follow_changes(self, stop: threading.Event, *, poll: float | None = None) -> None:
+        """Keep this replica's index up to date with the others' writes until `stop` is
+        set (a server runs it on a thread of its own). Returns at once for SQLite,
+        whose index every writer keeps up to date itself."""
+        if isinstance(self.library, Replica):
+            if poll is None:
+                self.library.follow(stop)
+            else:
+                self.library.follow(stop, poll=poll)
+
+    @_storage_errors_as_one_line
+    def replica_lag(self) -> Lag | None:
+        """How far this replica's index is behind the change log; None for SQLite."""
+        if isinstance(self.library, Replica):
+            return self.library.lag()
+        return None
 
     # -- ingest -----------------------------------------------------------------
 
@@ -450,7 +513,7 @@ class Engine:
             raise ValueError(f"why must be {ABSTAINED!r} or {MARKED_WRONG!r}")
         closest = [a.id for a in answer.closest] or [q.article.id for q in answer.quotes]
         gaps.record(
-            self.library.store.db,
+            self.library.store.sql,
             answer.question,
             surface=surface,
             channel=channel,
@@ -461,7 +524,7 @@ class Engine:
     @_reading
     def keep_answer(self, answer: Answer, *, surface: str, channel: str | None = None) -> str:
         """Keep an answer as shown in chat, for readers to vote on; its short id."""
-        return feedback.keep(self.library.store.db, answer, surface=surface, channel=channel)
+        return feedback.keep(self.library.store.sql, answer, surface=surface, channel=channel)
 
     @_reading
     def vote(self, answer_id: str, user: str, *, up: bool) -> Feedback:
@@ -469,10 +532,10 @@ class Engine:
         also keeps the question among the gaps, as an answer marked wrong.
         UnknownAnswerError for an answer not kept."""
         store = self.library.store
-        given = feedback.vote(store.db, answer_id, user, feedback.UP if up else feedback.DOWN)
+        given = feedback.vote(store.sql, answer_id, user, feedback.UP if up else feedback.DOWN)
         if not up:
             gaps.record(
-                store.db,
+                store.sql,
                 given.question,
                 surface=given.surface,
                 channel=given.channel,
@@ -485,7 +548,7 @@ class Engine:
     def feedback(self, limit: int | None = None) -> list[Feedback]:
         """Every vote with the answer it was on, newest first (for the people running
         newsbot: never shown to other users)."""
-        return feedback.listed(self.library.store.db, limit=limit)
+        return feedback.listed(self.library.store.sql, limit=limit)
 
     @_reading
     def gaps(self, limit: int = 20) -> list[Gap]:
@@ -493,7 +556,7 @@ class Engine:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         store = self.library.store
-        rows = gaps.newest(store.db, limit)  # kept grouped: reads `limit` rows, no more
+        rows = gaps.newest(store.sql, limit)  # kept grouped: reads `limit` rows, no more
         closest = {row["id"]: json.loads(row["closest"]) for row in rows}
         articles = store.get_articles({i for ids in closest.values() for i in ids})
         return [

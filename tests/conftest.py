@@ -6,14 +6,89 @@ import contextlib
 import os
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from newsbot.index import Engine
+from tests import postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+BACKENDS = ("sqlite", "postgresql")
+# Read once, before any test's clean environment: .ci/run sets it (PostgreSQL tests
+# must not skip there), a developer's shell may name a server (tests/postgres.py).
+REQUIRE_POSTGRES = os.environ.get("NEWSBOT_REQUIRE_POSTGRES") == "1"
+TEST_POSTGRES = os.environ.get("NEWSBOT_TEST_POSTGRES")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module that sets EVERY_BACKEND = True runs each of its tests that opens a
+    library (through the `database` fixture, or `engine` and `empty_engine`) once
+    on SQLite and once on PostgreSQL."""
+    if "database" in metafunc.fixturenames and getattr(metafunc.module, "EVERY_BACKEND", False):
+        metafunc.parametrize("database", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.Server]:
+    """A real PostgreSQL server for the session (tests/postgres.py)."""
+    try:
+        server, cluster = postgres.start_server(TEST_POSTGRES)
+    except postgres.Unavailable as exc:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"NEWSBOT_REQUIRE_POSTGRES=1, but PostgreSQL cannot start: {exc}")
+        pytest.skip(f"these tests need PostgreSQL ({exc}); {postgres.INSTALL}")
+    yield server
+    if cluster is not None:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: postgres.Server) -> Iterator[str]:
+    """A new, empty PostgreSQL database of this test's own."""
+    with postgres_server.database() as url:
+        yield url
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where a test's library lives: an SQLite file, or a PostgreSQL database and this
+    replica's index folder. `open()` makes an engine over it, as a test asks."""
+
+    backend: str
+    location: Path | str
+    index_dir: Path | None = None
+
+    def open(self, **kwargs: Any) -> Engine:
+        return Engine(self.location, index_dir=self.index_dir, **kwargs)
+
+    def seeded(self, **kwargs: Any) -> Engine:
+        """An engine over the bundled seeds, opened as the CLI opens it."""
+        engine = self.open(**kwargs)
+        engine.repair_index()
+        engine.seed_if_empty(SEEDS)
+        return engine
+
+    def replica(self, name: str, **kwargs: Any) -> Engine:
+        """Another replica of the same library (its own index folder); SQLite has one."""
+        if self.backend == "sqlite":
+            return self.open(**kwargs)
+        assert self.index_dir is not None
+        return Engine(self.location, index_dir=self.index_dir.with_name(name), **kwargs)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """SQLite unless the module asks for every backend (EVERY_BACKEND)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        (tmp_path / "data").mkdir(exist_ok=True)
+        return Database(backend, tmp_path / "data" / "newsbot.db")
+    url = request.getfixturevalue("postgres_url")
+    return Database(backend, url, tmp_path / "replica")
 
 
 @pytest.fixture(autouse=True)
@@ -39,15 +114,15 @@ def seeded_engine(db_path: Path) -> Engine:
 
 
 @pytest.fixture
-def engine(db_path: Path) -> Iterator[Engine]:
+def engine(database: Database) -> Iterator[Engine]:
     """An engine over the bundled seeds."""
-    with seeded_engine(db_path) as e:
+    with database.seeded() as e:
         yield e
 
 
 @pytest.fixture
-def empty_engine(db_path: Path) -> Iterator[Engine]:
-    with Engine(db_path) as e:
+def empty_engine(database: Database) -> Iterator[Engine]:
+    with database.open() as e:
         yield e
 
 

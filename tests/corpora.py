@@ -48,9 +48,9 @@ def die_after_the_sqlite_write(db_path: Path, text: str) -> int:
     article stored, a journal row, nothing in the index (a second process)."""
     from newsbot.index.ingest.pipeline import prepare
     from newsbot.index.models import ArticleDraft
-    from newsbot.index.store.articles import Store
+    from newsbot.index.store.articles import open_store
 
-    store = Store(db_path)
+    store = open_store(db_path)
     added = store.add_article(prepare(ArticleDraft(text=text, origin="dead.txt")))
     store.close()
     return added.id

@@ -22,7 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsbot.bot.chat.budget import Budget, QuestionBudget, over_budget_text
+from newsbot.bot.chat.budget import (
+    Budget,
+    Budgeted,
+    QuestionBudget,
+    SharedQuestionBudget,
+    over_budget_text,
+)
 from newsbot.bot.chat.channels import ChannelSettings, stored_scope
 from newsbot.bot.chat.ingest_queue import IngestQueue
 from newsbot.bot.chat.paging import SourcesPage, sources_page
@@ -35,6 +41,7 @@ from newsbot.index import (
     Gap,
     IngestLimits,
     IngestOutcome,
+    Lag,
     NewsbotError,
 )
 
@@ -116,7 +123,7 @@ class Runtime:
     ingest_queue: IngestQueue = field(default_factory=IngestQueue)
     ingest_limits: IngestLimits = field(default_factory=IngestLimits)
     default_scope: str | None = None  # what unset channels answer from (None: everything)
-    budget: QuestionBudget = field(default_factory=QuestionBudget)
+    budget: Budgeted = field(default_factory=QuestionBudget)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _warnings: WarnOnce = field(default_factory=lambda: WarnOnce(log))
 
@@ -136,12 +143,19 @@ class Runtime:
         `default_scope`: the collections a channel answers from until an admin sets
         its own (names joined by commas; None or "all": every article).
         `budget`: questions a minute per user and per channel."""
+        state = ChatState(engine.open_connection(), lease=claim_lease)
+        # Over PostgreSQL every replica counts the same questions.
+        counted: Budgeted = (
+            SharedQuestionBudget(engine.open_connection(), budget)
+            if engine.shared
+            else QuestionBudget(budget or Budget())
+        )
         return cls(
             engine=engine,
-            state=ChatState(engine.db_path, lease=claim_lease),
+            state=state,
             ingest_limits=ingest_limits or IngestLimits(),
             default_scope=stored_scope(default_scope) if default_scope else None,
-            budget=QuestionBudget(budget or Budget()),
+            budget=counted,
         )
 
     # -- asking ------------------------------------------------------------------
@@ -347,6 +361,10 @@ class Runtime:
     def count_articles(self) -> int:
         return self.engine.count_articles()
 
+    def replica_lag(self) -> Lag | None:
+        """How far this replica's index is behind the others' writes (None: SQLite)."""
+        return self.engine.replica_lag()
+
     # -- channels ----------------------------------------------------------------
 
     def channel(self, surface: str, channel: str) -> ChannelSettings:
@@ -453,6 +471,14 @@ class Runtime:
 
         thread = threading.Thread(target=run, name="index-upkeep", daemon=True)
         thread.start()
+        if self.engine.shared:
+            # A replica: other replicas' writes reach this index as they commit.
+            threading.Thread(
+                target=self.engine.follow_changes,
+                args=(self._stopping,),
+                name="replica-follow",
+                daemon=True,
+            ).start()
         return thread
 
     def wait_idle(self, timeout: float) -> bool:
@@ -464,3 +490,5 @@ class Runtime:
         self._stopping.set()
         self.ingest_queue.shutdown()
         self.state.close()
+        if isinstance(self.budget, SharedQuestionBudget):
+            self.budget.close()

@@ -19,10 +19,14 @@
   their parent channel.
 Rows older than the time limit are pruned.
 
-The tables live in newsbot's database, created and changed by their own
-migration set (`MIGRATIONS`), through the same mechanism as the engine's. The
-set and its tables keep the `slack` names they were first created with:
-renaming them would make every existing database run them again.
+The tables live in newsbot's database (SQLite, or PostgreSQL shared by every
+replica), created and changed by their own migration set: `MIGRATIONS` for
+SQLite, `POSTGRESQL_STEPS` for PostgreSQL, through the same mechanism as the
+engine's. The set and its tables keep the `slack` names they were first created
+with: renaming them would make every existing database run them again. Each
+write that replicas may race on is one conditional statement (a claim is an
+INSERT that does nothing on conflict, or an UPDATE of an expired lease), so two
+replicas receiving one event answer it once.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from newsbot.bot.chat.channels import AnswerMode, ChannelSettings
-from newsbot.index import connect, migrate, transaction
+from newsbot.index import Connection, StoreError, apply_migrations, open_connection
 
 
 class _Unchanged:
@@ -106,6 +110,40 @@ def _channel_settings(db: sqlite_utils.Database) -> None:
     )
 
 
+# The same tables in PostgreSQL, as one step (SQLite's four, as they stand now).
+POSTGRESQL_STEPS = (
+    (
+        "001_chat_state",
+        """
+        CREATE TABLE slack_seen (
+            key text PRIMARY KEY, seen_at double precision NOT NULL,
+            done integer NOT NULL DEFAULT 1, body text);
+        CREATE INDEX slack_seen_seen_at ON slack_seen (seen_at);
+        CREATE TABLE slack_threads (
+            channel text NOT NULL, thread_ts text NOT NULL, question text,
+            answered_at double precision, PRIMARY KEY (channel, thread_ts));
+        CREATE TABLE shown_answers (
+            id text PRIMARY KEY, surface text, message text, shown_at double precision);
+        CREATE TABLE channel_settings (
+            surface text NOT NULL, channel text NOT NULL, scope text, mode text,
+            changed_by text, changed_at double precision, PRIMARY KEY (surface, channel));
+        CREATE TABLE channel_links (
+            surface text NOT NULL, channel text NOT NULL, parent text,
+            PRIMARY KEY (surface, channel));
+        """,
+    ),
+    (
+        # The question budget, counted across replicas (budget.SharedQuestionBudget).
+        "002_question_budget",
+        """
+        CREATE TABLE question_budget (
+            id bigserial PRIMARY KEY, key text NOT NULL,
+            asked_at double precision NOT NULL);
+        CREATE INDEX question_budget_key ON question_budget (key, asked_at);
+        """,
+    ),
+)
+
 # A claim not finished within this time is taken to belong to a process that died.
 CLAIM_LEASE_SECONDS = 30.0
 SHOWN_TTL_SECONDS = 7 * 24 * 3600  # how long a private answer can still be shared
@@ -144,12 +182,21 @@ class ChatState:
     are not: that failure is the admin's to read.
     """
 
-    def __init__(self, db_path: Path | str, *, lease: float = CLAIM_LEASE_SECONDS) -> None:
+    def __init__(
+        self, database: Connection | Path | str, *, lease: float = CLAIM_LEASE_SECONDS
+    ) -> None:
+        """`database`: a connection of this state's own (`Engine.open_connection()`),
+        which it closes, or where to open one (an SQLite file, a postgresql:// URL)."""
         if lease < 0:
             raise ValueError("lease must not be negative")
         self.lease = lease
-        self.db = connect(db_path)
-        migrate(self.db, MIGRATIONS, db_path)
+        sql = database if not isinstance(database, (Path, str)) else open_connection(database)
+        try:
+            apply_migrations(sql, MIGRATIONS, POSTGRESQL_STEPS)
+        except BaseException:
+            sql.close()
+            raise
+        self.sql = sql
         self._lock = threading.Lock()
         self._claims = 0
         self._warnings = WarnOnce(log)
@@ -160,7 +207,7 @@ class ChatState:
         kind (until it works again), and the write is skipped."""
         try:
             yield
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, StoreError) as exc:
             self._warnings.failed(kind, exc)
         else:
             self._warnings.worked(kind)
@@ -168,7 +215,7 @@ class ChatState:
     def close(self) -> None:
         # Under the lock: a listener thread may be mid-write.
         with self._lock:
-            self.db.conn.close()
+            self.sql.close()
 
     def claim(self, key: str, *, body: str | None = None) -> bool:
         """True when this caller may answer `key`: nobody claimed it within the time
@@ -183,25 +230,24 @@ class ChatState:
 
     def _claim(self, key: str, body: str | None) -> bool:
         now = time.time()
-        with self._lock, transaction(self.db):
-            self.db.execute(
+        with self._lock, self.sql.transaction():
+            self.sql.execute(
                 "DELETE FROM slack_seen WHERE key = ? AND seen_at < ?",
                 [key, now - SEEN_TTL_SECONDS],
             )
-            row = self.db.execute(
-                "SELECT done, seen_at FROM slack_seen WHERE key = ?", [key]
-            ).fetchone()
-            if row is None:
-                self.db.execute(
-                    "INSERT INTO slack_seen (key, seen_at, done, body) VALUES (?, ?, 0, ?)",
+            # Each a single statement: of two replicas claiming at once, one wins.
+            claimed = bool(
+                self.sql.execute(
+                    "INSERT INTO slack_seen (key, seen_at, done, body) VALUES (?, ?, 0, ?) "
+                    "ON CONFLICT DO NOTHING",
                     [key, now, body],
                 )
-                claimed = True
-            elif not row[0] and row[1] <= now - self.lease:
-                self.db.execute("UPDATE slack_seen SET seen_at = ? WHERE key = ?", [now, key])
-                claimed = True
-            else:
-                claimed = False
+            ) or bool(
+                self.sql.execute(
+                    "UPDATE slack_seen SET seen_at = ? WHERE key = ? AND done = 0 AND seen_at <= ?",
+                    [now, key, now - self.lease],
+                )
+            )
             self._claims += 1
             if self._claims % _PRUNE_EVERY == 0:
                 self._prune(now)
@@ -209,8 +255,8 @@ class ChatState:
 
     def finish(self, *keys: str) -> None:
         """The reply for these keys is posted: they are never answered again."""
-        with self._best_effort("event claims"), self._lock, transaction(self.db):
-            self.db.conn.executemany(
+        with self._best_effort("event claims"), self._lock, self.sql.transaction():
+            self.sql.executemany(
                 "UPDATE slack_seen SET done = 1, body = NULL WHERE key = ?", [(k,) for k in keys]
             )
 
@@ -220,50 +266,47 @@ class ChatState:
         ago (a slash command's response_url expires after 30 minutes)."""
         now = time.time()
         with self._lock:
-            rows = self.db.execute(
+            rows = self.sql.rows(
                 "SELECT body FROM slack_seen WHERE done = 0 AND body IS NOT NULL "
                 "AND substr(key, 1, ?) = ? AND seen_at <= ? AND seen_at >= ? ORDER BY seen_at",
                 [len(prefix), prefix, now - self.lease, now - min(max_age, SEEN_TTL_SECONDS)],
-            ).fetchall()
-        return [body for (body,) in rows]
+            )
+        return [row["body"] for row in rows]
 
     def _prune(self, now: float) -> None:
-        self.db.execute("DELETE FROM slack_seen WHERE seen_at < ?", [now - SEEN_TTL_SECONDS])
-        self.db.execute(
+        self.sql.execute("DELETE FROM slack_seen WHERE seen_at < ?", [now - SEEN_TTL_SECONDS])
+        self.sql.execute(
             "DELETE FROM slack_threads WHERE answered_at < ?", [now - THREAD_TTL_SECONDS]
         )
 
     def remember_thread(self, channel: str, thread_ts: str, question: str) -> None:
-        with self._best_effort("conversation topics"), self._lock, transaction(self.db):
-            self.db["slack_threads"].upsert(
-                {
-                    "channel": channel,
-                    "thread_ts": thread_ts,
-                    "question": question,
-                    "answered_at": time.time(),
-                },
-                pk=("channel", "thread_ts"),
+        with self._best_effort("conversation topics"), self._lock:
+            self.sql.execute(
+                "INSERT INTO slack_threads (channel, thread_ts, question, answered_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (channel, thread_ts) DO UPDATE SET "
+                "question = excluded.question, answered_at = excluded.answered_at",
+                [channel, thread_ts, question, time.time()],
             )
 
     def thread_question(self, channel: str, thread_ts: str) -> str | None:
         """The question newsbot last answered in this thread, if it answered there."""
         with self._lock:
-            row = self.db.execute(
+            question = self.sql.scalar(
                 "SELECT question FROM slack_threads WHERE channel = ? AND thread_ts = ? "
                 "AND answered_at >= ?",
                 [channel, thread_ts, time.time() - THREAD_TTL_SECONDS],
-            ).fetchone()
-        return row[0] if row else None
+            )
+        return None if question is None else str(question)
 
     def keep_shown(self, surface: str, message: dict[str, Any], *, shown_id: str) -> None:
         """Keep a rendered answer a user was shown under `shown_id`: the id the engine
         kept the answer under for its votes, which its Share button carries too."""
         now = time.time()
-        with self._best_effort("answers to share"), self._lock, transaction(self.db):
-            self.db.execute(
+        with self._best_effort("answers to share"), self._lock, self.sql.transaction():
+            self.sql.execute(
                 "DELETE FROM shown_answers WHERE shown_at < ?", [now - SHOWN_TTL_SECONDS]
             )
-            self.db.execute(
+            self.sql.execute(
                 "INSERT INTO shown_answers (id, surface, message, shown_at) VALUES (?, ?, ?, ?)",
                 [shown_id, surface, json.dumps(message, ensure_ascii=False), now],
             )
@@ -271,26 +314,26 @@ class ChatState:
     def shown(self, surface: str, shown_id: str) -> dict[str, Any] | None:
         """The answer kept under `shown_id` for `surface`, or None (unknown or too old)."""
         with self._lock:
-            row = self.db.execute(
+            message = self.sql.scalar(
                 "SELECT message FROM shown_answers WHERE id = ? AND surface = ? AND shown_at >= ?",
                 [shown_id, surface, time.time() - SHOWN_TTL_SECONDS],
-            ).fetchone()
-        return json.loads(row[0]) if row else None
+            )
+        return None if message is None else json.loads(message)
 
     # -- channel settings -------------------------------------------------------
 
     def channel(self, surface: str, channel: str) -> ChannelSettings:
         """A channel's settings (a linked thread's are its parent's); defaults if unset."""
         with self._lock:
-            row = self.db.execute(
+            rows = self.sql.rows(
                 "SELECT s.scope, s.mode FROM channel_settings s WHERE s.surface = ? AND "
                 "s.channel = coalesce((SELECT parent FROM channel_links WHERE surface = ? "
                 "AND channel = ?), ?)",
                 [surface, surface, channel, channel],
-            ).fetchone()
-        if row is None:
+            )
+        if not rows:
             return ChannelSettings()
-        return ChannelSettings(row[0], AnswerMode(row[1] or AnswerMode.MENTIONS))
+        return ChannelSettings(rows[0]["scope"], AnswerMode(rows[0]["mode"] or AnswerMode.MENTIONS))
 
     def set_channel(
         self,
@@ -307,24 +350,21 @@ class ChatState:
             current.scope if isinstance(scope, _Unchanged) else scope,
             current.mode if isinstance(mode, _Unchanged) else mode,
         )
-        with self._lock, transaction(self.db):
-            self.db["channel_settings"].upsert(
-                {
-                    "surface": surface,
-                    "channel": channel,
-                    "scope": updated.scope,
-                    "mode": updated.mode.value,
-                    "changed_by": by,
-                    "changed_at": time.time(),
-                },
-                pk=("surface", "channel"),
+        with self._lock:
+            self.sql.execute(
+                "INSERT INTO channel_settings (surface, channel, scope, mode, changed_by, "
+                "changed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (surface, channel) DO UPDATE "
+                "SET scope = excluded.scope, mode = excluded.mode, "
+                "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+                [surface, channel, updated.scope, updated.mode.value, by, time.time()],
             )
         return updated
 
     def link_channel(self, surface: str, channel: str, parent: str) -> None:
         """`channel` (a thread newsbot started) follows `parent`'s settings."""
-        with self._lock, transaction(self.db):
-            self.db["channel_links"].upsert(
-                {"surface": surface, "channel": channel, "parent": parent},
-                pk=("surface", "channel"),
+        with self._lock:
+            self.sql.execute(
+                "INSERT INTO channel_links (surface, channel, parent) VALUES (?, ?, ?) "
+                "ON CONFLICT (surface, channel) DO UPDATE SET parent = excluded.parent",
+                [surface, channel, parent],
             )

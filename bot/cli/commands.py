@@ -103,6 +103,25 @@ def _say_waiting(wait: WriterWait) -> None:
         click.echo(f"still waiting for {holder} ({wait.waited:.0f} s; {alive})", err=True)
 
 
+class _Database(click.ParamType):
+    """`--db`: a postgresql:// URL as it is, anything else a file path (not a folder)."""
+
+    name = "db"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Path | str:
+        if isinstance(value, Path):
+            return value
+        location = environment.database_location(str(value))
+        if isinstance(location, Path) and location.is_dir():
+            self.fail(f"{value!r} is a folder; name the database file in it.", param, ctx)
+        return location
+
+
+DATABASE = _Database()
+
+
 class _State:
     """Opens the engine on first use, so `--help` never touches the database."""
 
@@ -119,7 +138,7 @@ class _State:
             added = sum(o.status is Status.ADDED for o in seeded)
             if added:
                 click.echo(
-                    f"First run: indexed {added} bundled seed articles into {engine.db_path}.",
+                    f"First run: indexed {added} bundled seed articles into {engine.database}.",
                     err=True,
                 )
         return self._engine
@@ -132,14 +151,15 @@ class _State:
 @click.group(cls=NewsbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=DATABASE,
     envvar="NEWSBOT_DB",
-    help="SQLite database file (default: $NEWSBOT_DB, else ~/.local/share/newsbot/newsbot.db).",
+    help="SQLite database file, or a postgresql:// URL (default: $NEWSBOT_DB, else "
+    "~/.local/share/newsbot/newsbot.db).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log what the engine does to stderr.")
 @click.version_option(package_name="newsbot")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
+def cli(ctx: click.Context, db: Path | str | None, verbose: bool) -> None:
     """newsbot answers questions about news articles with exact, attributed quotes."""
     configure_logging(level=logging.WARNING)
     # -v: what the engine does, each answer and each ingested item. Set either way,
@@ -152,7 +172,9 @@ def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
     ctx.call_on_close(state.close)
 
 
-def _db_after_the_command(ctx: click.Context, _param: click.Parameter, db: Path | None) -> None:
+def _db_after_the_command(
+    ctx: click.Context, _param: click.Parameter, db: Path | str | None
+) -> None:
     """`newsbot ask --db x.db ...` as well as `newsbot --db x.db ask ...`."""
     if db is not None:
         state = ctx.find_object(_State)
@@ -638,9 +660,9 @@ for _command in (
     _command.params.append(
         click.Option(
             ["--db"],
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=DATABASE,
             expose_value=False,
             callback=_db_after_the_command,
-            help="SQLite database file (as `newsbot --db FILE COMMAND`).",
+            help="SQLite database file or postgresql:// URL (as `newsbot --db DB COMMAND`).",
         )
     )

@@ -19,15 +19,20 @@ from newsbot.index import (
     IngestOutcome,
     WriterWait,
     bundled_seeds_dir,
+    is_postgresql_url,
 )
 
 
 @dataclass(frozen=True)
 class EngineEnvironment:
-    db_path: Path
+    """`db_path`: an SQLite file, or a postgresql:// URL whose replica keeps its index
+    in `index_dir`."""
+
+    db_path: Path | str
     seeds_dir: Path
     fetch_policy: FetchPolicy
     answer_settings: AnswerSettings = field(default_factory=AnswerSettings)
+    index_dir: Path | None = None
 
     def open_engine(
         self,
@@ -46,6 +51,7 @@ class EngineEnvironment:
         """
         engine = Engine(
             self.db_path,
+            index_dir=self.index_dir,
             settings=self.answer_settings,
             fetch_policy=self.fetch_policy,
             on_wait=on_wait,
@@ -60,17 +66,25 @@ class EngineEnvironment:
             raise
 
 
-def default_db_path(read: Env) -> Path:
+def database_location(value: str) -> Path | str:
+    """A `--db` or NEWSBOT_DB value: a postgresql:// URL as it is, else a file path."""
+    return value if is_postgresql_url(value) else Path(value).expanduser()
+
+
+def _data_home(read: Env) -> Path:
+    return Path(read.text("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")) / "newsbot"
+
+
+def default_db_path(read: Env) -> Path | str:
     """$NEWSBOT_DB, else $XDG_DATA_HOME/newsbot/newsbot.db (~/.local/share/...)."""
     configured = read.text("NEWSBOT_DB")
     if configured:
-        return Path(configured).expanduser()
-    data_home = read.text("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "newsbot" / "newsbot.db"
+        return database_location(configured)
+    return _data_home(read) / "newsbot.db"
 
 
 def engine_environment(
-    env: Mapping[str, str] | None = None, *, db_path: Path | None = None
+    env: Mapping[str, str] | None = None, *, db_path: Path | str | None = None
 ) -> EngineEnvironment:
     """Where the database and seeds are, how URLs may be fetched, and how to answer.
 
@@ -87,9 +101,12 @@ def engine_environment(
         )
     private = read.flag("NEWSBOT_ALLOW_PRIVATE_URLS")
     encoder = read.flag("NEWSBOT_ENCODER", default=True)
+    # A PostgreSQL library's replica index: this machine's own (never shared storage).
+    index_dir = read.text("NEWSBOT_INDEX_DIR")
     return EngineEnvironment(
         db_path=db_path or default_db_path(read),
         seeds_dir=seeds_dir,
         fetch_policy=FetchPolicy.allowing_private() if private else FetchPolicy(),
         answer_settings=AnswerSettings(encoder=encoder),
+        index_dir=Path(index_dir).expanduser() if index_dir else _data_home(read) / "replicas",
     )

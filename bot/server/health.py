@@ -1,10 +1,11 @@
-"""What /healthz reports: the library's size, and each long-lived connection a
-surface holds (Slack's Socket Mode, Discord's gateway).
+"""What /healthz reports: the library's size, each long-lived connection a surface
+holds (Slack's Socket Mode, Discord's gateway), and, for a replica of a PostgreSQL
+library, how far its index is behind the change log.
 
 A server whose only way in is a websocket is no use while that socket is down,
 though its HTTP port answers: a load balancer or a supervisor must see it. Each
 surface gives a probe per connection; /healthz is ok only while every one says
-"connected".
+"connected" and the database answers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from newsbot.index import Lag, StoreError
 
 CONNECTED = "connected"
 CONNECTING = "connecting"  # not yet connected once since the start
@@ -22,22 +25,38 @@ Probe = Callable[[], str]  # one of the three states above
 
 @dataclass(frozen=True)
 class Health:
-    articles: int
+    articles: int | None  # None: the database did not answer
     connections: Mapping[str, str]
+    lag: Lag | None = None  # a PostgreSQL replica's
+    database_error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return all(state == CONNECTED for state in self.connections.values())
+        return self.database_error is None and all(
+            state == CONNECTED for state in self.connections.values()
+        )
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"ok": self.ok, "articles": self.articles}
+        if self.database_error is not None:
+            body["database"] = self.database_error
         if self.connections:
             body["connections"] = dict(self.connections)
+        if self.lag is not None:
+            body["replica"] = {
+                "behind": self.lag.rows,
+                "seconds_behind": round(self.lag.seconds, 3),
+            }
         return body
 
 
-def check(articles: int, probes: Mapping[str, Probe]) -> Health:
-    return Health(articles, {name: probe() for name, probe in sorted(probes.items())})
+def check(runtime: Any, probes: Mapping[str, Probe]) -> Health:
+    """The runtime's library and its connections, as they are now."""
+    connections = {name: probe() for name, probe in sorted(probes.items())}
+    try:
+        return Health(runtime.count_articles(), connections, runtime.replica_lag())
+    except StoreError as exc:  # PostgreSQL away: say so, as a 503, never a traceback
+        return Health(None, connections, database_error=str(exc))
 
 
 def socket_mode_probe(handler: Any) -> Probe:

@@ -142,7 +142,7 @@ def http_app(
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            health = check(runtime.count_articles(), probes)
+            health = check(runtime, probes)
             status = "200 OK" if health.ok else "503 Service Unavailable"
             return respond_json(start_response, status, health.to_json())
         route = routes.get(path or "")

@@ -29,6 +29,7 @@ from newsbot.index.ingest.pipeline import (
     prepare_many,
 )
 from newsbot.index.models import IngestOutcome, PreparedArticle, Status
+from newsbot.index.store.articles import StoredAlready
 from newsbot.index.store.library import Library
 
 Names = tuple[str, ...]  # collection names, already checked (index.collections)
@@ -232,18 +233,17 @@ class Ingester:
 
     def _store(self, item: PreparedArticle | IngestOutcome, collections: Names) -> IngestOutcome:
         """Store and index one prepared article, unless it is a duplicate (filed into
-        `collections` all the same). Writer lock held; failures never get here
-        (`_decided`)."""
+        `collections` all the same): the store decides that in the transaction that
+        would write it. Writer lock held; failures never get here (`_decided`)."""
         if isinstance(item, IngestOutcome):
             return self._collected(item, collections)
-        known = self._already_stored(item)
-        if known is not None:
-            return self._collected(known, collections)
-        article_id = self.library.add(item, tuple(collections))
+        stored = self.library.add(item, tuple(collections))
+        if isinstance(stored, StoredAlready):
+            return self._collected(_repeated(item, stored), collections)
         return IngestOutcome(
             item.origin,
             Status.ADDED,
-            article_id=article_id,
+            article_id=stored,
             headline=item.headline,
             outlet=item.outlet,
             passage_count=len(item.passages),
@@ -258,16 +258,17 @@ class Ingester:
 
     def _already_stored(self, item: PreparedArticle) -> IngestOutcome | None:
         """The outcome for an article stored already (same text or URL) or nearly so."""
-        store = self.library.store
-        existing = store.find_by_hash(item.content_hash)
-        if existing is None and item.url:
-            existing = store.find_by_url(item.url)
-        if existing is not None:
-            return IngestOutcome(item.origin, Status.DUPLICATE, article_id=existing)
-        if item.signature is not None:
-            near = store.lsh.find(item.signature)
-            if near is not None:
-                return IngestOutcome(
-                    item.origin, Status.NEAR_DUPLICATE, article_id=near[0], similarity=near[1]
-                )
-        return None
+        stored = self.library.store.stored_already(item)
+        return None if stored is None else _repeated(item, stored)
+
+
+def _repeated(item: PreparedArticle, stored: StoredAlready) -> IngestOutcome:
+    """The outcome for an article that repeats a stored one."""
+    if stored.similarity is None:
+        return IngestOutcome(item.origin, Status.DUPLICATE, article_id=stored.article_id)
+    return IngestOutcome(
+        item.origin,
+        Status.NEAR_DUPLICATE,
+        article_id=stored.article_id,
+        similarity=stored.similarity,
+    )

@@ -1,9 +1,16 @@
-"""SQLite, the system of record: articles and their passages.
+"""The system of record: articles and their passages, in SQLite or PostgreSQL.
 
 Everything else (the BM25 index) is derived from these tables and can be
-rebuilt from them. The tables and their migrations are in `schema`; the
-index journal in `journal`; the near-duplicate buckets in `neardup`. Rows are
-read by column name (sqlite-utils' `query`), one idiom for every table.
+rebuilt from them. `Store` is written once over `sql.Connection`; `open_store`
+picks the database from where it is (a file, or a postgresql:// URL). The
+tables and their migrations are in `schema` (SQLite) and `postgres`; what the
+index follows in `journal`; the near-duplicate buckets in `neardup`. Rows are
+read by column name, one idiom for every table.
+
+Whether an article is already stored (same text, same URL, nearly the same
+text) is decided inside the transaction that would store it, under locks on
+its hash, URL and near-duplicate buckets: two replicas storing one page at the
+same moment store it once.
 """
 
 from __future__ import annotations
@@ -19,17 +26,19 @@ from typing import NamedTuple
 from newsbot.index.errors import NotFoundError
 from newsbot.index.models import Article, PreparedArticle, Span, StoredPassage
 from newsbot.index.store import neardup
-from newsbot.index.store.database import connect, select, transaction
-from newsbot.index.store.journal import IndexJournal, JournalOp
+from newsbot.index.store.database import SqliteConnection
+from newsbot.index.store.journal import ChangeLog, IndexJournal, JournalOp
+from newsbot.index.store.postgres import ENGINE_STEPS, PostgresConnection, is_url, migrate
 from newsbot.index.store.schema import migrate_engine
+from newsbot.index.store.sql import Connection
 from newsbot.index.text.analysis import decode_terms, encode_terms
 
 # Article's fields are its columns: one list for every query that builds one.
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 _ARTICLE_COLUMNS = ", ".join(_ARTICLE_FIELDS)
 # The answer path's one read: passages with their articles' metadata. substr()
-# counts characters on TEXT, as Python's offsets do (1-based), so only the
-# passage's text leaves SQLite.
+# counts characters on text, as Python's offsets do (1-based), in both databases,
+# so only the passage's text leaves the database.
 _PASSAGE_QUERY = (
     'SELECT p.id, p.article_id, p.start, p."end", p.sentences, p.terms, p.speakers, '
     'substr(a.text, p.start + 1, p."end" - p.start) AS text, '
@@ -42,6 +51,14 @@ class AddedArticle(NamedTuple):
     id: int
     passage_ids: list[int]
     journal_seq: int  # the index journal row this write added
+
+
+class StoredAlready(NamedTuple):
+    """An article found stored when another was about to be: the same text or URL
+    (`similarity` None), or nearly the same text."""
+
+    article_id: int
+    similarity: float | None = None
 
 
 class IndexRow(NamedTuple):
@@ -62,33 +79,61 @@ def _now() -> str:
 _PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "sentences", "terms", "speakers")
 
 
-class Store:
-    """The SQLite database, brought up to date on open. Not thread-safe: one owner."""
+def open_store(location: Path | str) -> Store:
+    """The store at `location`: a postgresql:// URL, or an SQLite file (made if new).
+    Either is brought up to date on open."""
+    if is_url(str(location)):
+        connection = PostgresConnection(str(location))
+        try:
+            migrate(connection, "newsbot", ENGINE_STEPS)
+        except BaseException:
+            connection.close()
+            raise
+        return Store(connection, ChangeLog(connection))
+    sqlite = SqliteConnection.open(location)
+    try:
+        migrate_engine(sqlite.db, str(location))
+    except BaseException:
+        sqlite.close()
+        raise
+    return Store(sqlite, IndexJournal(sqlite))
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        self.db = connect(self.path)
-        migrate_engine(self.db, self.path)
-        self.journal = IndexJournal(self.db)
-        self.lsh = neardup.LshTable(self.db)
+
+class Store:
+    """Articles and passages over one connection. Not thread-safe: one owner."""
+
+    def __init__(self, sql: Connection, journal: IndexJournal | ChangeLog) -> None:
+        self.sql = sql
+        self.path = sql.where
+        self.journal = journal
+        self.lsh = neardup.LshTable(sql)
+
+    @property
+    def shared(self) -> bool:
+        """Whether this is PostgreSQL, shared by replicas (else one machine's SQLite)."""
+        return isinstance(self.journal, ChangeLog)
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.sql.close()
 
     # -- meta -------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        rows = list(select(self.db, "SELECT value FROM meta WHERE key = ?", [key]))
-        return rows[0]["value"] if rows else None
+        value = self.sql.scalar("SELECT value FROM meta WHERE key = ?", [key])
+        return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.sql.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
 
     # -- articles ---------------------------------------------------------------
 
     def _one_id(self, sql: str, params: list[object]) -> int | None:
-        rows = list(select(self.db, sql, params))
-        return int(rows[0]["id"]) if rows else None
+        value = self.sql.scalar(sql, params)
+        return None if value is None else int(value)
 
     def find_by_hash(self, content_hash: str) -> int | None:
         return self._one_id("SELECT id FROM articles WHERE content_hash = ?", [content_hash])
@@ -96,14 +141,35 @@ class Store:
     def find_by_url(self, url: str) -> int | None:
         return self._one_id("SELECT id FROM articles WHERE url = ?", [url])
 
+    def stored_already(self, article: PreparedArticle) -> StoredAlready | None:
+        """The stored article this one repeats (same text or URL) or nearly does."""
+        existing = self.find_by_hash(article.content_hash)
+        if existing is None and article.url:
+            existing = self.find_by_url(article.url)
+        if existing is not None:
+            return StoredAlready(existing)
+        if article.signature is not None:
+            near = self.lsh.find(article.signature)
+            if near is not None:
+                return StoredAlready(*near)
+        return None
+
     def add_article(
         self, article: PreparedArticle, collections: Iterable[str] = ()
-    ) -> AddedArticle:
+    ) -> AddedArticle | StoredAlready:
         """Store an article, its passages, LSH buckets and collections whole, or not at
-        all; journal it."""
-        with transaction(self.db):
-            # Plain SQL on the hot path: sqlite-utils' insert() re-reads the table's
-            # schema on every call, which dominated bulk ingest.
+        all; journal it. An article stored already (by anyone, up to the moment of
+        the write) is not stored again: what it repeats comes back instead."""
+        with self.sql.transaction():
+            keys = [f"hash:{article.content_hash}"]
+            if article.url:
+                keys.append(f"url:{article.url}")
+            if article.signature is not None:
+                keys.extend(f"lsh:{bucket}" for bucket in neardup.bands(article.signature))
+            self.sql.lock_until_commit(keys)
+            known = self.stored_already(article)
+            if known is not None:
+                return known
             row = {
                 "headline": article.headline,
                 "outlet": article.outlet,
@@ -119,16 +185,15 @@ class Store:
             }
             columns = ", ".join(f'"{name}"' for name in row)
             marks = ", ".join("?" * len(row))
-            cursor = self.db.conn.execute(
+            article_id = self.sql.insert(
                 f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values())
             )
-            article_id = int(cursor.lastrowid or 0)
             passage_ids = []
             for ordinal, (p, terms, speakers) in enumerate(
                 zip(article.passages, article.sentence_terms, article.speakers, strict=True)
             ):
                 spans = json.dumps([[s.start, s.end] for s in p.sentences])
-                cursor = self.db.conn.execute(
+                passage_id = self.sql.insert(
                     "INSERT INTO passages "
                     '(article_id, ordinal, start, "end", sentences, terms, speakers) '
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -142,7 +207,7 @@ class Store:
                         json.dumps(speakers),
                     ),
                 )
-                passage_ids.append(int(cursor.lastrowid or 0))
+                passage_ids.append(passage_id)
             self.lsh.add(article_id, article.signature)
             self._insert_collections([article_id], collections)
             seq = self.journal.record(article_id, JournalOp.ADD)
@@ -152,11 +217,11 @@ class Store:
 
     def _insert_collections(self, article_ids: Iterable[int], names: Iterable[str]) -> int:
         rows = [(article_id, name) for article_id in article_ids for name in names]
-        before = self.db.conn.total_changes
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO article_collections (article_id, name) VALUES (?, ?)", rows
+        return self.sql.executemany(
+            "INSERT INTO article_collections (article_id, name) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
+            rows,
         )
-        return self.db.conn.total_changes - before
 
     def add_to_collections(
         self, article_ids: Iterable[int], names: Iterable[str]
@@ -166,7 +231,7 @@ class Store:
         re-add the articles' passages with their new collections."""
         ids = sorted(set(article_ids))
         names = list(names)
-        with transaction(self.db):
+        with self.sql.transaction():
             self.refuse_missing(ids)
             added = self._insert_collections(ids, names)
             seqs = [self.journal.record(a, JournalOp.ADD) for a in ids] if added else []
@@ -178,10 +243,8 @@ class Store:
         ids = sorted(set(article_ids))
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            rows = select(
-                self.db,
-                f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk,
+            rows = self.sql.rows(
+                f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
             )
             found = {row["id"] for row in rows}
             for article_id in chunk:
@@ -193,22 +256,15 @@ class Store:
 
     def collection_counts(self) -> dict[str, int]:
         """Every collection that holds an article, with how many it holds, by name."""
-        rows = select(
-            self.db,
-            "SELECT name, count(*) AS n FROM article_collections GROUP BY name ORDER BY name",
+        rows = self.sql.rows(
+            "SELECT name, count(*) AS n FROM article_collections GROUP BY name ORDER BY name"
         )
         return {row["name"]: int(row["n"]) for row in rows}
 
     def has_collection(self, name: str) -> bool:
         """Whether any article is in collection `name` (one indexed lookup)."""
         return bool(
-            list(
-                select(
-                    self.db,
-                    "SELECT 1 AS one FROM article_collections WHERE name = ? LIMIT 1",
-                    [name],
-                )
-            )
+            self.sql.rows("SELECT 1 AS one FROM article_collections WHERE name = ? LIMIT 1", [name])
         )
 
     def collections_of(self, article_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
@@ -217,8 +273,7 @@ class Store:
         found: dict[int, list[str]] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            rows = select(
-                self.db,
+            rows = self.sql.rows(
                 "SELECT article_id, name FROM article_collections "
                 f"WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY name",
                 chunk,
@@ -229,12 +284,16 @@ class Store:
 
     def delete_article(self, article_id: int) -> tuple[Article, int]:
         """Delete an article whole; returns it and the index journal row this added."""
-        article = self.get_article(article_id)
-        with transaction(self.db):
-            self.db.execute("DELETE FROM article_collections WHERE article_id = ?", [article_id])
-            self.db.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
+        with self.sql.transaction():
+            article = self.get_article(article_id)  # inside: another replica may delete it
+            self.sql.execute("DELETE FROM article_collections WHERE article_id = ?", [article_id])
+            self.sql.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
             self.lsh.delete(article_id)
-            self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+            if not self.sql.execute("DELETE FROM articles WHERE id = ?", [article_id]):
+                raise NotFoundError(
+                    f"No article #{article_id}. Run `newsbot sources` to list them.",
+                    article_id=article_id,
+                )
             seq = self.journal.record(article_id, JournalOp.DELETE)
         return article, seq
 
@@ -252,8 +311,8 @@ class Store:
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
-        rows = select(
-            self.db, f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", wanted
+        rows = self.sql.rows(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", wanted
         )
         return {row["id"]: Article(**row) for row in rows}
 
@@ -261,34 +320,31 @@ class Store:
         self, match: str | None = None, *, offset: int = 0, limit: int | None = None
     ) -> list[Article]:
         """The articles by id; with `match`, those whose headline or outlet holds it
-        (case-insensitive for ASCII letters, as SQLite's LIKE is). `offset` and
-        `limit` read one page of them, in SQL, not the whole list."""
+        (case-insensitive: for ASCII letters in SQLite, for all in PostgreSQL).
+        `offset` and `limit` read one page of them, in SQL, not the whole list."""
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("offset and limit must not be negative")
-        where, params = _matching(match)
-        rows = select(
-            self.db,
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles{where} ORDER BY id LIMIT ? OFFSET ?",
-            [*params, -1 if limit is None else limit, offset],
+        where, params = _matching(match, self.sql.dialect.like)
+        rows = self.sql.rows(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles{where} ORDER BY id "
+            f"LIMIT {self.sql.dialect.limit(limit)} OFFSET ?",
+            [*params, offset],
         )
         return [Article(**row) for row in rows]
 
     def article_text(self, article_id: int) -> str:
-        rows = list(select(self.db, "SELECT text FROM articles WHERE id = ?", [article_id]))
-        if not rows:
+        text = self.sql.scalar("SELECT text FROM articles WHERE id = ?", [article_id])
+        if text is None:
             raise NotFoundError(f"No article #{article_id}.", article_id=article_id)
-        return str(rows[0]["text"])
+        return str(text)
 
     def count_articles(self, match: str | None = None) -> int:
         """How many articles there are; with `match`, how many `list_articles` lists."""
-        if not match:
-            return self.db["articles"].count
-        where, params = _matching(match)
-        rows = select(self.db, f"SELECT count(*) AS n FROM articles{where}", params)
-        return int(next(iter(rows))["n"])
+        where, params = _matching(match, self.sql.dialect.like)
+        return int(self.sql.scalar(f"SELECT count(*) FROM articles{where}", params))
 
     def count_passages(self) -> int:
-        return self.db["passages"].count
+        return int(self.sql.scalar("SELECT count(*) FROM passages"))
 
     # -- passages ---------------------------------------------------------------
 
@@ -300,10 +356,10 @@ class Store:
         # Still read by column name, but each name is resolved once per query, not once
         # per row: this is the read every question makes (sqlite3.Row's lookups cost
         # a tenth of search()'s time).
-        cursor = self.db.conn.execute(
+        columns, cursor = self.sql.tuples(
             _PASSAGE_QUERY.format(marks=",".join("?" * len(wanted))), wanted
         )
-        at = {column[0]: i for i, column in enumerate(cursor.description)}
+        at = {column: i for i, column in enumerate(columns)}
         passage_columns = itemgetter(*(at[name] for name in _PASSAGE_FIELDS))
         article_columns = itemgetter(*(at[f"article_{name}"] for name in _ARTICLE_FIELDS))
         articles: dict[int, Article] = {}  # several passages often share one article
@@ -331,7 +387,7 @@ class Store:
         """Every stored passage (or those of some articles), to (re)build the index."""
         sql = (
             "SELECT p.id, p.article_id, a.headline, p.terms, "
-            "(SELECT group_concat(c.name, ',') FROM article_collections c "
+            f"(SELECT {self.sql.dialect.aggregate_text}(c.name, ',') FROM article_collections c "
             "WHERE c.article_id = p.article_id) AS collections "
             "FROM passages p JOIN articles a ON a.id = p.article_id"
         )
@@ -345,7 +401,7 @@ class Store:
                 for chunk in chunks
             ]
         for query, params in queries:
-            for row in select(self.db, query, params):
+            for row in self.sql.rows(query, params):
                 yield IndexRow(
                     row["id"],
                     row["article_id"],
@@ -355,10 +411,13 @@ class Store:
                 )
 
 
-def _matching(match: str | None) -> tuple[str, list[str]]:
+def _matching(match: str | None, like: str) -> tuple[str, list[str]]:
     """The WHERE clause that keeps articles whose headline or outlet holds `match`,
     LIKE's own wildcards in it escaped, so "100%" means those five characters."""
     if not match:
         return "", []
     pattern = "%" + match.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return " WHERE headline LIKE ? ESCAPE '\\' OR outlet LIKE ? ESCAPE '\\'", [pattern, pattern]
+    return (
+        f" WHERE headline {like} ? ESCAPE '\\' OR outlet {like} ? ESCAPE '\\'",
+        [pattern, pattern],
+    )

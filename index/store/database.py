@@ -10,15 +10,17 @@ from __future__ import annotations
 import errno
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from newsbot.index.errors import StoreError
+from newsbot.index.store.sql import SQLITE, Params, Row
 
 BUSY_TIMEOUT_S = 30
 
@@ -141,6 +143,54 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
         db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
+
+
+class SqliteConnection:
+    """`sql.Connection` over one SQLite file. `db` is the sqlite-utils database under
+    it, for the migrations and the SQLite-only checks."""
+
+    dialect = SQLITE
+
+    def __init__(self, db: sqlite_utils.Database, where: Path | str) -> None:
+        """Over an open database (`open` opens one; a migration step passes its own)."""
+        self.where = str(where)
+        self.db = db
+        self._conn = db.conn
+
+    @classmethod
+    def open(cls, path: Path | str) -> SqliteConnection:
+        return cls(connect(path), path)
+
+    def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(select(self.db, sql, params))
+
+    def tuples(self, sql: str, params: Params = ()) -> tuple[list[str], Iterator[tuple]]:
+        cursor = self._conn.execute(sql, params)
+        return [column[0] for column in cursor.description], cursor
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        return self._conn.execute(sql, params).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> int:
+        before = self._conn.total_changes
+        self._conn.executemany(sql, rows)
+        return self._conn.total_changes - before
+
+    def insert(self, sql: str, params: Params = (), *, key: str = "id") -> int:
+        return int(self._conn.execute(sql, params).lastrowid or 0)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return transaction(self.db)
+
+    def lock_until_commit(self, names: Iterable[str]) -> None:
+        """Nothing to take: BEGIN IMMEDIATE made this transaction the one writer."""
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 @cache

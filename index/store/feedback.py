@@ -15,11 +15,9 @@ import json
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
 from newsbot.index.errors import UnknownAnswerError
 from newsbot.index.models import Answer, Feedback
-from newsbot.index.store.database import select, transaction
+from newsbot.index.store.sql import Connection
 
 UP, DOWN = 1, -1
 # An answer nobody voted on is kept this long (its buttons stop working after it);
@@ -31,17 +29,17 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def keep(db: sqlite_utils.Database, answer: Answer, *, surface: str, channel: str | None) -> str:
+def keep(sql: Connection, answer: Answer, *, surface: str, channel: str | None) -> str:
     """Keep an answer as shown; the 22-character id its buttons carry."""
     answer_id = secrets.token_urlsafe(16)
     quotes = [{"article_id": q.article.id, "start": q.start, "end": q.end} for q in answer.quotes]
     cutoff = (datetime.now(UTC) - timedelta(days=KEEP_UNVOTED_DAYS)).isoformat(timespec="seconds")
-    with transaction(db):
-        db.conn.execute(
+    with sql.transaction():
+        sql.execute(
             "DELETE FROM shown WHERE shown_at < ? AND id NOT IN (SELECT answer_id FROM votes)",
             [cutoff],
         )
-        db.conn.execute(
+        sql.execute(
             "INSERT INTO shown (id, question, quotes, confidence, evidence, surface, channel, "
             "shown_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -58,28 +56,28 @@ def keep(db: sqlite_utils.Database, answer: Answer, *, surface: str, channel: st
     return answer_id
 
 
-def vote(db: sqlite_utils.Database, answer_id: str, user: str, value: int) -> Feedback:
+def vote(sql: Connection, answer_id: str, user: str, value: int) -> Feedback:
     """Record (or change) `user`'s vote on a kept answer; the feedback as it now stands."""
     if value not in (UP, DOWN):
         raise ValueError("a vote is +1 or -1")
-    with transaction(db):
-        if not list(select(db, "SELECT 1 AS one FROM shown WHERE id = ?", [answer_id])):
+    with sql.transaction():
+        if not sql.rows("SELECT 1 AS one FROM shown WHERE id = ?", [answer_id]):
             raise UnknownAnswerError(
                 "That answer is no longer kept, so the vote was not recorded.",
                 answer_id=answer_id,
             )
-        db.conn.execute(
-            "INSERT INTO votes (answer_id, user, vote, voted_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (answer_id, user) DO UPDATE SET vote = excluded.vote, "
+        sql.execute(
+            'INSERT INTO votes (answer_id, "user", vote, voted_at) VALUES (?, ?, ?, ?) '
+            'ON CONFLICT (answer_id, "user") DO UPDATE SET vote = excluded.vote, '
             "voted_at = excluded.voted_at",
             [answer_id, user, value, _now()],
         )
-    (found,) = listed(db, answer_id=answer_id, user=user)
+    (found,) = listed(sql, answer_id=answer_id, user=user)
     return found
 
 
 def listed(
-    db: sqlite_utils.Database,
+    sql: Connection,
     *,
     answer_id: str | None = None,
     user: str | None = None,
@@ -91,15 +89,16 @@ def listed(
         where.append("v.answer_id = ?")
         params.append(answer_id)
     if user is not None:
-        where.append("v.user = ?")
+        where.append('v."user" = ?')
         params.append(user)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
-    rows = select(
-        db,
-        "SELECT v.answer_id, v.user, v.vote, v.voted_at, s.question, s.quotes, s.confidence, "
+    dialect = sql.dialect
+    rows = sql.rows(
+        'SELECT v.answer_id, v."user", v.vote, v.voted_at, s.question, s.quotes, s.confidence, '
         f"s.evidence, s.surface, s.channel, s.shown_at FROM votes v JOIN shown s ON "
-        f"s.id = v.answer_id{clause} ORDER BY v.voted_at DESC, v.rowid DESC LIMIT ?",
-        [*params, -1 if limit is None else limit],
+        f"s.id = v.answer_id{clause} ORDER BY v.voted_at DESC, v.{dialect.insertion_order} DESC "
+        f"LIMIT {dialect.limit(limit)}",
+        params,
     )
     return [
         Feedback(

@@ -19,9 +19,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
-from newsbot.index.store.database import select, transaction
+from newsbot.index.store.sql import Connection, Row
 from newsbot.index.text.analysis import analyze
 
 GROUP_OVERLAP = 0.5
@@ -45,7 +43,7 @@ def terms_of(question: str) -> list[str]:
 
 
 def record(
-    db: sqlite_utils.Database,
+    sql: Connection,
     question: str,
     *,
     surface: str | None,
@@ -54,12 +52,14 @@ def record(
     closest: Iterable[int],
 ) -> None:
     """Keep one question, in the gap its wording belongs to (a new one if none)."""
-    with transaction(db):
-        _record(db, question, surface, channel, why, list(closest), _now())
+    with sql.transaction():
+        # Replicas recording at once would each see no gap and make two for one wording.
+        sql.lock_until_commit(["gaps"])
+        _record(sql, question, surface, channel, why, list(closest), _now())
 
 
 def _record(
-    db: sqlite_utils.Database,
+    sql: Connection,
     question: str,
     surface: str | None,
     channel: str | None,
@@ -68,15 +68,15 @@ def _record(
     asked_at: str,
 ) -> None:
     terms = terms_of(question)
-    group = _group_for(db, set(terms))
-    row_id = db.conn.execute(
+    group = _group_for(sql, set(terms))
+    row_id = sql.insert(
         "INSERT INTO unanswered (question, asked_at, surface, channel, why, closest, "
         "group_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [question, asked_at, surface, channel, why, json.dumps(closest), group],
-    ).lastrowid
+    )
     wrong = int(why == MARKED_WRONG)
     if group is None:
-        group = db.conn.execute(
+        group = sql.insert(
             "INSERT INTO gap_groups (question, terms, asked, marked_wrong, last_asked, "
             "last_row, wordings, closest, surfaces) VALUES (?, ?, 1, ?, ?, ?, '[]', ?, ?)",
             [
@@ -88,18 +88,18 @@ def _record(
                 json.dumps(closest[:CLOSEST_KEPT]),
                 json.dumps([surface] if surface else []),
             ],
-        ).lastrowid
-        db.conn.execute("UPDATE unanswered SET group_id = ? WHERE id = ?", [group, row_id])
+        )
+        sql.execute("UPDATE unanswered SET group_id = ? WHERE id = ?", [group, row_id])
         new_terms = terms
     else:
-        (old,) = select(db, "SELECT * FROM gap_groups WHERE id = ?", [group])
+        (old,) = sql.rows("SELECT * FROM gap_groups WHERE id = ?", [group])
         old_terms = set(json.loads(old["terms"]))
         new_terms = [t for t in terms if t not in old_terms]
         wordings = [old["question"], *json.loads(old["wordings"])]
         wordings = [w for w in dict.fromkeys(wordings) if w != question][:WORDINGS_KEPT]
         ids = list(dict.fromkeys([*closest, *json.loads(old["closest"])]))[:CLOSEST_KEPT]
         surfaces = sorted({*json.loads(old["surfaces"]), *([surface] if surface else [])})
-        db.conn.execute(
+        sql.execute(
             "UPDATE gap_groups SET question = ?, terms = ?, asked = asked + 1, "
             "marked_wrong = marked_wrong + ?, last_asked = ?, last_row = ?, wordings = ?, "
             "closest = ?, surfaces = ? WHERE id = ?",
@@ -115,15 +115,15 @@ def _record(
                 group,
             ],
         )
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO gap_terms (term, group_id) VALUES (?, ?)",
+    sql.executemany(
+        "INSERT INTO gap_terms (term, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(term, group) for term in new_terms],
     )
     if row_id % PRUNE_EVERY == 0:
-        prune(db)
+        prune(sql)
 
 
-def _group_for(db: sqlite_utils.Database, terms: set[str]) -> int | None:
+def _group_for(sql: Connection, terms: set[str]) -> int | None:
     """The gap a question with these terms joins: the one asked most recently whose
     words it overlaps enough, among the gaps sharing its words. Each word is looked up
     in the newest PER_TERM gaps that hold it (an index range, however many hold it),
@@ -132,17 +132,18 @@ def _group_for(db: sqlite_utils.Database, terms: set[str]) -> int | None:
     many gaps are kept."""
     shared: dict[int, float] = {}
     for term in terms:
-        holders = db.conn.execute(
+        holders = sql.rows(
             "SELECT group_id FROM gap_terms WHERE term = ? ORDER BY group_id DESC LIMIT ?",
             [term, PER_TERM],
-        ).fetchall()
-        for (group,) in holders:  # a rare word says more than a common one
+        )
+        for holder in holders:  # a rare word says more than a common one
+            group = holder["group_id"]
             shared[group] = shared.get(group, 0.0) + 1.0 / len(holders)
     best = sorted(shared, key=lambda g: (-shared[g], -g))[:CANDIDATES]
     if not best:
         return None
     marks = ",".join("?" * len(best))
-    rows = select(db, f"SELECT id, terms, last_row FROM gap_groups WHERE id IN ({marks})", best)
+    rows = sql.rows(f"SELECT id, terms, last_row FROM gap_groups WHERE id IN ({marks})", best)
     fitting = [
         (row["last_row"], row["id"])
         for row in rows
@@ -155,22 +156,19 @@ def _overlap(mine: set[str], theirs: set[str]) -> float:
     return len(mine & theirs) / len(mine | theirs)
 
 
-def prune(db: sqlite_utils.Database, *, now: datetime | None = None) -> int:
+def prune(sql: Connection, *, now: datetime | None = None) -> int:
     """Forget the gaps not asked for KEEP_DAYS, then, past MAX_ROWS kept questions,
     the gaps asked longest ago, whole (so every count shown stays true). Reads only
     what it removes, through the indexes. Returns how many gaps went."""
     cutoff = ((now or datetime.now(UTC)) - timedelta(days=KEEP_DAYS)).isoformat(timespec="seconds")
-    gone = [r["id"] for r in select(db, "SELECT id FROM gap_groups WHERE last_asked < ?", [cutoff])]
-    _forget(db, gone)
-    (kept,) = db.conn.execute("SELECT count(*) FROM unanswered").fetchone()
+    gone = [r["id"] for r in sql.rows("SELECT id FROM gap_groups WHERE last_asked < ?", [cutoff])]
+    _forget(sql, gone)
+    kept = int(sql.scalar("SELECT count(*) FROM unanswered"))
     oldest: list[int] = []
     while kept > MAX_ROWS:
-        rows = list(
-            select(
-                db,
-                "SELECT id, asked FROM gap_groups ORDER BY last_row LIMIT 500 OFFSET ?",
-                [len(oldest)],
-            )
+        rows = sql.rows(
+            "SELECT id, asked FROM gap_groups ORDER BY last_row LIMIT 500 OFFSET ?",
+            [len(oldest)],
         )
         if not rows:
             break
@@ -179,38 +177,34 @@ def prune(db: sqlite_utils.Database, *, now: datetime | None = None) -> int:
                 break
             oldest.append(row["id"])
             kept -= row["asked"]
-    _forget(db, oldest)
+    _forget(sql, oldest)
     return len(gone) + len(oldest)
 
 
-def _forget(db: sqlite_utils.Database, groups: list[int]) -> None:
+def _forget(sql: Connection, groups: list[int]) -> None:
     for start in range(0, len(groups), 500):
         chunk = groups[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        db.conn.execute(f"DELETE FROM unanswered WHERE group_id IN ({marks})", chunk)
-        db.conn.execute(f"DELETE FROM gap_terms WHERE group_id IN ({marks})", chunk)
-        db.conn.execute(f"DELETE FROM gap_groups WHERE id IN ({marks})", chunk)
+        sql.execute(f"DELETE FROM unanswered WHERE group_id IN ({marks})", chunk)
+        sql.execute(f"DELETE FROM gap_terms WHERE group_id IN ({marks})", chunk)
+        sql.execute(f"DELETE FROM gap_groups WHERE id IN ({marks})", chunk)
 
 
-def newest(db: sqlite_utils.Database, limit: int) -> list[sqlite_utils.db.Row]:
+def newest(sql: Connection, limit: int) -> list[Row]:
     """The `limit` gaps asked most recently."""
-    return list(select(db, "SELECT * FROM gap_groups ORDER BY last_row DESC LIMIT ?", [limit]))
+    return sql.rows("SELECT * FROM gap_groups ORDER BY last_row DESC LIMIT ?", [limit])
 
 
-def group_existing(db: sqlite_utils.Database) -> None:
+def group_existing(sql: Connection) -> None:
     """Group the questions a database kept before gaps were grouped as they arrive
     (the migration that adds the groups): oldest first, as they came."""
-    rows = list(
-        select(
-            db,
-            "SELECT id, question, asked_at, surface, channel, why, closest FROM unanswered "
-            "ORDER BY id",
-        )
+    rows = sql.rows(
+        "SELECT id, question, asked_at, surface, channel, why, closest FROM unanswered ORDER BY id"
     )
-    db.conn.execute("DELETE FROM unanswered")
+    sql.execute("DELETE FROM unanswered")
     for row in rows:
         _record(
-            db,
+            sql,
             row["question"],
             row["surface"],
             row["channel"],

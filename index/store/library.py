@@ -36,7 +36,7 @@ from newsbot.index.errors import (
     StoreError,
 )
 from newsbot.index.models import Article, PreparedArticle
-from newsbot.index.store.articles import Store
+from newsbot.index.store.articles import IndexRow, StoredAlready, open_store
 from newsbot.index.store.heartbeat import WriterWait
 from newsbot.index.store.integrity import (
     ON_OPEN_MAX_BYTES,
@@ -89,6 +89,45 @@ def _move_aside(path: Path) -> Path:
     return target
 
 
+def open_index(
+    path: Path, *, title_boost: float, replace_damaged: bool
+) -> tuple[Retriever, Path | None, bool]:
+    """The index at `path`, with where a damaged one was moved (`replace_damaged`: it
+    is moved aside and a new, empty one made, for `reindex` to fill; otherwise it is
+    an IndexDamagedError) and whether it is new because the old one was outdated
+    (derived data in an older shape, removed: the caller rebuilds it from the
+    database)."""
+    try:
+        return Retriever(path, title_boost=title_boost), None, False
+    except IndexSchemaError:
+        log.warning("the search index at %s was made by an older newsbot; rebuilding", path)
+        shutil.rmtree(path)
+        return Retriever(path, title_boost=title_boost), None, True
+    except IndexDamagedError:
+        if not replace_damaged:
+            raise
+        damaged = _move_aside(path)
+        log.info("moved the damaged search index to %s", damaged)
+        return Retriever(path, title_boost=title_boost), damaged, False
+
+
+def index_docs(rows: Iterable[IndexRow]) -> Iterator[IndexDoc]:
+    """Index documents from stored passages (their terms as stored: nothing is
+    analysed again but each article's headline, once)."""
+    titles: dict[int, list[str]] = {}
+    for row in rows:
+        if row.article_id not in titles:
+            titles.clear()  # rows come grouped by article; keep one
+            titles[row.article_id] = analyze(row.headline)
+        yield IndexDoc(
+            row.passage_id,
+            row.article_id,
+            passage_terms(row.terms),
+            titles[row.article_id],
+            row.collections,
+        )
+
+
 class Library:
     """One database and its index, used by several threads through two locks.
 
@@ -121,7 +160,7 @@ class Library:
         self._check_dead_rows = False  # set when the writer lock is newly taken
         _refuse_a_truncated_database(db_path)
         self.db_path = db_path
-        self.store = Store(db_path)  # a file it cannot open or read is refused here
+        self.store = open_store(db_path)  # a file it cannot open or read is refused here
         # Checked on open when that is cheap, else before this process's first write.
         self._checked = False
         if size_of(db_path) <= ON_OPEN_MAX_BYTES:
@@ -131,24 +170,15 @@ class Library:
                 self.store.close()
                 raise
             self._checked = True
-        self.damaged_index: Path | None = None
-        path = index_path_for(db_path)
-        outdated = False
         try:
-            self.retriever = Retriever(path, title_boost=title_boost)
-        except IndexSchemaError:
-            # Derived data in an older shape: made again from SQLite, now (below).
-            log.warning("the search index at %s was made by an older newsbot; rebuilding", path)
-            shutil.rmtree(path)
-            self.retriever = Retriever(path, title_boost=title_boost)
-            outdated = True
-        except IndexDamagedError:
-            if not replace_damaged_index:
-                self.store.close()
-                raise
-            self.damaged_index = _move_aside(path)
-            log.info("moved the damaged search index to %s", self.damaged_index)
-            self.retriever = Retriever(path, title_boost=title_boost)
+            self.retriever, self.damaged_index, outdated = open_index(
+                index_path_for(db_path),
+                title_boost=title_boost,
+                replace_damaged=replace_damaged_index,
+            )
+        except NewsbotError:
+            self.store.close()
+            raise
         if outdated:
             try:
                 self.reindex()
@@ -219,7 +249,7 @@ class Library:
         """What changes while another writer works: SQLite's data version (it moves
         with every commit by another connection) and the index's files (a rebuild
         writes segments for minutes without touching SQLite)."""
-        (version,) = self.store.db.execute("PRAGMA data_version").fetchone()
+        version = self.store.sql.scalar("PRAGMA data_version")
         files: list[tuple[str, int, int]] = []
         for entry in os.scandir(self.retriever.path):
             with contextlib.suppress(FileNotFoundError):  # a merge may remove it meanwhile
@@ -254,11 +284,14 @@ class Library:
 
     # -- writes ------------------------------------------------------------------
 
-    def add(self, item: PreparedArticle, collections: tuple[str, ...] = ()) -> int:
+    def add(self, item: PreparedArticle, collections: tuple[str, ...] = ()) -> int | StoredAlready:
         """Store one article (in `collections`) and add its passages to the index
-        (writer lock held, not yet committed). Returns the new article's id."""
+        (writer lock held, not yet committed). Returns the new article's id, or the
+        stored article it repeats (nothing written)."""
         self._replay_dead_rows()
         added = self.store.add_article(item, collections)
+        if isinstance(added, StoredAlready):
+            return added
         self._own_journal.append(added.journal_seq)
         with self._unindexed_on_failure():
             self.retriever.add(
@@ -388,22 +421,7 @@ class Library:
 
     def _index_articles(self, article_ids: Iterable[int] | None) -> int:
         """Index passages from their stored terms: nothing is analysed again."""
-        titles: dict[int, list[str]] = {}
-
-        def docs() -> Iterator[IndexDoc]:
-            for row in self.store.iter_index_rows(article_ids):
-                if row.article_id not in titles:
-                    titles.clear()  # rows come grouped by article; keep one
-                    titles[row.article_id] = analyze(row.headline)
-                yield IndexDoc(
-                    row.passage_id,
-                    row.article_id,
-                    passage_terms(row.terms),
-                    titles[row.article_id],
-                    row.collections,
-                )
-
-        return self.retriever.add(docs())
+        return self.retriever.add(index_docs(self.store.iter_index_rows(article_ids)))
 
 
 @dataclass(frozen=True)

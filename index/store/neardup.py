@@ -6,7 +6,7 @@ hash functions in 16 bands of 4, two articles whose shingle sets overlap by
 Jaccard 0.8 share a band with probability above 0.999, and pairs below 0.3
 rarely do; candidates are then checked on the whole signature.
 
-`LshTable` keeps the band buckets in SQLite (`article_lsh`; the signature
+`LshTable` keeps the band buckets in the database (`article_lsh`; the signature
 itself is `articles.minhash`), so a candidate is found with one indexed query.
 """
 
@@ -16,9 +16,8 @@ import re
 import zlib
 
 import numpy as np
-import sqlite_utils
 
-from newsbot.index.store.database import select
+from newsbot.index.store.sql import Connection
 
 NUM_HASHES = 64
 BANDS = 16
@@ -100,35 +99,34 @@ class LshTable:
     Writes join the caller's transaction: an article and its buckets are stored together.
     """
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
+    def __init__(self, sql: Connection) -> None:
+        self.sql = sql
 
     def add(self, article_id: int, sig: np.ndarray | None) -> None:
         """Store an article's signature and its band buckets (nothing for a too-short text)."""
         if sig is None:
             return
-        self.db.execute("UPDATE articles SET minhash = ? WHERE id = ?", [to_blob(sig), article_id])
-        self.db.conn.executemany(
+        self.sql.execute("UPDATE articles SET minhash = ? WHERE id = ?", [to_blob(sig), article_id])
+        self.sql.executemany(
             "INSERT INTO article_lsh (bucket, article_id) VALUES (?, ?)",
             [(bucket, article_id) for bucket in bands(sig)],
         )
 
     def delete(self, article_id: int) -> None:
-        self.db.execute("DELETE FROM article_lsh WHERE article_id = ?", [article_id])
+        self.sql.execute("DELETE FROM article_lsh WHERE article_id = ?", [article_id])
 
     def find(self, sig: np.ndarray) -> tuple[int, float] | None:
         """The most similar stored article at or above NEAR_DUPLICATE, and its similarity."""
         buckets = bands(sig)
         marks = ",".join("?" * len(buckets))
-        rows = select(
-            self.db,
+        rows = self.sql.rows(
             "SELECT id, minhash FROM articles WHERE id IN "
             f"(SELECT DISTINCT article_id FROM article_lsh WHERE bucket IN ({marks}))",
             buckets,
         )
         best: tuple[int, float] | None = None
         for row in rows:
-            score = similarity(sig, from_blob(row["minhash"]))
+            score = similarity(sig, from_blob(bytes(row["minhash"])))
             if score >= NEAR_DUPLICATE and (best is None or score > best[1]):
                 best = (row["id"], score)
         return best

@@ -20,6 +20,7 @@ from sqlite_utils.migrations import Migrations
 from newsbot.index.errors import StoreError
 from newsbot.index.store import gaps, neardup
 from newsbot.index.store.database import (
+    SqliteConnection,
     applied_step_names,
     migrate,
     select,
@@ -90,7 +91,7 @@ def _minhash_and_terms(db: sqlite_utils.Database) -> None:
     )
     db["article_lsh"].create_index(["bucket"], if_not_exists=True)
     db["article_lsh"].create_index(["article_id"], if_not_exists=True)
-    lsh = neardup.LshTable(db)
+    lsh = neardup.LshTable(SqliteConnection(db, _file(db)))
     for row in list(select(db, "SELECT id, text FROM articles")):
         lsh.add(row["id"], neardup.signature(row["text"]))
 
@@ -228,7 +229,7 @@ def _gaps_grouped(db: sqlite_utils.Database) -> None:
     if "group_id" not in db["unanswered"].columns_dict:
         db["unanswered"].add_column("group_id", int)
     db.execute("CREATE INDEX IF NOT EXISTS unanswered_group ON unanswered (group_id)")
-    gaps.group_existing(db)
+    gaps.group_existing(SqliteConnection(db, _file(db)))
 
 
 def _file(db: sqlite_utils.Database) -> str:

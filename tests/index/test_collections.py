@@ -18,6 +18,8 @@ FERRY = (
 )
 QUESTION = "How many countries pledged to send troops?"
 
+EVERY_BACKEND = True  # each test that opens a library: on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def desks(empty_engine: Engine, tmp_path: Path) -> Engine:

@@ -11,9 +11,12 @@ from newsbot.index.errors import NotFoundError, QueryError
 from newsbot.index.ingest.pipeline import prepare
 from newsbot.index.models import ArticleDraft, Confidence, Status
 from newsbot.index.settings import AnswerSettings
+from newsbot.index.store.journal import ChangeLog
 from newsbot.index.text.analysis import analyze
 from newsbot.index.text.passages import build_passages
-from tests.conftest import SEEDS, seeded_engine
+from tests.conftest import SEEDS, Database, seeded_engine
+
+EVERY_BACKEND = True  # each test that opens a library: on SQLite and on PostgreSQL
 
 
 def _draft(text: str, origin: str = "test", **meta: str) -> ArticleDraft:
@@ -38,13 +41,21 @@ def test_reingest_is_idempotent(engine: Engine) -> None:
     assert engine.retriever.num_docs == before[1]
 
 
+def _changes_logged(engine: Engine) -> int:
+    """SQLite: journal rows the index has not caught up with; PostgreSQL: the change
+    log's newest row (rows are kept there)."""
+    journal = engine.store.journal
+    return journal.last() if isinstance(journal, ChangeLog) else len(journal.pending())
+
+
 def test_bad_input_stores_nothing(engine: Engine) -> None:
     before = engine.store.count_articles()
+    logged = _changes_logged(engine)
     outcome = engine.ingest(_draft("Menu\nClose\n\nTop"))
     assert outcome.status is Status.FAILED
     assert "no article text" in (outcome.reason or "")
     assert engine.store.count_articles() == before
-    assert engine.store.journal.pending() == []
+    assert _changes_logged(engine) == (logged if engine.shared else 0)
 
 
 def test_answer_quotes_are_verbatim_with_sources(engine: Engine) -> None:
@@ -277,7 +288,9 @@ def test_a_quote_of_two_speakers_names_neither(engine: Engine) -> None:
     assert both.speaker is None
 
 
-def test_models_that_read_the_encoder_are_refused_without_it(engine: Engine) -> None:
+def test_models_that_read_the_encoder_are_refused_without_it(
+    engine: Engine, database: Database
+) -> None:
     """A model fitted on the cross-encoder's scores cannot answer without the encoder."""
     from newsbot.index.answer.answerability import shipped_model
     from newsbot.index.answer.answerer import Answerer
@@ -298,7 +311,7 @@ def test_models_that_read_the_encoder_are_refused_without_it(engine: Engine) -> 
             ranker=shipped_ranker(encoder=True),
         )
     with pytest.raises(ModelError, match="the ranker read"):
-        Engine(engine.db_path, settings=lexical, ranker=shipped_ranker(encoder=True))
+        database.open(settings=lexical, ranker=shipped_ranker(encoder=True))
 
 
 def test_tools_compare_systems_over_one_library(engine: Engine) -> None:

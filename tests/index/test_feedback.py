@@ -8,6 +8,8 @@ from newsbot.index import Engine, UnknownAnswerError
 
 QUESTION = "How many countries pledged to send troops?"
 
+EVERY_BACKEND = True  # each test that opens a library: on SQLite and on PostgreSQL
+
 
 def test_a_vote_is_kept_with_the_answer_as_shown_and_can_be_changed(engine: Engine) -> None:
     answer = engine.answer(QUESTION)
@@ -51,9 +53,8 @@ def test_answers_nobody_voted_on_are_forgotten_after_a_while(engine: Engine) -> 
     answer = engine.answer(QUESTION)
     old, voted = (engine.keep_answer(answer, surface="slack") for _ in range(2))
     engine.vote(voted, "U1", up=True)
-    db = engine.library.store.db
+    db = engine.library.store.sql
     db.execute("UPDATE shown SET shown_at = '2020-01-01T00:00:00+00:00'")
-    db.conn.commit()
     engine.keep_answer(answer, surface="slack")  # keeping one prunes the old unvoted
     with pytest.raises(UnknownAnswerError):
         engine.vote(old, "U1", up=True)

@@ -7,6 +7,8 @@ import pytest
 from newsbot.index import Engine
 from newsbot.index.engine import MARKED_WRONG
 
+EVERY_BACKEND = True  # each test that opens a library: on SQLite and on PostgreSQL
+
 
 def _abstain(engine: Engine, question: str, **where: str) -> None:
     answer = engine.answer(question)
@@ -60,13 +62,13 @@ def test_a_gap_nobody_asked_about_for_the_keeping_period_is_forgotten(engine: En
 
     _abstain(engine, "Who won the Nobel Peace Prize?")
     _abstain(engine, "Which football club won the cup final?")
-    db = engine.store.db
+    db = engine.store.sql
     assert gaps.prune(db) == 0  # both asked today
     later = datetime.now(UTC) + timedelta(days=gaps.KEEP_DAYS + 1)
     assert gaps.prune(db, now=later) == 2
     assert engine.gaps() == []
-    assert db.execute("SELECT count(*) FROM unanswered").fetchone()[0] == 0
-    assert db.execute("SELECT count(*) FROM gap_terms").fetchone()[0] == 0
+    assert db.scalar("SELECT count(*) FROM unanswered") == 0
+    assert db.scalar("SELECT count(*) FROM gap_terms") == 0
 
 
 def test_past_the_row_cap_the_gaps_asked_longest_ago_go_whole(
@@ -79,7 +81,7 @@ def test_past_the_row_cap_the_gaps_asked_longest_ago_go_whole(
     _abstain(engine, "who won the nobel peace prize in 2024?")  # the same gap: 2 rows
     _abstain(engine, "Which football club won the cup final?")
     _abstain(engine, "Which orchestra played the opening concert?")
-    assert gaps.prune(engine.store.db) == 1  # the Nobel gap, asked longest ago, with both rows
+    assert gaps.prune(engine.store.sql) == 1  # the Nobel gap, asked longest ago, with both rows
     assert [g.question for g in engine.gaps()] == [
         "Which orchestra played the opening concert?",
         "Which football club won the cup final?",

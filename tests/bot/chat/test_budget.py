@@ -72,3 +72,62 @@ def test_threads_share_one_budget() -> None:
 def test_the_line_says_when_to_try_again() -> None:
     assert over_budget_text(34.2).endswith("Please try again in 35 seconds.")
     assert over_budget_text(0.2).endswith("Please try again in 1 second.")
+
+
+def test_replicas_count_one_budget_in_postgresql(postgres_url: str) -> None:
+    """Two replicas, each its own connection: the user's 21st question in the minute is
+    refused wherever it arrives, and the wait is the same one the memory budget gives."""
+    from newsbot.bot.chat.budget import SharedQuestionBudget
+    from newsbot.bot.chat.state import ChatState
+    from newsbot.index import open_connection
+
+    ChatState(postgres_url).close()  # the chat state's tables, the budget's among them
+    clock = Clock()
+    replicas = [
+        SharedQuestionBudget(open_connection(postgres_url), Budget(per_user=20), clock)
+        for _ in range(2)
+    ]
+    memory = QuestionBudget(Budget(per_user=20), clock)
+    try:
+        for n in range(20):
+            clock.now = 1000.0 + n
+            assert replicas[n % 2].take("slack", "U1", "C1") == 0.0
+            assert memory.take("slack", "U1", "C1") == 0.0
+        clock.now = 1030.0
+        assert replicas[0].take("slack", "U1", "C1") == pytest.approx(30.0)
+        assert replicas[1].take("slack", "U1", "C1") == pytest.approx(30.0)
+        assert memory.take("slack", "U1", "C1") == pytest.approx(30.0)
+        assert replicas[1].take("slack", "U2", "C1") == 0.0  # another user
+        clock.now = 1060.5  # the first question has left the minute
+        assert replicas[1].take("slack", "U1", "C1") == 0.0
+        assert replicas[0].take("slack", "U1", "C1") > 0  # and the second not yet
+    finally:
+        for budget in replicas:
+            budget.close()
+
+
+def test_replicas_taking_at_once_never_pass_the_budget(postgres_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newsbot.bot.chat.budget import SharedQuestionBudget
+    from newsbot.bot.chat.state import ChatState
+    from newsbot.index import open_connection
+
+    ChatState(postgres_url).close()
+    replicas = [
+        SharedQuestionBudget(open_connection(postgres_url), Budget(per_user=5)) for _ in range(4)
+    ]
+    barrier = threading.Barrier(4)
+
+    def ask(budget: SharedQuestionBudget) -> list[float]:
+        barrier.wait()
+        return [budget.take("discord", "U9", None) for _ in range(5)]
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            waits = [w for ws in pool.map(ask, replicas) for w in ws]
+        assert waits.count(0.0) == 5  # five answered, fifteen told to wait
+        assert all(0 < w <= 60 for w in waits if w)
+    finally:
+        for budget in replicas:
+            budget.close()

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from newsbot.bot.chat.state import MIGRATIONS, ChatState
+from tests.conftest import Database
+
+EVERY_BACKEND = True  # each test that opens a database: on SQLite and on PostgreSQL
 
 
-def test_a_claim_is_a_lease_until_it_is_finished(tmp_path: Path) -> None:
-    state = ChatState(tmp_path / "s.db", lease=0.3)
+def test_a_claim_is_a_lease_until_it_is_finished(database: Database) -> None:
+    state = ChatState(database.location, lease=0.3)
     body = json.dumps({"event_id": "Ev1"})
     assert state.claim("event:Ev1", body=body)
     assert not state.claim("event:Ev1")  # another delivery, while the first is at work
@@ -40,7 +43,7 @@ def test_a_database_from_before_the_migrations_keeps_its_claims(tmp_path: Path) 
     conn.commit()
     conn.close()
     state = ChatState(path, lease=0.0)
-    applied = [m.name for m in MIGRATIONS.applied(state.db)]
+    applied = [m.name for m in MIGRATIONS.applied(state.sql.db)]
     assert applied == [
         "001_seen_and_threads",
         "002_claims_finish_after_the_reply",
@@ -53,11 +56,11 @@ def test_a_database_from_before_the_migrations_keeps_its_claims(tmp_path: Path) 
 
 
 def test_a_shown_answer_is_kept_for_its_surface_until_it_is_too_old(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import newsbot.bot.chat.state as chat_state
 
-    state = ChatState(tmp_path / "s.db")
+    state = ChatState(database.location)
     message = {"text": "“Двадцать шесть стран” 😀", "blocks": [{"type": "section"}]}
     kept = "answer-id-the-engine-kept"
     state.keep_shown("slack", message, shown_id=kept)
@@ -70,11 +73,11 @@ def test_a_shown_answer_is_kept_for_its_surface_until_it_is_too_old(
 
 
 def test_channel_settings_are_kept_per_surface_and_threads_follow_their_parent(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
     from newsbot.bot.chat.channels import AnswerMode, ChannelSettings
 
-    state = ChatState(tmp_path / "s.db")
+    state = ChatState(database.location)
     assert state.channel("slack", "C1") == ChannelSettings(None, AnswerMode.MENTIONS)
     state.set_channel("slack", "C1", by="UADMIN", scope="ukraine,world")
     state.set_channel("slack", "C1", by="UADMIN", mode=AnswerMode.QUESTIONS)
@@ -85,5 +88,28 @@ def test_channel_settings_are_kept_per_surface_and_threads_follow_their_parent(
     assert state.channel("discord", "T9").scope == "all"
     state.set_channel("slack", "C1", by="UADMIN", scope=None)  # back to the default
     state.close()
-    again = ChatState(tmp_path / "s.db")  # kept across a restart
+    again = ChatState(database.location)  # kept across a restart
     assert again.channel("slack", "C1") == ChannelSettings(None, AnswerMode.QUESTIONS)
+
+
+def test_one_claim_wins_among_replicas_claiming_at_once(database: Database) -> None:
+    """Eight connections (replicas, on PostgreSQL) claim one event at the same moment."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    states = [ChatState(database.location, lease=30) for _ in range(8)]
+    barrier = threading.Barrier(len(states))
+
+    def claim(state: ChatState, key: str) -> bool:
+        barrier.wait()
+        return state.claim(key, body="{}")
+
+    try:
+        for round_ in range(5):
+            key = f"event:EvRace{round_}"
+            with ThreadPoolExecutor(len(states)) as pool:
+                won = list(pool.map(claim, states, [key] * len(states)))
+            assert won.count(True) == 1, won
+    finally:
+        for state in states:
+            state.close()

@@ -314,7 +314,7 @@ def test_an_ask_claimed_by_a_crashed_server_is_answered_once_after_restart(
         # The crashed server claimed both and acknowledged them, then died.
         assert state.claim("command:trig-fresh", body=json.dumps(fresh))
         assert state.claim("command:trig-stale", body=json.dumps(stale))
-        state.db.execute(
+        state.sql.execute(
             "UPDATE slack_seen SET seen_at = seen_at - ? WHERE key = ?",
             [RESPONSE_URL_SECONDS + 60, "command:trig-stale"],
         )
@@ -340,10 +340,10 @@ def test_an_ask_is_claimed_before_its_ack_and_answered_once(bot: Bot) -> None:
     (answered,) = bot.fake.of("response_url")
     assert "Moscow" in blocks_text(answered)
     (key,) = [
-        row[0]
-        for row in bot.runtime.state.db.execute(
+        row["key"]
+        for row in bot.runtime.state.sql.rows(
             "SELECT key FROM slack_seen WHERE key LIKE 'command:%' AND done = 1"
-        ).fetchall()
+        )
     ]
     assert key.startswith("command:trig-")
     assert bot.runtime.state.unfinished(prefix="command:", max_age=3600) == []

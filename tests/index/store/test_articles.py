@@ -9,7 +9,7 @@ from newsbot.index.errors import StoreError
 from newsbot.index.ingest.pipeline import prepare
 from newsbot.index.models import ArticleDraft
 from newsbot.index.store import neardup
-from newsbot.index.store.articles import Store
+from newsbot.index.store.articles import Store, StoredAlready, open_store
 from newsbot.index.store.schema import ENGINE
 from newsbot.index.text.analysis import analyze
 
@@ -32,15 +32,15 @@ STEPS = [
 
 
 def _applied(store: Store) -> list[str]:
-    return [m.name for m in ENGINE.applied(store.db)]
+    return [m.name for m in ENGINE.applied(store.sql.db)]
 
 
 def test_a_new_database_gets_every_step_in_order(tmp_path: Path) -> None:
-    store = Store(tmp_path / "new.db")
+    store = open_store(tmp_path / "new.db")
     assert _applied(store) == STEPS
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(STEPS)
+    assert store.sql.db.execute("PRAGMA user_version").fetchone()[0] == len(STEPS)
     store.close()
-    again = Store(tmp_path / "new.db")  # nothing pending: nothing applied twice
+    again = open_store(tmp_path / "new.db")  # nothing pending: nothing applied twice
     assert _applied(again) == STEPS
 
 
@@ -48,28 +48,28 @@ def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.db"
-    store = Store(path)
+    store = open_store(path)
     # Make it look like a database written by schema version 1, before migration sets.
-    store.db.execute(f"DROP TABLE {Migrations.migrations_table}")
-    store.db.execute("DROP TABLE article_lsh")
-    store.db.execute("ALTER TABLE articles DROP COLUMN minhash")
-    store.db.execute("ALTER TABLE passages DROP COLUMN terms")
-    store.db.execute("ALTER TABLE passages DROP COLUMN speakers")
-    store.db.execute("PRAGMA user_version = 1")
-    store.db.conn.execute(
+    store.sql.db.execute(f"DROP TABLE {Migrations.migrations_table}")
+    store.sql.db.execute("DROP TABLE article_lsh")
+    store.sql.db.execute("ALTER TABLE articles DROP COLUMN minhash")
+    store.sql.db.execute("ALTER TABLE passages DROP COLUMN terms")
+    store.sql.db.execute("ALTER TABLE passages DROP COLUMN speakers")
+    store.sql.db.execute("PRAGMA user_version = 1")
+    store.sql.db.conn.execute(
         "INSERT INTO articles (headline, content_hash, text, ingested_at) VALUES (?, ?, ?, ?)",
         ["Budget", "h", TEXT, "2025-01-01T00:00:00+00:00"],
     )
-    store.db.conn.execute(
+    store.sql.db.conn.execute(
         'INSERT INTO passages (article_id, ordinal, start, "end", sentences) '
         "VALUES (1, 0, 0, ?, ?)",
         [len(TEXT), f"[[0, {len(TEXT)}]]"],
     )
     store.close()
 
-    upgraded = Store(path)
+    upgraded = open_store(path)
     assert _applied(upgraded) == STEPS
-    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == len(STEPS)
+    assert upgraded.sql.db.execute("PRAGMA user_version").fetchone()[0] == len(STEPS)
     near = upgraded.lsh.find(neardup.signature(TEXT))
     assert near is not None and near[0] == 1 and near[1] == 1.0
     ((passage, article),) = upgraded.get_passages([1]).values()
@@ -81,37 +81,47 @@ def test_a_version_1_database_from_before_migrations_is_upgraded_in_place(
 
 def test_a_newer_legacy_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    Store(path).close()
+    open_store(path).close()
     conn = sqlite3.connect(path)
     conn.execute(f"DROP TABLE {Migrations.migrations_table}")
     conn.execute("PRAGMA user_version = 9")
     conn.close()
     with pytest.raises(StoreError, match="Upgrade newsbot") as info:
-        Store(path)
+        open_store(path)
     assert info.value.path == str(path)
 
 
 def test_a_database_with_an_unknown_step_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    store = Store(path)
-    store.db[Migrations.migrations_table].insert(
+    store = open_store(path)
+    store.sql.db[Migrations.migrations_table].insert(
         {"migration_set": "newsbot", "name": "099_from_the_future", "applied_at": "later"}
     )
     store.close()
     with pytest.raises(StoreError, match="099_from_the_future"):
-        Store(path)
+        open_store(path)
 
 
-def test_a_failed_article_write_leaves_nothing(tmp_path: Path) -> None:
-    store = Store(tmp_path / "x.db")
+def test_a_failed_article_write_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(tmp_path / "x.db")
     first = prepare(ArticleDraft(text="A\n\n" + TEXT, origin="a.txt"))
-    store.add_article(first)
-    with pytest.raises(sqlite3.IntegrityError):
-        store.add_article(first)  # the same content hash: the UNIQUE index refuses it
+    added = store.add_article(first)
+    # The same text again is found in the transaction that would store it.
+    assert store.add_article(first) == StoredAlready(added.id)
+    other = prepare(ArticleDraft(text="B\n\nSomething else entirely, said nobody.", origin="b"))
+
+    def fails(*_args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store.lsh, "add", fails)  # after the article and its passages
+    with pytest.raises(sqlite3.OperationalError):
+        store.add_article(other)
     assert store.count_articles() == 1
     assert store.count_passages() == 1
     assert len(store.journal.pending()) == 1
-    assert store.db["article_lsh"].count == neardup.BANDS
+    assert store.sql.db["article_lsh"].count == neardup.BANDS
 
 
 def test_opening_waits_for_a_writer_on_a_new_database(tmp_path: Path) -> None:
@@ -123,8 +133,8 @@ def test_opening_waits_for_a_writer_on_a_new_database(tmp_path: Path) -> None:
     holder.execute("BEGIN IMMEDIATE")  # a writer mid-transaction: a RESERVED lock
     holder.execute("INSERT INTO t VALUES (1)")
     threading.Timer(0.5, lambda: holder.execute("COMMIT")).start()
-    store = Store(path)
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store = open_store(path)
+    assert store.sql.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
     holder.close()
 
@@ -156,7 +166,7 @@ def _add(store: Store, text: str) -> int:
 
 
 def test_article_ids_are_never_reused(tmp_path: Path) -> None:
-    store = Store(tmp_path / "ids.db")
+    store = open_store(tmp_path / "ids.db")
     first = _add(store, TEXT)
     newest = _add(store, TEXT.replace("budget", "bridge repairs"))
     store.delete_article(newest)
@@ -168,7 +178,7 @@ def test_a_database_from_before_autoincrement_keeps_its_ids_and_stops_reusing(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.db"
-    store = Store(path)
+    store = open_store(path)
     ids = [_add(store, TEXT.replace("budget", word)) for word in ("budget", "bridge", "ferry")]
     store.delete_article(ids[1])
     store.close()
@@ -180,7 +190,7 @@ def test_a_database_from_before_autoincrement_keeps_its_ids_and_stops_reusing(
         .fetchone()[0]
     )
 
-    upgraded = Store(path)
+    upgraded = open_store(path)
     assert _applied(upgraded) == STEPS
     assert [a.id for a in upgraded.list_articles()] == [1, 3]
     ((passage, article),) = [
@@ -190,11 +200,11 @@ def test_a_database_from_before_autoincrement_keeps_its_ids_and_stops_reusing(
     upgraded.delete_article(3)
     assert _add(upgraded, TEXT.replace("budget", "tram")) == 4  # 3 is not handed out again
     with pytest.raises(sqlite3.IntegrityError):  # foreign keys are on again after migrating
-        upgraded.db.execute("DELETE FROM articles WHERE id = 1")
+        upgraded.sql.db.execute("DELETE FROM articles WHERE id = 1")
 
 
 def test_a_page_of_articles_is_read_in_sql_with_the_filter_counted(tmp_path: Path) -> None:
-    store = Store(tmp_path / "pages.db")
+    store = open_store(tmp_path / "pages.db")
     for word in ("budget", "bridge repairs", "ferry timetable", "100% rise", "school_roof"):
         _add(store, f"Harbour {word} approved\n\n" + TEXT.replace("budget", word))
     assert [a.id for a in store.list_articles(offset=1, limit=2)] == [2, 3]

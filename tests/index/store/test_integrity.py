@@ -85,7 +85,7 @@ def test_the_full_check_lists_the_damage_and_what_to_do(db_path: Path, tmp_path:
 def test_the_full_check_finds_an_index_that_disagrees(db_path: Path, tmp_path: Path) -> None:
     _library(db_path, tmp_path)
     with Engine(db_path) as engine, engine.library.lock:
-        engine.store.db.execute("DELETE FROM passages WHERE article_id = 1")
+        engine.store.sql.db.execute("DELETE FROM passages WHERE article_id = 1")
     result = Engine.check(db_path)
     assert result.database.ok and not result.ok
     (problem,) = result.index_problems

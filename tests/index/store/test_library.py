@@ -57,8 +57,8 @@ def test_reindex_of_a_healthy_index_moves_nothing_and_clears_dead_writers_rows(
     with seeded_engine(db_path) as engine:
         article = engine.sources()[0]
         # A writer that died after its SQLite write: a row left, the index untouched.
-        with engine.store.db.conn:
-            engine.store.db.execute(
+        with engine.store.sql.db.conn:
+            engine.store.sql.db.execute(
                 "INSERT INTO index_journal (article_id, op) VALUES (?, 'add')", [article.id]
             )
         assert engine.store.journal.pending()

@@ -1,0 +1,317 @@
+"""PostgreSQL as newsbot's system of record, for newsbot on several machines.
+
+`PostgresConnection` is `sql.Connection` over psycopg 3: autocommit outside
+explicit transactions (no session sits idle inside one), `?` placeholders
+turned into psycopg's, and a connection that went away (the server restarted)
+opened again on the next call. While the server cannot be reached every call
+is one StoreError line that names the server (never its password) and says
+what to do; nothing is retried behind the caller's back.
+
+The schema is a list of named steps (`ENGINE_STEPS`), applied by `migrate`
+in one transaction under an advisory lock, so replicas starting together
+apply each step once; a database with a step this newsbot does not know was
+made by a newer one, and is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from newsbot.index.errors import StoreError
+from newsbot.index.store.sql import POSTGRESQL, Params, Row
+
+log = logging.getLogger(__name__)
+
+SCHEMES = ("postgresql", "postgres")
+CONNECT_TIMEOUT_S = 5
+
+
+def is_url(location: str) -> bool:
+    """Whether a `--db` value names a PostgreSQL server rather than an SQLite file."""
+    return location.split("://", 1)[0].lower() in SCHEMES and "://" in location
+
+
+def redacted(url: str) -> str:
+    """The URL without its password: what messages and logs may show."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit advisory lock key for a name (stable across processes)."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@lru_cache(maxsize=512)
+def _native(sql: str) -> str:
+    """`?` placeholders as psycopg's `%s` (a literal % doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _run(cursor: Any, sql: str, params: Params) -> None:
+    # Without parameters psycopg sends the text as it is (several statements allowed,
+    # a % left alone); with them, its placeholders.
+    if params:
+        cursor.execute(_native(sql), params)
+    else:
+        cursor.execute(sql)
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise StoreError(
+            "A PostgreSQL database needs psycopg: pip install 'newsbot[postgresql]'.",
+            path="postgresql",
+        ) from exc
+    return psycopg
+
+
+def _advice(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    lowered = text.lower()
+    if "password" in lowered or "authentication" in lowered:
+        return f"it refused newsbot's credentials; check the user and password in the URL ({text})"
+    if "does not exist" in lowered and "database" in lowered:
+        return f"no such database; create it with createdb ({text})"
+    if "disk full" in lowered or "no space" in lowered:
+        return f"its disk is full; free some space and try again ({text})"
+    return (
+        "it cannot be reached; check that PostgreSQL is running and the URL is right. "
+        f"newsbot tries again at the next request ({text})"
+    )
+
+
+class PostgresConnection:
+    """`sql.Connection` over one psycopg connection (the owner serialises its use)."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.where = redacted(url)
+        self._psycopg = _driver()
+        self._conn: Any = None
+        self._in_transaction = False
+        self._connect()
+
+    # -- the connection ---------------------------------------------------------
+
+    def _connect(self) -> Any:
+        if self._conn is not None and not self._conn.closed and not self._conn.broken:
+            return self._conn
+        with self._errors():
+            self._conn = self._psycopg.connect(
+                self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+            )
+        return self._conn
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """The server's and the network's failures as one StoreError line; a caller's
+        mistake (bad SQL, a value it cannot bind) as it is."""
+        psycopg = self._psycopg
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise StoreError(
+                f"The PostgreSQL database at {self.where}: {_advice(exc)}.", path=self.where
+            ) from exc
+
+    def _cursor(self) -> Any:
+        return self._connect().cursor()
+
+    # -- sql.Connection -----------------------------------------------------------
+
+    def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        with self._errors():
+            cursor = self._connect().cursor(row_factory=self._psycopg.rows.dict_row)
+            _run(cursor, sql, params)
+            return cursor.fetchall()
+
+    def tuples(self, sql: str, params: Params = ()) -> tuple[list[str], Iterator[tuple]]:
+        with self._errors():
+            cursor = self._cursor()
+            _run(cursor, sql, params)
+            return [column.name for column in cursor.description], iter(cursor.fetchall())
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        with self._errors():
+            cursor = self._cursor()
+            _run(cursor, sql, params)
+            row = cursor.fetchone()
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        with self._errors():
+            cursor = self._cursor()
+            _run(cursor, sql, params)
+            return max(cursor.rowcount, 0)
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> int:
+        if not rows:
+            return 0
+        with self._errors():
+            cursor = self._cursor()
+            cursor.executemany(_native(sql), rows)
+            return max(cursor.rowcount, 0)
+
+    def insert(self, sql: str, params: Params = (), *, key: str = "id") -> int:
+        with self._errors():
+            cursor = self._cursor()
+            _run(cursor, f"{sql} RETURNING {key}", params)
+            return int(cursor.fetchone()[0])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._in_transaction:
+            raise RuntimeError("transactions do not nest")
+        with self._errors():
+            conn = self._connect()
+        self._in_transaction = True
+        try:
+            with self._errors(), conn.transaction():
+                yield
+        finally:
+            self._in_transaction = False
+
+    def lock_until_commit(self, names: Iterable[str]) -> None:
+        """Advisory locks by name, held until the transaction ends; in one order (the
+        keys sorted), so two transactions taking overlapping sets cannot deadlock."""
+        if not self._in_transaction:
+            raise RuntimeError("lock_until_commit needs a transaction")
+        for key in sorted({lock_key(name) for name in names}):
+            self.execute("SELECT pg_advisory_xact_lock(?)", [key])
+
+    def notified(self, timeout: float) -> bool:
+        """Whether a notification on a channel this connection LISTENs to arrived
+        within `timeout` seconds."""
+        with self._errors():
+            return any(True for _ in self._connect().notifies(timeout=timeout, stop_after=1))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+# -- migrations -------------------------------------------------------------------
+
+MIGRATIONS_TABLE = "newsbot_migrations"
+
+# The engine's tables: what SQLite's migration steps (schema.py) reach, as one step.
+# Add a step at the end; never edit or reorder one that has shipped.
+ENGINE_STEPS: tuple[tuple[str, str], ...] = (
+    (
+        "001_engine",
+        """
+        CREATE TABLE meta (key text PRIMARY KEY, value text);
+        INSERT INTO meta (key, value) VALUES ('database_id', gen_random_uuid()::text);
+        CREATE TABLE articles (
+            id bigserial PRIMARY KEY,
+            headline text NOT NULL, outlet text, author text, published text, url text,
+            origin text, content_hash text NOT NULL UNIQUE, text text NOT NULL,
+            word_count integer, passage_count integer, ingested_at text NOT NULL,
+            minhash bytea);
+        CREATE INDEX articles_url ON articles (url);
+        CREATE TABLE passages (
+            id bigserial PRIMARY KEY,
+            article_id bigint NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            ordinal integer NOT NULL, start integer NOT NULL, "end" integer NOT NULL,
+            sentences text NOT NULL, terms text, speakers text);
+        CREATE INDEX passages_article ON passages (article_id);
+        CREATE TABLE article_lsh (
+            bucket bigint NOT NULL,
+            article_id bigint NOT NULL REFERENCES articles (id) ON DELETE CASCADE);
+        CREATE INDEX article_lsh_bucket ON article_lsh (bucket);
+        CREATE INDEX article_lsh_article ON article_lsh (article_id);
+        CREATE TABLE article_collections (
+            article_id bigint NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            name text NOT NULL, PRIMARY KEY (article_id, name));
+        CREATE INDEX article_collections_name ON article_collections (name);
+        CREATE TABLE change_log (
+            seq bigserial PRIMARY KEY, article_id bigint NOT NULL, op text NOT NULL,
+            changed_at timestamptz NOT NULL DEFAULT now());
+        CREATE TABLE unanswered (
+            id bigserial PRIMARY KEY, question text NOT NULL, asked_at text NOT NULL,
+            surface text, channel text, why text NOT NULL, closest text, group_id bigint);
+        CREATE INDEX unanswered_asked_at ON unanswered (asked_at);
+        CREATE INDEX unanswered_group ON unanswered (group_id);
+        CREATE TABLE gap_groups (
+            id bigserial PRIMARY KEY, question text NOT NULL, terms text NOT NULL,
+            asked integer NOT NULL, marked_wrong integer NOT NULL, last_asked text NOT NULL,
+            last_row bigint NOT NULL, wordings text NOT NULL, closest text NOT NULL,
+            surfaces text NOT NULL);
+        CREATE INDEX gap_groups_last_row ON gap_groups (last_row);
+        CREATE INDEX gap_groups_last_asked ON gap_groups (last_asked);
+        CREATE TABLE gap_terms (
+            term text NOT NULL, group_id bigint NOT NULL, PRIMARY KEY (term, group_id));
+        CREATE TABLE shown (
+            id text PRIMARY KEY, question text NOT NULL, quotes text NOT NULL,
+            confidence text NOT NULL, evidence double precision, surface text, channel text,
+            shown_at text NOT NULL);
+        CREATE INDEX shown_shown_at ON shown (shown_at);
+        CREATE TABLE votes (
+            id bigserial UNIQUE,
+            answer_id text NOT NULL REFERENCES shown (id), "user" text NOT NULL,
+            vote integer NOT NULL, voted_at text NOT NULL, PRIMARY KEY (answer_id, "user"));
+        """,
+    ),
+)
+
+
+def migrate(
+    sql: PostgresConnection, migration_set: str, steps: Sequence[tuple[str, str]]
+) -> list[str]:
+    """Apply the steps of `migration_set` that this database lacks, in one transaction
+    under an advisory lock (a replica starting at the same moment waits, then finds
+    nothing to do). Returns the names applied. A step unknown here is refused."""
+    known = [name for name, _ in steps]
+    with sql.transaction():
+        sql.lock_until_commit([f"migrate:{migration_set}"])
+        sql.execute(
+            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (migration_set text NOT NULL, "
+            "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "
+            "PRIMARY KEY (migration_set, name))"
+        )
+        applied = [
+            row["name"]
+            for row in sql.rows(
+                f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? "
+                "ORDER BY applied_at, name",
+                [migration_set],
+            )
+        ]
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise StoreError(
+                f"The PostgreSQL database at {sql.where} has schema step {unknown[-1]!r} of "
+                f"{migration_set!r}, from a newer newsbot. Upgrade newsbot.",
+                path=sql.where,
+            )
+        done = []
+        for name, statements in steps:
+            if name in applied:
+                continue
+            sql.execute(statements)
+            sql.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} (migration_set, name) VALUES (?, ?)",
+                [migration_set, name],
+            )
+            done.append(name)
+    if done:
+        log.info("PostgreSQL %s: applied schema steps %s", sql.where, ", ".join(done))
+    return done
