@@ -33,17 +33,38 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[postgres.Server]:
-    """A real PostgreSQL server for the session (tests/postgres.py)."""
+def _postgres() -> Iterator[tuple[postgres.Server, postgres.Cluster | None]]:
     try:
         server, cluster = postgres.start_server(TEST_POSTGRES)
     except postgres.Unavailable as exc:
         if REQUIRE_POSTGRES:
             pytest.fail(f"NEWSBOT_REQUIRE_POSTGRES=1, but PostgreSQL cannot start: {exc}")
         pytest.skip(f"these tests need PostgreSQL ({exc}); {postgres.INSTALL}")
-    yield server
+    yield server, cluster
     if cluster is not None:
         cluster.stop()
+
+
+@pytest.fixture
+def postgres_server(_postgres: tuple[postgres.Server, postgres.Cluster | None]) -> postgres.Server:
+    """A real PostgreSQL server for the session (tests/postgres.py)."""
+    return _postgres[0]
+
+
+@pytest.fixture
+def postgres_cluster(
+    _postgres: tuple[postgres.Server, postgres.Cluster | None],
+) -> postgres.Cluster:
+    """The session's throwaway cluster, for a test that stops and starts the server
+    (a server named by NEWSBOT_TEST_POSTGRES is not this session's to stop)."""
+    cluster = _postgres[1]
+    if cluster is None:
+        if REQUIRE_POSTGRES:
+            pytest.fail(
+                "stopping PostgreSQL needs the tests' own cluster, not NEWSBOT_TEST_POSTGRES"
+            )
+        pytest.skip("NEWSBOT_TEST_POSTGRES names a server these tests may not stop")
+    return cluster
 
 
 @pytest.fixture

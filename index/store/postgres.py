@@ -2,10 +2,12 @@
 
 `PostgresConnection` is `sql.Connection` over psycopg 3: autocommit outside
 explicit transactions (no session sits idle inside one), `?` placeholders
-turned into psycopg's, and a connection that went away (the server restarted)
-opened again on the next call. While the server cannot be reached every call
-is one StoreError line that names the server (never its password) and says
-what to do; nothing is retried behind the caller's back.
+turned into psycopg's, and a connection that went away opened again. A
+connection idle for PING_AFTER_S is checked (one `SELECT 1`) before it is used,
+so the first statement after a server restart runs on a new connection instead
+of failing; no statement is ever sent twice. While the server cannot be reached
+every call is one StoreError line that names the server (never its password)
+and says what to do.
 
 The schema is a list of named steps (`ENGINE_STEPS`), applied by `migrate`
 in one transaction under an advisory lock, so replicas starting together
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT_S = 5
+PING_AFTER_S = 2.0  # a connection idle this long is checked before it is used
 
 
 def is_url(location: str) -> bool:
@@ -107,17 +111,33 @@ class PostgresConnection:
         self._psycopg = _driver()
         self._conn: Any = None
         self._in_transaction = False
+        self._used = 0.0  # when the connection last answered (monotonic)
         self._connect()
 
     # -- the connection ---------------------------------------------------------
 
     def _connect(self) -> Any:
-        if self._conn is not None and not self._conn.closed and not self._conn.broken:
-            return self._conn
+        """The connection, opened again if it went away (checked first when it has been
+        idle: a server restart ends every session, and psycopg learns of it only by
+        sending something)."""
+        conn = self._conn
+        now = time.monotonic()
+        if conn is not None and not conn.closed and not conn.broken:
+            if self._in_transaction or now - self._used < PING_AFTER_S:
+                self._used = now
+                return conn
+            try:
+                conn.execute("SELECT 1")
+                self._used = now
+                return conn
+            except self._psycopg.Error:
+                log.info("the connection to PostgreSQL at %s was lost; reconnecting", self.where)
+                conn.close()
         with self._errors():
             self._conn = self._psycopg.connect(
                 self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
             )
+        self._used = time.monotonic()
         return self._conn
 
     @contextlib.contextmanager
@@ -199,9 +219,18 @@ class PostgresConnection:
 
     def notified(self, timeout: float) -> bool:
         """Whether a notification on a channel this connection LISTENs to arrived
-        within `timeout` seconds."""
+        within `timeout` seconds. Never reconnects: a new session would not be
+        listening (the listener is made anew instead)."""
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            raise StoreError(
+                f"The PostgreSQL database at {self.where}: the listening session was lost.",
+                path=self.where,
+            )
         with self._errors():
-            return any(True for _ in self._connect().notifies(timeout=timeout, stop_after=1))
+            found = any(True for _ in conn.notifies(timeout=timeout, stop_after=1))
+        self._used = time.monotonic()
+        return found
 
     def close(self) -> None:
         if self._conn is not None:

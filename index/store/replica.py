@@ -34,10 +34,11 @@ from pathlib import Path
 
 from newsbot.index.errors import NewsbotError, StoreError
 from newsbot.index.models import Article, PreparedArticle
-from newsbot.index.store.articles import StoredAlready, open_store
+from newsbot.index.store.articles import Store, StoredAlready, open_store
 from newsbot.index.store.heartbeat import WriterWait
 from newsbot.index.store.journal import CHANGES_CHANNEL, ChangeLog, JournalEntry
 from newsbot.index.store.library import WRITER_WAIT_S, index_docs, open_index
+from newsbot.index.store.postgres import PostgresConnection
 from newsbot.index.store.retriever import IndexDoc, passage_terms
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,10 @@ class Replica:
     """One PostgreSQL library and this machine's index of it, used by several threads.
 
     The same surface as `Library` (the engine and the ingester use either):
-    `lock` around each use of the connection and the index reader, briefly;
-    `write_turn()` around a batch of writes, after which the index catches up.
+    `lock` around each use of `store`'s connection, briefly; `write_turn()` around a
+    batch of writes, after which the index catches up. Catching up reads over a
+    connection of its own and writes the index outside `lock`, one catch-up at a
+    time, so answers go on while a burst of other replicas' writes is applied.
     """
 
     def __init__(
@@ -79,10 +82,9 @@ class Replica:
         self.on_wait = on_wait
         self.lock = threading.RLock()
         self._turn = threading.Lock()
+        self._catching = threading.Lock()  # one catch-up at a time; holds `_reader`
         self._own: dict[int, list[IndexDoc]] = {}  # this replica's writes, by seq
         self.store = open_store(url)
-        assert isinstance(self.store.journal, ChangeLog)
-        self.changes: ChangeLog = self.store.journal
         database_id = self.store.get_meta("database_id")
         if not database_id:
             self.store.close()
@@ -90,6 +92,10 @@ class Replica:
                 f"The PostgreSQL database at {self.store.path} has no database_id.",
                 path=self.store.path,
             )
+        self.url = url
+        reading = PostgresConnection(url)
+        self._reader = Store(reading, ChangeLog(reading))  # what catching up reads
+        self.changes = ChangeLog(reading)
         self.database_id = database_id
         path = Path(index_dir) / f"{database_id}.index"
         try:
@@ -98,6 +104,7 @@ class Replica:
             )
         except NewsbotError:
             self.store.close()
+            self._reader.close()
             raise
         self._applied_file = path / APPLIED_FILE
         if outdated:
@@ -111,7 +118,9 @@ class Replica:
             raise
 
     def close(self) -> None:
-        self.retriever.rollback()
+        with self._catching:
+            self.retriever.rollback()
+            self._reader.close()
         self.store.close()
 
     @property
@@ -129,8 +138,7 @@ class Replica:
             try:
                 yield
             finally:
-                with self.lock:
-                    self.catch_up(doing=doing)
+                self.catch_up(doing=doing)
 
     @contextlib.contextmanager
     def repairing(self) -> Iterator[None]:
@@ -185,7 +193,7 @@ class Replica:
         """Apply the change log rows after this index's place (building the index first
         if it never was). Returns how many rows were applied. `wait`: wait for another
         local process holding the index; otherwise leave the work to it."""
-        with self.lock:
+        with self._catching:
             applied = self.applied()
             if applied is not None and self.changes.last() <= applied:
                 self.retriever.refresh()
@@ -228,14 +236,14 @@ class Replica:
         self.retriever.add(doc for docs in own.values() for doc in docs)
         others = sorted(set(last_seq) - set(own))
         if others:
-            self.retriever.add(index_docs(self.store.iter_index_rows(others)))
+            self.retriever.add(index_docs(self._reader.iter_index_rows(others)))
 
     def _build(self) -> int:
         """Index every stored passage, from a place in the change log read first: rows
         committed during the build are applied again after it, harmlessly."""
         start = self.changes.last()
         self.retriever.delete_all()
-        count = self.retriever.add(index_docs(self.store.iter_index_rows(None)))
+        count = self.retriever.add(index_docs(self._reader.iter_index_rows(None)))
         self.retriever.commit(release=False)
         self._note_applied(start)
         log.info("built the search index from the database: %d passages", count)
@@ -259,14 +267,16 @@ class Replica:
         return repairs
 
     def _disagrees(self) -> bool:
-        with self.store.sql.transaction():  # one snapshot: the place and the count agree
+        with self._catching, self._reader.sql.transaction():
+            # One snapshot (REPEATABLE READ): the place and the count agree.
+            self._reader.sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             last = self.changes.last()
-            passages = self.store.count_passages()
+            passages = self._reader.count_passages()
         return last == self.applied() and self.retriever.num_docs != passages
 
     def reindex(self) -> int:
         """Rebuild this machine's index from the database; the passages indexed."""
-        with self.lock:
+        with self._catching:
             self.retriever.acquire_writer(
                 wait=self.writer_wait, on_wait=self.on_wait, doing="rebuilding the index"
             )
@@ -278,12 +288,13 @@ class Replica:
     def lag(self) -> Lag:
         """How far behind the change log this index is."""
         applied = self.applied() or 0
-        rows = self.store.sql.rows(
-            "SELECT count(*) AS n, "
-            "coalesce(extract(epoch FROM now() - min(changed_at)), 0) AS seconds "
-            "FROM change_log WHERE seq > ?",
-            [applied],
-        )
+        with self.lock:
+            rows = self.store.sql.rows(
+                "SELECT count(*) AS n, "
+                "coalesce(extract(epoch FROM now() - min(changed_at)), 0) AS seconds "
+                "FROM change_log WHERE seq > ?",
+                [applied],
+            )
         return Lag(int(rows[0]["n"]), float(rows[0]["seconds"]))
 
     # -- following --------------------------------------------------------------------
@@ -298,7 +309,7 @@ class Replica:
         while not stop.is_set():
             try:
                 if listener is None:
-                    listener = Listener(self.store.sql.url, CHANGES_CHANNEL)  # type: ignore[attr-defined]
+                    listener = Listener(self.url, CHANGES_CHANNEL)
                 self.catch_up(doing="catching up", wait=False)
                 if down:
                     log.warning("PostgreSQL is reachable again; the index is catching up")
@@ -320,8 +331,6 @@ class Listener:
     """A connection that LISTENs on one channel, for `Replica.follow`."""
 
     def __init__(self, url: str, channel: str) -> None:
-        from newsbot.index.store.postgres import PostgresConnection
-
         self._sql = PostgresConnection(url)
         self._sql.execute(f"LISTEN {channel}")
 

@@ -76,6 +76,27 @@ class FakeSlack:
                 self._lock.wait(left)
             return [c for c in self.calls if c["method"] == method]
 
+    def wait_for_in(
+        self,
+        channel: str,
+        count: int = 1,
+        *,
+        method: str = "chat.postMessage",
+        timeout: float = 20.0,
+    ) -> list[dict[str, Any]]:
+        """Wait until `count` calls of `method` were made in `channel`; all of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [
+                    c for c in self.calls if c["method"] == method and c.get("channel") == channel
+                ]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{count} {method} in {channel}; got {len(found)}")
+            time.sleep(0.02)
+
     def next_ts(self) -> str:
         with self._lock:
             self._ts += 1
