@@ -48,6 +48,7 @@ from newsbot.index.settings import AnswerSettings
 from newsbot.index.store.connections import apply_migrations, open_connection
 from newsbot.index.store.heartbeat import WriterWait
 from newsbot.index.store.library import LibraryCheck
+from newsbot.index.store.migrate import Migration, TableSet, migrate_library
 from newsbot.index.store.postgres import is_url as is_postgresql_url
 from newsbot.index.store.replica import Lag
 from newsbot.index.store.sql import Connection
@@ -79,6 +80,7 @@ __all__ = [
     "IngestOutcome",
     "Lag",
     "LibraryCheck",
+    "Migration",
     "ModelError",
     "NewsbotError",
     "NotFoundError",
@@ -87,6 +89,7 @@ __all__ = [
     "SearchResults",
     "Status",
     "StoreError",
+    "TableSet",
     "TooLargeError",
     "UnknownAnswerError",
     "WriterWait",
@@ -94,5 +97,6 @@ __all__ = [
     "bundled_seeds_dir",
     "collection_names",
     "is_postgresql_url",
+    "migrate_library",
     "open_connection",
 ]

@@ -307,11 +307,12 @@ class Engine:
         with self.library.write_turn("rebuilding the index"), self.library.lock:
             return self.library.reindex()
 
-    def open_connection(self) -> Connection:
+    def open_connection(self, *, reconnect: bool = True) -> Connection:
         """A new connection to this engine's database, for state kept beside the
-        library (the chat surfaces'); the caller closes it."""
+        library (the chat surfaces'); the caller closes it. `reconnect=False`: a lost
+        PostgreSQL session is not replaced (a session lock goes with it)."""
         with storage_errors(self.database):
-            return open_connection(self._location)
+            return open_connection(self._location, reconnect=reconnect)
 
     @property
     def shared(self) -> bool:

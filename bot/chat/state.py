@@ -45,7 +45,13 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from newsbot.bot.chat.channels import AnswerMode, ChannelSettings
-from newsbot.index import Connection, StoreError, apply_migrations, open_connection
+from newsbot.index import (
+    Connection,
+    StoreError,
+    TableSet,
+    apply_migrations,
+    open_connection,
+)
 
 
 class _Unchanged:
@@ -141,6 +147,19 @@ POSTGRESQL_STEPS = (
             asked_at double precision NOT NULL);
         CREATE INDEX question_budget_key ON question_budget (key, asked_at);
         """,
+    ),
+)
+
+# What `newsbot migrate` copies of the chat state into PostgreSQL: everything but
+# the claims on events, leases of seconds that mean nothing to another server.
+COPIED = TableSet(
+    MIGRATIONS.name,
+    POSTGRESQL_STEPS,
+    (
+        ("slack_threads", ("channel", "thread_ts", "question", "answered_at")),
+        ("shown_answers", ("id", "surface", "message", "shown_at")),
+        ("channel_settings", ("surface", "channel", "scope", "mode", "changed_by", "changed_at")),
+        ("channel_links", ("surface", "channel", "parent")),
     ),
 )
 

@@ -39,6 +39,8 @@ from newsbot.index import (
     StoreError,
     WriterWait,
     collection_names,
+    is_postgresql_url,
+    migrate_library,
 )
 
 PROGRESS_MIN_ITEMS = 10
@@ -556,6 +558,29 @@ def check(ctx: click.Context) -> None:
     click.echo(render_text.render_check(state.settings.db_path, result))
     if not result.ok:
         ctx.exit(1)
+
+
+@cli.command()
+@click.argument("url")
+@click.pass_context
+def migrate(ctx: click.Context, url: str) -> None:
+    """Copy this SQLite library (--db), its gaps, votes and chat state into the
+    PostgreSQL database at URL (postgresql://user:password@host/db), ids and all.
+    Safe to run again: what is there already is left as it is."""
+    from newsbot.bot.chat.state import COPIED
+
+    if not is_postgresql_url(url):
+        raise click.BadParameter(
+            "name the PostgreSQL database to copy into: postgresql://user:password@host/db",
+            param_hint="URL",
+        )
+    source = ctx.find_object(_State).settings.db_path
+    if not isinstance(source, Path):
+        raise click.BadParameter(
+            "--db names the SQLite file to copy from, not a PostgreSQL URL", param_hint="--db"
+        )
+    result = migrate_library(source, url, also=[COPIED])
+    click.echo(render_text.render_migration(result))
 
 
 @cli.command()

@@ -21,6 +21,7 @@ from newsbot.index import (
     Gap,
     IngestOutcome,
     LibraryCheck,
+    Migration,
     Quote,
     SearchResults,
 )
@@ -163,6 +164,26 @@ def render_feedback(votes: list[Feedback]) -> str:
 def render_outcome(outcome: IngestOutcome) -> str:
     """`origin: what happened`, one line per ingested item."""
     return layout.outcome_text(outcome, layout.PLAIN, origin_first=True)
+
+
+def render_migration(result: Migration) -> str:
+    """`newsbot migrate`: a line a table (copied, of how many), then what happened."""
+    lines = [f"{result.source} -> {result.target}"]
+    for table, present in result.present.items():
+        copied = result.copied.get(table, 0)
+        there = present - copied
+        note = f", {there:,} there already" if there > 0 else ""
+        lines.append(f"  {table}: {copied:,} copied of {present:,}{note}")
+    if result.skipped:
+        lines.append(f"  not in this library: {', '.join(result.skipped)}")
+    if result.total_copied:
+        lines.append(
+            f"copied {counted(result.total_copied, 'row')} in one transaction; counts checked. "
+            "Set NEWSBOT_DB to the URL on every machine."
+        )
+    else:
+        lines.append("nothing to copy: everything was there already; counts checked.")
+    return "\n".join(lines)
 
 
 def render_check(db_path: Path, result: LibraryCheck) -> str:

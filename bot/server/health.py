@@ -5,7 +5,7 @@ library, how far its index is behind the change log.
 A server whose only way in is a websocket is no use while that socket is down,
 though its HTTP port answers: a load balancer or a supervisor must see it. Each
 surface gives a probe per connection; /healthz is ok only while every one says
-"connected" and the database answers.
+"connected" (or "standby": another replica holds it) and the database answers.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from newsbot.index import Lag, StoreError
 CONNECTED = "connected"
 CONNECTING = "connecting"  # not yet connected once since the start
 DOWN = "down"
+STANDBY = "standby"  # another replica holds this connection (the Discord gateway): fine
 
-Probe = Callable[[], str]  # one of the three states above
+Probe = Callable[[], str]  # one of the states above
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Health:
     @property
     def ok(self) -> bool:
         return self.database_error is None and all(
-            state == CONNECTED for state in self.connections.values()
+            state in (CONNECTED, STANDBY) for state in self.connections.values()
         )
 
     def to_json(self) -> dict[str, Any]:

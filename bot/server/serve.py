@@ -141,7 +141,9 @@ def serve(engine: Engine, plan: ServePlan, *, stop: threading.Event | None = Non
             discord_app = DiscordApp(runtime, plan.discord)
             routes.update(discord_app.routes())
             connections.update(discord_app.connections())
-            if discord_app.gateway is not None:
+            if discord_app.leader is not None:
+                log.info("Discord: the gateway runs on the replica holding its lock")
+            elif discord_app.gateway is not None:
                 log.info("Discord: connecting to the gateway via %s", plan.discord.api_url)
             discord_app.start()
         previous_sigterm = _stop_on_sigterm()

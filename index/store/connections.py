@@ -17,11 +17,12 @@ from newsbot.index.store import database, postgres
 from newsbot.index.store.sql import Connection
 
 
-def open_connection(location: Path | str) -> Connection:
+def open_connection(location: Path | str, *, reconnect: bool = True) -> Connection:
     """A new connection to the database at `location`: a postgresql:// URL, or an
-    SQLite file."""
+    SQLite file. `reconnect=False`: a PostgreSQL session that is lost stays lost (one
+    that holds a session lock must not be silently replaced)."""
     if postgres.is_url(str(location)):
-        return postgres.PostgresConnection(str(location))
+        return postgres.PostgresConnection(str(location), reconnect=reconnect)
     return database.SqliteConnection.open(location)
 
 

@@ -105,8 +105,11 @@ class PostgresConnection:
 
     dialect = POSTGRESQL
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, reconnect: bool = True) -> None:
+        """`reconnect`: open the connection again when it went away (else each call
+        after that is a StoreError: a session holding a lock must not be replaced)."""
         self.url = url
+        self.reconnect = reconnect
         self.where = redacted(url)
         self._psycopg = _driver()
         self._conn: Any = None
@@ -122,6 +125,13 @@ class PostgresConnection:
         sending something)."""
         conn = self._conn
         now = time.monotonic()
+        if conn is not None and not self.reconnect:
+            if conn.closed or conn.broken:
+                raise StoreError(
+                    f"The PostgreSQL database at {self.where}: the session was lost.",
+                    path=self.where,
+                )
+            return conn
         if conn is not None and not conn.closed and not conn.broken:
             if self._in_transaction or now - self._used < PING_AFTER_S:
                 self._used = now

@@ -21,6 +21,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from newsbot.index import Engine
+from tests.bot.discord.fake_discord import APPLICATION_ID, FakeDiscord
+from tests.bot.discord.fake_discord import BOT_TOKEN as DISCORD_TOKEN
 from tests.bot.slack.fake_slack import BOT_TOKEN as SLACK_TOKEN
 from tests.bot.slack.fake_slack import BOT_USER, FakeSlack
 from tests.conftest import ROOT
@@ -71,14 +73,14 @@ class Cluster2:
             "SLACK_API_URL": self.fake.api_url,
         }
 
-    def start(self, name: str, *args: str) -> Replica:
-        """`newsbot serve` on machine `name` (Slack over HTTP)."""
+    def start(self, name: str, *args: str, **extra_env: str) -> Replica:
+        """`newsbot serve` on machine `name` (Slack over HTTP, and what `extra_env` adds)."""
         (self.root / name).mkdir(exist_ok=True)
         port = _free_port()
         log = self.root / name / f"serve-{time.monotonic_ns()}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "newsbot.bot", "serve", *args],
-            env={**self.env(name), "NEWSBOT_PORT": str(port)},
+            env={**self.env(name), **extra_env, "NEWSBOT_PORT": str(port)},
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             cwd=self.root / name,
@@ -311,3 +313,44 @@ def test_postgresql_stopped_and_started_while_both_run(
     assert "26 of Ukraine" in _text(answer)
     for replica in (a, b):
         assert "Traceback" not in replica.output()
+
+
+def test_one_replica_holds_the_discord_gateway_and_another_takes_over(
+    tmp_path: Path, postgres_url: str, fake_slack: FakeSlack, fake_discord: FakeDiscord
+) -> None:
+    cluster = Cluster2(tmp_path, postgres_url, fake_slack)
+    discord = {
+        "DISCORD_APPLICATION_ID": APPLICATION_ID,
+        "DISCORD_BOT_TOKEN": DISCORD_TOKEN,
+        "DISCORD_API_URL": fake_discord.api_url,
+    }
+    try:
+        replicas = [cluster.start(name, **discord) for name in ("a", "b")]
+
+        def states() -> list[str]:
+            found = []
+            for replica in replicas:
+                try:
+                    found.append(replica.health().get("connections", {}).get("discord_gateway"))
+                except httpx.HTTPError:
+                    found.append(None)
+            return found
+
+        deadline = time.monotonic() + 60
+        while sorted(map(str, states())) != ["connected", "standby"]:
+            assert time.monotonic() < deadline, (states(), [r.output() for r in replicas])
+            time.sleep(0.2)
+        time.sleep(6)  # past a standby's next try (every 5 s): it stays on standby
+        assert fake_discord.connections == 1
+        assert all(replica.health()["ok"] for replica in replicas)  # standby is healthy
+        leader = replicas[states().index("connected")]
+        follower = replicas[1 - replicas.index(leader)]
+        leader.process.send_signal(signal.SIGKILL)
+        leader.process.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while follower.health()["connections"]["discord_gateway"] != "connected":
+            assert time.monotonic() < deadline, follower.output()
+            time.sleep(0.2)
+        assert fake_discord.connections == 2
+    finally:
+        cluster.stop_all()
