@@ -17,13 +17,25 @@ inside the index), adding one article until a query sees it, and peak RSS.
 The baselines get the same passages, analysed into the same terms, and the
 same questions.
 
+    python benchmarks/speed.py --sizes 100000 --db postgresql://postgres@127.0.0.1/postgres
+
+With --db (a PostgreSQL server where its user may create databases) every size
+is measured twice in one run, on SQLite and on PostgreSQL (a database made for
+the size and dropped after it, this process's replica index in the work
+folder), and printed side by side; the PostgreSQL row adds the replica lag: a
+second replica follows the database while the first ingests articles back to
+back, and each article's lag is from the first replica's ingest() returning to
+the article being found on the second (p50, p95).
+
 Every figure is measured here; nothing is typed in.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import random
 import re
 import shutil
@@ -34,6 +46,7 @@ import tarfile
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 QUESTION_COUNT = 220
 SCOPE = "desk"  # the collection scoped answers are measured in
 ADD_SAMPLES = 20
+LAG_ARTICLES = 200  # articles ingested back to back while the replica lag is measured
 BASELINE_TIMEOUT_S = 600
 BASELINE_QUERY_BUDGET_S = 120
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}")
@@ -158,7 +172,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def disk_mb(db: Path) -> float:
+def disk_mb(db: Path | str, index_dir: Path | None = None) -> float:
+    if isinstance(db, str):  # PostgreSQL: the database's size, and this replica's index
+        from newsbot.index.store.postgres import PostgresConnection
+
+        sql = PostgresConnection(db)
+        total = int(sql.scalar("SELECT pg_database_size(current_database())"))
+        sql.close()
+        assert index_dir is not None
+        total += sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
+        return total / 1e6
     total = 0
     for path in [db, Path(f"{db}-wal"), Path(f"{db}-shm")]:
         if path.exists():
@@ -169,11 +192,15 @@ def disk_mb(db: Path) -> float:
     return total / 1e6
 
 
-def ingest_corpus(db: Path, corpus: Path) -> dict[str, float]:
+def folder_mb(folder: Path | str) -> float:
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1e6
+
+
+def ingest_corpus(db: Path | str, corpus: Path, index_dir: Path | None = None) -> dict[str, float]:
     from newsbot.index.engine import Engine
     from newsbot.index.models import Status
 
-    with Engine(db) as engine:
+    with Engine(db, index_dir=index_dir) as engine:
         start = time.perf_counter()
         outcomes = list(engine.ingest_paths([corpus]))
         seconds = time.perf_counter() - start
@@ -204,7 +231,8 @@ SERVE_SCRIPT = textwrap.dedent(
     from newsbot.index.engine import Engine
     from newsbot.index.models import ArticleDraft
     questions = json.loads(open(sys.argv[2]).read())
-    engine = Engine(sys.argv[1])  # the default: with the cross-encoder
+    # The default: with the cross-encoder (a PostgreSQL library: this replica's index).
+    engine = Engine(sys.argv[1], index_dir=sys.argv[7] or None)
     lexical = engine.with_system("lexical")  # as NEWSBOT_ENCODER=off answers, same library
     engine.repair_index()  # what every surface does at start
     engine.answer(questions[0])
@@ -244,7 +272,9 @@ SERVE_SCRIPT = textwrap.dedent(
 )
 
 
-def serve_measurements(db: Path, questions_file: Path, adds: int) -> dict[str, Any]:
+def serve_measurements(
+    db: Path | str, questions_file: Path, adds: int, index_dir: Path | None = None
+) -> dict[str, Any]:
     """Run the serving measurements in a fresh process (cold start, latency, RSS)."""
     started = time.time()
     result = subprocess.run(
@@ -258,6 +288,7 @@ def serve_measurements(db: Path, questions_file: Path, adds: int) -> dict[str, A
             str(ROOT),
             str(adds),
             SCOPE,
+            str(index_dir or ""),
         ],
         capture_output=True,
         text=True,
@@ -341,27 +372,74 @@ def baseline(which: str, db: Path, questions_file: Path) -> dict[str, Any]:
     }
 
 
-def run_size(
-    size: int, articles: list, questions: list[str], work: Path, baselines: set[str]
+def replica_lag(url: str, work: Path, count: int) -> dict[str, float]:
+    """Lag from one replica's ingest() returning to the article being found on another
+    that follows the database, while the first ingests `count` articles back to back."""
+    import threading
+
+    from newsbot.index.engine import Engine
+    from newsbot.index.models import ArticleDraft
+
+    writer = Engine(url, index_dir=work / "lag-writer")
+    follower = Engine(url, index_dir=work / "lag-follower")
+    stop = threading.Event()
+    following = threading.Thread(target=follower.follow_changes, args=(stop,), daemon=True)
+    following.start()
+    committed: dict[str, float] = {}
+    lags: list[float] = []
+    tokens = [f"lagmarker{n}x{int(time.time())}" for n in range(count)]
+
+    def watch() -> None:
+        for token in tokens:
+            while token not in committed:
+                time.sleep(0.001)
+            while not follower.search(token, k=1).hits:
+                time.sleep(0.002)
+            lags.append((time.monotonic() - committed[token]) * 1e3)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    for n, token in enumerate(tokens):
+        draft = ArticleDraft(
+            text=f"Lag story {n}\n\nThe {token} story number {n} was filed by the lag "
+            f"benchmark at {time.time()}, with words {token}a and {token}b.",
+            origin=f"lag-{n}",
+        )
+        writer.ingest(draft)
+        committed[token] = time.monotonic()
+    watcher.join(timeout=120)
+    stop.set()
+    following.join(timeout=30)
+    writer.close()
+    follower.close()
+    return {
+        "lag_p50_ms": statistics.median(lags),
+        "lag_p95_ms": percentile(lags, 95),
+        "lag_articles": len(lags),
+    }
+
+
+def measure(
+    db: Path | str,
+    corpus: Path,
+    questions: list[str],
+    work: Path,
+    size: int,
+    index_dir: Path | None = None,
 ) -> dict[str, Any]:
-    corpus = work / f"corpus-{size}"
-    db = work / f"db-{size}" / "newsbot.db"
-    db.parent.mkdir(parents=True, exist_ok=True)
-    t = time.perf_counter()
-    files = build_corpus(articles, size, corpus)
+    """Ingest the corpus into one library (SQLite or PostgreSQL) and measure it."""
+    ingest = ingest_corpus(db, corpus, index_dir)
+    where = "PostgreSQL" if index_dir else "SQLite"
     print(
-        f"[{size:,}] wrote {files:,} article files in {time.perf_counter() - t:.1f} s", flush=True
-    )
-    ingest = ingest_corpus(db, corpus)
-    print(
-        f"[{size:,}] ingested {ingest['articles']:,} articles -> {ingest['passages']:,} "
-        f"passages in {ingest['ingest_s']:.1f} s",
+        f"[{size:,}] {where}: ingested {ingest['articles']:,} articles -> "
+        f"{ingest['passages']:,} passages in {ingest['ingest_s']:.1f} s",
         flush=True,
     )
     questions_file = work / "questions.json"
     questions_file.write_text(json.dumps(questions))
-    serve = serve_measurements(db, questions_file, ADD_SAMPLES)
-    row: dict[str, Any] = {
+    serve = serve_measurements(db, questions_file, ADD_SAMPLES, index_dir)
+    return {
+        "backend": where,
         "passages": ingest["passages"],
         "articles": ingest["articles"],
         "answer_p50_ms": statistics.median(serve["answer_ms"]),
@@ -378,9 +456,31 @@ def run_size(
         "bulk_articles_per_s": ingest["bulk_articles_per_s"],
         "cold_start_s": serve["cold_start_s"],
         "peak_rss_mb": serve["peak_rss_mb"],
-        "disk_mb": disk_mb(db),
+        "disk_mb": disk_mb(db, index_dir),
+        # The search index alone: what each replica keeps a copy of.
+        "index_mb": folder_mb(index_dir or db.with_name(db.name + ".index")),
         "questions": len(questions),
     }
+
+
+def run_size(
+    size: int,
+    articles: list,
+    questions: list[str],
+    work: Path,
+    baselines: set[str],
+    postgres: str | None = None,
+) -> dict[str, Any]:
+    corpus = work / f"corpus-{size}"
+    db = work / f"db-{size}" / "newsbot.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    files = build_corpus(articles, size, corpus)
+    print(
+        f"[{size:,}] wrote {files:,} article files in {time.perf_counter() - t:.1f} s", flush=True
+    )
+    row = measure(db, corpus, questions, work, size)
+    questions_file = work / "questions.json"
     for which in ("rank_bm25", "bm25s"):
         if which not in baselines:
             row[f"{which}_p50_ms"] = None
@@ -391,8 +491,30 @@ def run_size(
         row[f"{which}_build_s"] = result.get("build_s")
         if "stopped" in result:
             row[f"{which}_stopped"] = result["stopped"]
+    if postgres is not None:
+        with bench_database(postgres, size) as url:
+            pg = measure(url, corpus, questions, work, size, work / f"replica-{size}")
+            print(f"[{size:,}] PostgreSQL: replica lag under continuous ingest...", flush=True)
+            pg.update(replica_lag(url, work / f"lag-{size}", LAG_ARTICLES))
+        row["postgresql"] = pg
     shutil.rmtree(corpus, ignore_errors=True)
     return row
+
+
+@contextlib.contextmanager
+def bench_database(admin_url: str, size: int) -> Iterator[str]:
+    """An empty database for one size on the server `admin_url` names; dropped after."""
+    import psycopg
+
+    name = f"newsbot_bench_{size}_{os.getpid()}"
+    base, _, _ = admin_url.rpartition("/")
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -424,6 +546,37 @@ def print_table(rows: dict[int, dict[str, Any]]) -> None:
             f"{(f'{bs:.2f}' if bs else row.get('bm25s_stopped', '-')):>9} "
             f"{_ratio(bs, row['answer_p50_ms']):>6}"
         )
+    pg_rows = [(row, row["postgresql"]) for row in rows.values() if "postgresql" in row]
+    if pg_rows:
+        print()
+        print(
+            f"{'passages':>10} {'backend':>10} {'answer p50/p95 ms':>18} "
+            f"{'search p50/p95 ms':>18} {'add ms':>7} {'bulk art/s':>10} {'disk MB':>8} "
+            f"{'index MB':>8} {'lag p50/p95 ms':>16}"
+        )
+        for sqlite_row, pg in pg_rows:
+            for which in (sqlite_row, pg):
+                lag = (
+                    f"{which['lag_p50_ms']:>7.0f} /{which['lag_p95_ms']:>7.0f}"
+                    if "lag_p50_ms" in which
+                    else f"{'-':>16}"
+                )
+                print(
+                    f"{which['passages']:>10,} {which['backend']:>10} "
+                    f"{which['answer_p50_ms']:>8.2f} /{which['answer_p95_ms']:>7.2f} "
+                    f"{which['search_p50_ms']:>8.2f} /{which['search_p95_ms']:>7.2f} "
+                    f"{which['add_article_ms']:>7.1f} {which['bulk_articles_per_s']:>10,.0f} "
+                    f"{which['disk_mb']:>8.0f} {which['index_mb']:>8.0f} {lag}"
+                )
+            print(
+                f"{'':>10} {'PG/SQLite':>10} "
+                f"{pg['answer_p50_ms'] / sqlite_row['answer_p50_ms']:>8.2f} /"
+                f"{pg['answer_p95_ms'] / sqlite_row['answer_p95_ms']:>7.2f} "
+                f"{pg['search_p50_ms'] / sqlite_row['search_p50_ms']:>8.2f} /"
+                f"{pg['search_p95_ms'] / sqlite_row['search_p95_ms']:>7.2f} "
+                f"{pg['add_article_ms'] / sqlite_row['add_article_ms']:>7.2f} "
+                f"{pg['bulk_articles_per_s'] / sqlite_row['bulk_articles_per_s']:>10.2f}"
+            )
     print("ratio = baseline top-10 p50 / newsbot answer() p50 (answer includes quote selection)")
     print("answer = with the cross-encoder (the default); lexical = NEWSBOT_ENCODER=off")
     print(f"scoped = answer() within the collection {SCOPE!r}: every tenth article")
@@ -441,7 +594,14 @@ def main(argv: list[str] | None = None) -> int:
         help="which baselines to run: rank_bm25,bm25s or none",
     )
     parser.add_argument("--questions", type=int, default=QUESTION_COUNT)
+    parser.add_argument(
+        "--db",
+        help="also measure PostgreSQL: a postgresql:// URL of a server where its user may "
+        "create databases (one is made for each size and dropped after it)",
+    )
     args = parser.parse_args(argv)
+    if args.db is not None and not args.db.startswith(("postgresql://", "postgres://")):
+        parser.error("--db takes a postgresql:// URL (SQLite is always measured)")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     baselines = {b for b in args.baselines.split(",") if b and b != "none"}
     articles = load_bbc(args.data)
@@ -450,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[int, dict[str, Any]] = {}
     try:
         for size in sizes:
-            rows[size] = run_size(size, articles, questions, work, baselines)
+            rows[size] = run_size(size, articles, questions, work, baselines, args.db)
             print(json.dumps({str(size): rows[size]}), flush=True)
     finally:
         if args.work is None:

@@ -29,6 +29,22 @@ def test_the_systemd_unit_verifies(tmp_path: Path) -> None:
     assert result.returncode == 0 and problems == [], result.stderr
 
 
+def test_the_replica_template_unit_verifies(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed on this machine")
+    text = (ROOT / "deploy" / "newsbot-replica@.service").read_text()
+    assert "Environment=NEWSBOT_PORT=%i" in text
+    assert "Environment=NEWSBOT_INDEX_DIR=/srv/newsbot/replicas/%i" in text
+    assert "ReadWritePaths=/srv/newsbot/replicas" in text and "KillSignal=SIGTERM" in text
+    assert "pip install -q -e '.[postgresql]'" in text
+    unit = tmp_path / "newsbot-replica@3001.service"  # an instance of the template
+    unit.write_text(text.replace("/srv/newsbot/app/.venv/bin/newsbot", sys.executable))
+    result = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
+    problems = [line for line in result.stderr.splitlines() if "newsbot-replica" in line]
+    assert result.returncode == 0 and problems == [], result.stderr
+
+
 def test_the_unit_stops_with_sigterm_and_writes_only_its_data() -> None:
     text = UNIT.read_text()
     assert "KillSignal=SIGTERM" in text and "ProtectSystem=strict" in text

@@ -37,13 +37,10 @@ class Leader:
         *,
         poll: float = POLL_S,
     ) -> None:
-        from newsbot.index.store.postgres import lock_key
-
         self._connect = connect
         self._lead = lead
         self._step_down = step_down
         self.poll = poll
-        self._key = lock_key(LOCK_NAME)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.leading = False
@@ -66,7 +63,10 @@ class Leader:
                 if sql is None:
                     sql = self._connect()
                 if not self.leading:
-                    if sql.scalar("SELECT pg_try_advisory_lock(?)", [self._key]):
+                    # The key: PostgreSQL's own 64-bit hash of the lock's name.
+                    if sql.scalar(
+                        "SELECT pg_try_advisory_lock(hashtextextended(?, 0))", [LOCK_NAME]
+                    ):
                         log.info("this replica holds the Discord gateway")
                         self.leading = True
                         self._lead()

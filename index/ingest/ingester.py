@@ -31,6 +31,7 @@ from newsbot.index.ingest.pipeline import (
 from newsbot.index.models import IngestOutcome, PreparedArticle, Status
 from newsbot.index.store.articles import StoredAlready
 from newsbot.index.store.library import Library
+from newsbot.index.store.replica import Replica
 
 Names = tuple[str, ...]  # collection names, already checked (index.collections)
 
@@ -68,7 +69,7 @@ class Ingester:
     committed before the next is read, so the lock covers writing only.
     """
 
-    def __init__(self, library: Library, *, fetch_policy: FetchPolicy) -> None:
+    def __init__(self, library: Library | Replica, *, fetch_policy: FetchPolicy) -> None:
         self.library = library
         self.fetch_policy = fetch_policy
 
@@ -226,7 +227,12 @@ class Ingester:
         """The item's outcome when storing it writes nothing; None when it may."""
         if isinstance(item, IngestError):
             return IngestOutcome.failed(item)
-        outcome = item if isinstance(item, IngestOutcome) else self._already_stored(item)
+        if isinstance(item, IngestOutcome):
+            outcome: IngestOutcome | None = item
+        elif self.library.look_before_writing:
+            outcome = self._already_stored(item)
+        else:
+            return None  # the store decides in the transaction that would write it
         if outcome is None or (collections and outcome.status is Status.DUPLICATE):
             return None
         return outcome

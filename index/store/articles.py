@@ -108,11 +108,6 @@ class Store:
         self.journal = journal
         self.lsh = neardup.LshTable(sql)
 
-    @property
-    def shared(self) -> bool:
-        """Whether this is PostgreSQL, shared by replicas (else one machine's SQLite)."""
-        return isinstance(self.journal, ChangeLog)
-
     def close(self) -> None:
         self.sql.close()
 
@@ -143,9 +138,12 @@ class Store:
 
     def stored_already(self, article: PreparedArticle) -> StoredAlready | None:
         """The stored article this one repeats (same text or URL) or nearly does."""
-        existing = self.find_by_hash(article.content_hash)
-        if existing is None and article.url:
-            existing = self.find_by_url(article.url)
+        # One query for both: the same text first, then the same URL.
+        existing = self._one_id(
+            "SELECT id FROM articles WHERE content_hash = ? OR url = ? "
+            "ORDER BY content_hash = ? DESC, id LIMIT 1",
+            [article.content_hash, article.url, article.content_hash],
+        )
         if existing is not None:
             return StoredAlready(existing)
         if article.signature is not None:
@@ -188,26 +186,25 @@ class Store:
             article_id = self.sql.insert(
                 f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values())
             )
-            passage_ids = []
-            for ordinal, (p, terms, speakers) in enumerate(
-                zip(article.passages, article.sentence_terms, article.speakers, strict=True)
-            ):
-                spans = json.dumps([[s.start, s.end] for s in p.sentences])
-                passage_id = self.sql.insert(
-                    "INSERT INTO passages "
-                    '(article_id, ordinal, start, "end", sentences, terms, speakers) '
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            passage_ids = self.sql.insert_many(
+                "INSERT INTO passages "
+                '(article_id, ordinal, start, "end", sentences, terms, speakers) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
                         article_id,
                         ordinal,
                         p.start,
                         p.end,
-                        spans,
+                        json.dumps([[s.start, s.end] for s in p.sentences]),
                         encode_terms(terms),
                         json.dumps(speakers),
-                    ),
-                )
-                passage_ids.append(passage_id)
+                    )
+                    for ordinal, (p, terms, speakers) in enumerate(
+                        zip(article.passages, article.sentence_terms, article.speakers, strict=True)
+                    )
+                ],
+            )
             self.lsh.add(article_id, article.signature)
             self._insert_collections([article_id], collections)
             seq = self.journal.record(article_id, JournalOp.ADD)

@@ -183,6 +183,9 @@ class SqliteConnection:
     def insert(self, sql: str, params: Params = (), *, key: str = "id") -> int:
         return int(self._conn.execute(sql, params).lastrowid or 0)
 
+    def insert_many(self, sql: str, rows: Sequence[Params], *, key: str = "id") -> list[int]:
+        return [int(self._conn.execute(sql, row).lastrowid or 0) for row in rows]
+
     def transaction(self) -> AbstractContextManager[None]:
         return transaction(self.db)
 

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from newsbot.index.store.sql import Connection
 
-CHANGES_CHANNEL = "newsbot_changes"
+CHANGES_CHANNEL = "newsbot_changes"  # NOTIFY'd by a trigger on change_log (postgres.py)
 _CHANGE_LOG_LOCK = "change_log"
 
 
@@ -71,13 +71,11 @@ class ChangeLog:
         """Append one entry as the last statement of the transaction that makes the
         change (the lock it takes is held until commit); its seq."""
         self.sql.lock_until_commit([_CHANGE_LOG_LOCK])
-        seq = self.sql.insert(
+        return self.sql.insert(
             "INSERT INTO change_log (article_id, op) VALUES (?, ?)",
             [article_id, op.value],
             key="seq",
         )
-        self.sql.execute("SELECT pg_notify(?, ?)", [CHANGES_CHANNEL, str(seq)])
-        return seq
 
     def since(self, seq: int, limit: int = 10_000) -> list[JournalEntry]:
         """The entries after `seq`, oldest first, at most `limit`."""

@@ -138,6 +138,10 @@ class Library:
     written committed at the end.
     """
 
+    # A write turn takes the one writer lock: a duplicate found by a read before it
+    # (the store checks again inside the write) never takes it.
+    look_before_writing = True
+
     def __init__(
         self,
         db_path: Path,

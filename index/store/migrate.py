@@ -23,7 +23,6 @@ from pathlib import Path
 from newsbot.index.errors import StoreError
 from newsbot.index.store.articles import open_store
 from newsbot.index.store.database import SqliteConnection, storage_errors
-from newsbot.index.store.journal import CHANGES_CHANNEL
 from newsbot.index.store.postgres import PostgresConnection, migrate
 from newsbot.index.store.sql import Connection
 
@@ -208,14 +207,12 @@ def _advance_sequences(reading: SqliteConnection, writing: Connection) -> None:
 
 
 def _log_new_articles(writing: Connection) -> None:
-    """One change log row per article this run copied (the change log lock is held), and
-    one notification: a replica following the database indexes them."""
+    """One change log row per article this run copied (the change log lock is held): a
+    replica following the database indexes them."""
     new = _new_article_ids(writing)
-    writing.executemany(
+    writing.executemany(  # its trigger notifies the replicas at commit
         "INSERT INTO change_log (article_id, op) VALUES (?, 'add')", [(i,) for i in new]
     )
-    if new:
-        writing.execute("SELECT pg_notify(?, ?)", [CHANGES_CHANNEL, "migrated"])
 
 
 def _refuse_other_articles(reading: SqliteConnection, writing: Connection) -> None:

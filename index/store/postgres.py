@@ -206,6 +206,19 @@ class PostgresConnection:
             _run(cursor, f"{sql} RETURNING {key}", params)
             return int(cursor.fetchone()[0])
 
+    def insert_many(self, sql: str, rows: Sequence[Params], *, key: str = "id") -> list[int]:
+        if not rows:
+            return []
+        with self._errors():
+            cursor = self._cursor()
+            # Pipelined: one round trip for every row; one result each, in order.
+            cursor.executemany(_native(f"{sql} RETURNING {key}"), rows, returning=True)
+            ids = []
+            while True:
+                ids.append(int(cursor.fetchone()[0]))
+                if not cursor.nextset():
+                    return ids
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         if self._in_transaction:
@@ -224,8 +237,15 @@ class PostgresConnection:
         keys sorted), so two transactions taking overlapping sets cannot deadlock."""
         if not self._in_transaction:
             raise RuntimeError("lock_until_commit needs a transaction")
-        for key in sorted({lock_key(name) for name in names}):
-            self.execute("SELECT pg_advisory_xact_lock(?)", [key])
+        keys = sorted({lock_key(name) for name in names})
+        if keys:
+            # One round trip: the keys taken in the array's order (generate_series scans
+            # in order, and the aggregate calls the lock function row by row).
+            self.scalar(
+                "SELECT count(pg_advisory_xact_lock((?::bigint[])[i])) "
+                "FROM generate_series(1, ?) AS i",
+                [keys, len(keys)],
+            )
 
     def notified(self, timeout: float) -> bool:
         """Whether a notification on a channel this connection LISTENs to arrived
@@ -284,6 +304,11 @@ ENGINE_STEPS: tuple[tuple[str, str], ...] = (
         CREATE TABLE change_log (
             seq bigserial PRIMARY KEY, article_id bigint NOT NULL, op text NOT NULL,
             changed_at timestamptz NOT NULL DEFAULT now());
+        -- Replicas LISTEN for this; delivered when the inserting transaction commits.
+        CREATE FUNCTION newsbot_changes_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('newsbot_changes', ''); RETURN NULL; END $$;
+        CREATE TRIGGER change_log_notify AFTER INSERT ON change_log
+            FOR EACH STATEMENT EXECUTE FUNCTION newsbot_changes_notify();
         CREATE TABLE unanswered (
             id bigserial PRIMARY KEY, question text NOT NULL, asked_at text NOT NULL,
             surface text, channel text, why text NOT NULL, closest text, group_id bigint);

@@ -66,6 +66,10 @@ class Replica:
     time, so answers go on while a burst of other replicas' writes is applied.
     """
 
+    # A write turn takes no lock of newsbot's, and the store decides duplicates in the
+    # transaction that would store an article: a read before it would only cost time.
+    look_before_writing = False
+
     def __init__(
         self,
         url: str,
@@ -196,6 +200,7 @@ class Replica:
         with self._catching:
             applied = self.applied()
             if applied is not None and self.changes.last() <= applied:
+                self._forget_own(applied)  # applied already, by another local process
                 self.retriever.refresh()
                 return 0
             if wait:
@@ -205,10 +210,31 @@ class Replica:
             elif not self.retriever.try_writer(doing):
                 return 0
             try:
-                return self._catch_up_holding_writer()
+                with self._holding_writer():
+                    return self._catch_up_holding_writer()
             finally:
-                self._own.clear()
-                self.retriever.rollback()  # nothing uncommitted is left; frees the lock
+                self._forget_own(self.applied())
+
+    @contextlib.contextmanager
+    def _holding_writer(self) -> Iterator[None]:
+        """Give the writer lock back at the end: everything committed, after waiting for
+        the merges the commits started (dropping the writer would cancel them, and the
+        index would grow a segment a catch-up, slower and larger); on a failure,
+        whatever was not committed is dropped."""
+        try:
+            yield
+        except BaseException:
+            self.retriever.rollback_quietly()
+            raise
+        self.retriever.release()
+
+    def _forget_own(self, applied: int | None) -> None:
+        """Drop this replica's own writes that the index has (a writer thread may be
+        adding newer ones meanwhile: those stay)."""
+        if applied is None:
+            return
+        for seq in [seq for seq in list(self._own) if seq <= applied]:
+            self._own.pop(seq, None)
 
     def _catch_up_holding_writer(self) -> int:
         applied = self.applied()  # again: another process may have applied rows meanwhile
@@ -280,10 +306,8 @@ class Replica:
             self.retriever.acquire_writer(
                 wait=self.writer_wait, on_wait=self.on_wait, doing="rebuilding the index"
             )
-            try:
+            with self._holding_writer():
                 return self._build()
-            finally:
-                self.retriever.rollback()
 
     def lag(self) -> Lag:
         """How far behind the change log this index is."""

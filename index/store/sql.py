@@ -79,6 +79,10 @@ class Connection(Protocol):
         """Run one INSERT; the new row's key (its column named by `key`)."""
         ...
 
+    def insert_many(self, sql: str, rows: Sequence[Params], *, key: str = "id") -> list[int]:
+        """Run one INSERT per row of parameters; the new rows' keys, in order."""
+        ...
+
     def transaction(self) -> AbstractContextManager[None]:
         """A transaction, committed at the end, rolled back on any exception."""
         ...

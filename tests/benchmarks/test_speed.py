@@ -7,7 +7,10 @@ import json
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from benchmarks import speed
+from tests.postgres import Server
 
 ARTICLES = [
     (
@@ -74,3 +77,41 @@ def test_speed_script_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
         assert key in row
     assert row["passages"] > 0 and row["answer_p50_ms"] > 0 and row["rank_bm25_p50_ms"] > 0
     assert row["lexical_p50_ms"] > 0
+
+
+def test_speed_script_measures_postgresql_beside_sqlite(
+    tmp_path: Path,
+    postgres_server: Server,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--db: the same corpus on both backends in one run, and the replica lag."""
+    monkeypatch.setattr(speed, "LAG_ARTICLES", 12)
+    _archive(tmp_path / "data")
+    out = tmp_path / "speed.json"
+    code = speed.main(
+        [
+            "--sizes",
+            "150",
+            "--data",
+            str(tmp_path / "data"),
+            "--json",
+            str(out),
+            "--questions",
+            "30",
+            "--baselines",
+            "none",
+            "--db",
+            postgres_server.admin_url,
+        ]
+    )
+    assert code == 0
+    (row,) = json.loads(out.read_text()).values()
+    pg = row["postgresql"]
+    assert pg["backend"] == "PostgreSQL" and row["backend"] == "SQLite"
+    assert pg["passages"] == row["passages"] > 0
+    assert pg["articles"] == row["articles"]
+    assert pg["answer_p50_ms"] > 0 and pg["search_p95_ms"] > 0 and pg["add_article_ms"] > 0
+    assert pg["lag_articles"] == 12 and 0 < pg["lag_p50_ms"] <= pg["lag_p95_ms"]
+    printed = capsys.readouterr().out
+    assert "PG/SQLite" in printed and "lag p50/p95 ms" in printed
