@@ -326,8 +326,8 @@ class Replica:
     def follow(self, stop: threading.Event, *, poll: float = POLL_S) -> None:
         """Keep the index up to date until `stop` is set: woken by NOTIFY on a connection
         of its own, and every `poll` seconds without one. While PostgreSQL cannot be
-        reached it says so once, keeps answering from the index it has, and tries
-        again every `poll` seconds."""
+        reached it says so once and tries again every `poll` seconds; back, it catches
+        up from where it stopped."""
         listener: Listener | None = None
         down = False
         while not stop.is_set():
@@ -341,7 +341,8 @@ class Replica:
                 listener.wait(poll, stop)
             except StoreError as exc:
                 if not down:
-                    log.warning("%s (answers come from this machine's index meanwhile)", exc)
+                    # Answers need it too (passage text is read from it): say so plainly.
+                    log.warning("%s (no question can be answered until it is back)", exc)
                     down = True
                 if listener is not None:
                     listener.close()
