@@ -158,10 +158,10 @@ class Engine:
         self.fetch_policy = fetch_policy or FetchPolicy()
         self._location = db_path  # as given: a URL keeps its password, never shown
         self.library: Library | Replica
+        self.db_path: Path | None = None  # an SQLite library's file
         if is_url(str(db_path)):
             if index_dir is None:
                 raise ValueError("a PostgreSQL library needs index_dir, for its replica's index")
-            self.db_path: Path | None = None
             self.database = redacted(str(db_path))
             with storage_errors(self.database):
                 self.library = Replica(
