@@ -128,8 +128,36 @@ def index_docs(rows: Iterable[IndexRow]) -> Iterator[IndexDoc]:
         )
 
 
-class Library:
-    """One database and its index, used by several threads through two locks.
+class IndexKeeper:
+    """What `Library` (SQLite) and `Replica` (PostgreSQL) share, the engine and the
+    ingester using either: `lock`, held briefly around each use of the store's
+    connection and the index reader; this process's write turns, one at a time;
+    and how long a writer waits for another process's index writer lock."""
+
+    retriever: Retriever
+
+    def __init__(self, writer_wait: float, on_wait: Callable[[WriterWait], None] | None) -> None:
+        if writer_wait < 0:
+            raise ValueError("writer_wait must not be negative")
+        self.writer_wait = writer_wait
+        self.on_wait = on_wait
+        self.lock = threading.RLock()
+        self._turn = threading.Lock()
+
+    @contextlib.contextmanager
+    def repairing(self) -> Iterator[None]:
+        """A turn for `repair`, which takes the writer lock only if it is free."""
+        with self._turn, self.lock:
+            yield
+
+    @property
+    def writing(self) -> bool:
+        """Whether this process holds the index's writer lock."""
+        return self.retriever.writing
+
+
+class Library(IndexKeeper):
+    """One database, used by several threads through two locks.
 
     `lock` is held around every use of the store or the index (one SQLite
     connection, one index reader), briefly. `write_turn()` is a write's turn: this
@@ -154,12 +182,7 @@ class Library:
         """`replace_damaged_index`: an index that cannot be opened is moved aside (to
         `damaged_index`) and a new, empty one made, for `reindex` to fill; otherwise
         it is an IndexDamagedError."""
-        if writer_wait < 0:
-            raise ValueError("writer_wait must not be negative")
-        self.writer_wait = writer_wait
-        self.on_wait = on_wait
-        self.lock = threading.RLock()
-        self._turn = threading.Lock()
+        super().__init__(writer_wait, on_wait)
         self._own_journal: list[int] = []  # journal rows this library wrote, not yet indexed
         self._check_dead_rows = False  # set when the writer lock is newly taken
         _refuse_a_truncated_database(db_path)
@@ -210,17 +233,6 @@ class Library:
                         self.commit()
                     else:
                         self.release_writer()
-
-    @contextlib.contextmanager
-    def repairing(self) -> Iterator[None]:
-        """A turn for `repair`, which takes the writer lock only if it is free."""
-        with self._turn, self.lock:
-            yield
-
-    @property
-    def writing(self) -> bool:
-        """Whether this library holds the index's writer lock."""
-        return self.retriever.writing
 
     def hold_writer(self, doing: str = "writing") -> None:
         """Take the index's writer lock before a write it must follow: a live holder is

@@ -37,7 +37,7 @@ from newsbot.index.models import Article, PreparedArticle
 from newsbot.index.store.articles import Store, StoredAlready, open_store
 from newsbot.index.store.heartbeat import WriterWait
 from newsbot.index.store.journal import CHANGES_CHANNEL, ChangeLog, JournalEntry
-from newsbot.index.store.library import WRITER_WAIT_S, index_docs, open_index
+from newsbot.index.store.library import WRITER_WAIT_S, IndexKeeper, index_docs, open_index
 from newsbot.index.store.postgres import PostgresConnection
 from newsbot.index.store.retriever import IndexDoc, passage_terms
 
@@ -56,7 +56,7 @@ class Lag:
     seconds: float  # since the oldest of them was committed (0 when none)
 
 
-class Replica:
+class Replica(IndexKeeper):
     """One PostgreSQL library and this machine's index of it, used by several threads.
 
     The same surface as `Library` (the engine and the ingester use either):
@@ -80,12 +80,7 @@ class Replica:
         on_wait: Callable[[WriterWait], None] | None = None,
         replace_damaged_index: bool = False,
     ) -> None:
-        if writer_wait < 0:
-            raise ValueError("writer_wait must not be negative")
-        self.writer_wait = writer_wait
-        self.on_wait = on_wait
-        self.lock = threading.RLock()
-        self._turn = threading.Lock()
+        super().__init__(writer_wait, on_wait)
         self._catching = threading.Lock()  # one catch-up at a time; holds `_reader`
         self._own: dict[int, list[IndexDoc]] = {}  # this replica's writes, by seq
         self.store = open_store(url)
@@ -127,10 +122,6 @@ class Replica:
             self._reader.close()
         self.store.close()
 
-    @property
-    def writing(self) -> bool:
-        return self.retriever.writing
-
     # -- writes -------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -143,11 +134,6 @@ class Replica:
                 yield
             finally:
                 self.catch_up(doing=doing)
-
-    @contextlib.contextmanager
-    def repairing(self) -> Iterator[None]:
-        with self._turn, self.lock:
-            yield
 
     def add(self, item: PreparedArticle, collections: tuple[str, ...] = ()) -> int | StoredAlready:
         """Store one article (in `collections`); its passages reach this index when the
