@@ -112,10 +112,11 @@ def _migrate(source: Path, target: str, also: Sequence[TableSet]) -> Migration:
                     continue
                 result.present[name] = int(reading.scalar(f"SELECT count(*) FROM {name}"))
                 result.copied[name] = _copy(reading, writing, name, columns)
-            _copy_lsh(reading, writing, result)
+            new = _new_article_ids(writing)  # copied just now: no change log row yet
+            _copy_lsh(reading, writing, result, new)
             _copy_meta(reading, writing)
             _advance_sequences(reading, writing)
-            _log_new_articles(writing)
+            _log_new_articles(writing, new)
         _check_counts(reading, writing, result)
         return result
     finally:
@@ -152,10 +153,11 @@ def _copy(
     return copied
 
 
-def _copy_lsh(reading: SqliteConnection, writing: Connection, result: Migration) -> None:
-    """The near-duplicate buckets of the articles this run copied (they have no key of
-    their own: an article already there has its buckets already)."""
-    new = _new_article_ids(writing)
+def _copy_lsh(
+    reading: SqliteConnection, writing: Connection, result: Migration, new: list[int]
+) -> None:
+    """The near-duplicate buckets of the articles this run copied, `new` (they have no
+    key of their own: an article already there has its buckets already)."""
     result.present["article_lsh"] = int(reading.scalar("SELECT count(*) FROM article_lsh"))
     copied = 0
     for start in range(0, len(new), BATCH):
@@ -206,10 +208,9 @@ def _advance_sequences(reading: SqliteConnection, writing: Connection) -> None:
         writing.execute("SELECT setval(?, ?)", [sequence, highest])
 
 
-def _log_new_articles(writing: Connection) -> None:
-    """One change log row per article this run copied (the change log lock is held): a
-    replica following the database indexes them."""
-    new = _new_article_ids(writing)
+def _log_new_articles(writing: Connection, new: list[int]) -> None:
+    """One change log row per article this run copied, `new` (the change log lock is
+    held): a replica following the database indexes them."""
     writing.executemany(  # its trigger notifies the replicas at commit
         "INSERT INTO change_log (article_id, op) VALUES (?, 'add')", [(i,) for i in new]
     )
