@@ -114,6 +114,15 @@ class Cluster:
             "UTF8",
             "--locale=C",
         )
+        self.pg_ctl("start")
+        return Server(f"postgresql://postgres@127.0.0.1:{self.port}/postgres")
+
+    def pg_ctl(self, action: str) -> None:
+        """Start the server, or stop it (`fast`: sessions are cut, as in a crash); a
+        restart runs with the settings of the first start."""
+        if action == "stop":
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+            return
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
@@ -130,25 +139,6 @@ class Cluster:
             "-w",
             "start",
         )
-        return Server(f"postgresql://postgres@127.0.0.1:{self.port}/postgres")
-
-    def pg_ctl(self, action: str) -> None:
-        """Stop or start the server (`stop` fast: sessions are cut, as in a crash)."""
-        if action == "stop":
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
-        else:
-            options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root}"
-            self._run(
-                str(self.bindir / "pg_ctl"),
-                "-D",
-                str(self.data),
-                "-o",
-                options,
-                "-l",
-                str(self.root / "log"),
-                "-w",
-                "start",
-            )
 
     def stop(self) -> None:
         with contextlib.suppress(Unavailable, subprocess.TimeoutExpired):
