@@ -93,13 +93,6 @@ class Database:
         engine.seed_if_empty(SEEDS)
         return engine
 
-    def replica(self, name: str, **kwargs: Any) -> Engine:
-        """Another replica of the same library (its own index folder); SQLite has one."""
-        if self.backend == "sqlite":
-            return self.open(**kwargs)
-        assert self.index_dir is not None
-        return Engine(self.location, index_dir=self.index_dir.with_name(name), **kwargs)
-
 
 @pytest.fixture
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:

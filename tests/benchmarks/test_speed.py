@@ -42,23 +42,18 @@ def _archive(root: Path) -> None:
             tar.addfile(info, io.BytesIO(data))
 
 
-def test_speed_script_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
+def _run_tiny(tmp_path: Path, *extra: str) -> dict:
+    """speed.py over the tiny archive (150 passages, 30 questions); its one row."""
     _archive(tmp_path / "data")
     out = tmp_path / "speed.json"
-    code = speed.main(
-        [
-            "--sizes",
-            "150",
-            "--data",
-            str(tmp_path / "data"),
-            "--json",
-            str(out),
-            "--questions",
-            "30",
-        ]
-    )
-    assert code == 0
+    args = ["--sizes", "150", "--data", str(tmp_path / "data"), "--json", str(out)]
+    assert speed.main([*args, "--questions", "30", *extra]) == 0
     (row,) = json.loads(out.read_text()).values()
+    return row
+
+
+def test_speed_script_runs_on_a_tiny_corpus(tmp_path: Path) -> None:
+    row = _run_tiny(tmp_path)
     for key in (
         "answer_p50_ms",
         "answer_p95_ms",
@@ -87,26 +82,7 @@ def test_speed_script_measures_postgresql_beside_sqlite(
 ) -> None:
     """--db: the same corpus on both backends in one run, and the replica lag."""
     monkeypatch.setattr(speed, "LAG_ARTICLES", 12)
-    _archive(tmp_path / "data")
-    out = tmp_path / "speed.json"
-    code = speed.main(
-        [
-            "--sizes",
-            "150",
-            "--data",
-            str(tmp_path / "data"),
-            "--json",
-            str(out),
-            "--questions",
-            "30",
-            "--baselines",
-            "none",
-            "--db",
-            postgres_server.admin_url,
-        ]
-    )
-    assert code == 0
-    (row,) = json.loads(out.read_text()).values()
+    row = _run_tiny(tmp_path, "--baselines", "none", "--db", postgres_server.admin_url)
     pg = row["postgresql"]
     assert pg["backend"] == "PostgreSQL" and row["backend"] == "SQLite"
     assert pg["passages"] == row["passages"] > 0

@@ -82,7 +82,6 @@ def test_a_replica_that_was_down_catches_up_where_it_stopped(
             seen = json.loads(next((tmp_path / "b").glob(f"*/{APPLIED_FILE}")).read_text())
         added = a.ingest(ZEBRA)
         forgotten = a.forget(1)
-        assert b.replica_lag is not None
     with Engine(postgres_url, index_dir=tmp_path / "b") as b:
         now = json.loads(next((tmp_path / "b").glob(f"*/{APPLIED_FILE}")).read_text())
         assert now["seq"] > seen["seq"]  # it applied the rows after its place
