@@ -25,7 +25,20 @@ class WorkPool:
         future.add_done_callback(self._done)
         return future
 
-    def _done(self, _: Future[Any]) -> None:
+    def hold(self) -> Held:
+        """Count one piece of work as running from now, though it is submitted later.
+
+        Work that starts after an HTTP response is sent would otherwise be
+        invisible to `wait_idle` between the response and its submission.
+        """
+        with self._busy:
+            self._running += 1
+        return Held(self)
+
+    def _submit_held(self, fn: Callable[[], Any]) -> None:
+        self._pool.submit(fn).add_done_callback(self._done)
+
+    def _done(self, _: Future[Any] | None = None) -> None:
         with self._busy:
             self._running -= 1
             self._busy.notify_all()
@@ -37,3 +50,21 @@ class WorkPool:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+class Held:
+    """A place in a `WorkPool` kept for work not yet submitted: `run` it or `drop` it, once."""
+
+    def __init__(self, pool: WorkPool) -> None:
+        self._pool: WorkPool | None = pool
+
+    def run(self, fn: Callable[[], Any]) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            raise RuntimeError("this held place was already used")
+        pool._submit_held(fn)
+
+    def drop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool._done()

@@ -202,12 +202,14 @@ class Gateway:
 
     def on_interaction(self, payload: Mapping[str, Any]) -> None:
         reply = self.interactions.handle(payload)
+        then = self.interactions.hold(reply)
         try:
             self.api.respond(str(payload["id"]), str(payload["token"]), reply.response)
         except DiscordAPIError:
             log.exception("Discord refused the response to an interaction")
+            then(False)
             return
-        self.interactions.after(reply)
+        then(True)
 
     def on_message(self, payload: Mapping[str, Any]) -> None:
         """Answer a message once, whatever replays of it the gateway sends."""

@@ -180,10 +180,26 @@ class Interactions:
         """Wait until no answer or later work is running; False if `timeout` passed first."""
         return self._pool.wait_idle(timeout)
 
-    def after(self, reply: Reply) -> None:
-        """Run the reply's later work, off the caller's thread, errors logged."""
-        if reply.later is not None:
-            self._pool.submit(self._logged, reply.later)
+    def hold(self, reply: Reply) -> Callable[[bool], None]:
+        """Count the reply's later work as running from now, before its response is sent.
+
+        Call the result once: True when the response went out (the work then
+        runs off the caller's thread, errors logged), False when it did not
+        (the work is dropped). Counting from now lets `wait_idle` see work
+        whose response is still on its way.
+        """
+        later = reply.later
+        if later is None:
+            return lambda sent: None
+        held = self._pool.hold()
+
+        def then(sent: bool) -> None:
+            if sent:
+                held.run(lambda: self._logged(later))
+            else:
+                held.drop()
+
+        return then
 
     @staticmethod
     def _logged(work: Callable[[], None]) -> None:

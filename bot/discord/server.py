@@ -70,7 +70,8 @@ def interactions_app(interactions: Interactions, public_key: str) -> WSGIApp:
             log.warning("400 for a malformed request: signed, but not a Discord interaction")
             return respond_json(start_response, "400 Bad Request", {"error": "malformed request"})
         reply = interactions.handle(payload)
+        then = interactions.hold(reply)
         sent = respond_json(start_response, "200 OK", reply.response)
-        return _ThenRun(sent, lambda: interactions.after(reply))
+        return _ThenRun(sent, lambda: then(True))
 
     return application
