@@ -7,6 +7,7 @@ each of which does its own work:
 - `ingest.Ingester`: drafts, files, URLs and bytes in, one outcome per item out;
 - `store.Library`: SQLite (the system of record) and the BM25 index derived from
   it, kept in step, with the writer lock, the journal, `repair` and `reindex`;
+  or `store.Replica`: PostgreSQL, and this machine's index and read copy of it;
 - `answer.Answerer`: questions in, verbatim quotes or an abstention out.
 
 Constructing an engine only opens the database and the index. Side effects
@@ -119,6 +120,21 @@ def _reading(method: Callable[P, R]) -> Callable[P, R]:
     return _storage_errors_as_one_line(locked)
 
 
+def _answering(method: Callable[P, R]) -> Callable[P, R]:
+    """`_storage_errors_as_one_line`, run under the library's read lock: a read of what
+    answers are made of (`library.reads` and the index). A replica reads its local
+    copy there, so these go on while PostgreSQL is away."""
+
+    @functools.wraps(method)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+        engine = args[0]
+        assert isinstance(engine, Engine)
+        with engine.library.read_lock:
+            return method(*args, **kwargs)
+
+    return _storage_errors_as_one_line(locked)
+
+
 def _guarded(outcomes: Iterator[IngestOutcome], path: str) -> Iterator[IngestOutcome]:
     with storage_errors(path):
         yield from outcomes
@@ -190,7 +206,7 @@ class Engine:
         encoder = self.settings.encoder
         try:
             self.answerer = Answerer(
-                self.library.store,
+                self.library.reads,
                 self.library.retriever,
                 settings=self.settings,
                 model=model or shipped_model(encoder=encoder),
@@ -231,7 +247,7 @@ class Engine:
         sibling.__dict__.update(self.__dict__)
         sibling.settings = replace(self.settings, encoder=encoder)
         sibling.answerer = Answerer(
-            self.library.store,
+            self.library.reads,
             self.library.retriever,
             settings=sibling.settings,
             model=shipped_model(encoder=encoder),
@@ -406,10 +422,10 @@ class Engine:
 
     # -- collections --------------------------------------------------------------
 
-    @_reading
+    @_answering
     def collections(self) -> dict[str, int]:
         """Every collection that holds an article, with how many, by name."""
-        return self.library.store.collection_counts()
+        return self.library.reads.collection_counts()
 
     @_storage_errors_as_one_line
     def collect(self, article_ids: Iterable[int], names: Names) -> int:
@@ -424,7 +440,7 @@ class Engine:
         with self.library.write_turn("filing articles into collections"), self.library.lock:
             return self.library.collect(ids, checked)
 
-    @_reading
+    @_answering
     def scope(self, names: Names | None) -> frozenset[str] | None:
         """The collections `names` asks for, each checked to exist (CollectionError
         names the one that does not, and lists those that do); None or "all": every
@@ -434,7 +450,7 @@ class Engine:
         checked = collection_names(names)
         if not checked:
             return None
-        store = self.library.store
+        store = self.library.reads
         for name in checked:
             # One indexed lookup a name: a scoped channel checks its scope at every answer.
             if not store.has_collection(name):
@@ -459,22 +475,22 @@ class Engine:
         with self.library.write_turn(f"forgetting article #{article_id}"), self.library.lock:
             return self.library.forget(article_id)
 
-    @_reading
+    @_answering
     def sources(
         self, match: str | None = None, *, offset: int = 0, limit: int | None = None
     ) -> list[Article]:
         """The articles by id; with `match`, those whose headline or outlet holds it.
         `offset` and `limit` read one page (a chat surface lists thousands this way)."""
-        return self.library.store.list_articles(match, offset=offset, limit=limit)
+        return self.library.reads.list_articles(match, offset=offset, limit=limit)
 
-    @_reading
+    @_answering
     def count_articles(self, match: str | None = None) -> int:
         """How many articles there are; with `match`, how many `sources(match)` lists."""
-        return self.library.store.count_articles(match)
+        return self.library.reads.count_articles(match)
 
     # -- answering --------------------------------------------------------------
 
-    @_reading
+    @_answering
     def answer(
         self,
         question: str,
@@ -581,28 +597,28 @@ class Engine:
         follow-up everywhere."""
         return next_context(question, context)
 
-    @_reading
+    @_answering
     def answer_with_features(
         self, question: str, k: int = 3, *, context: str | None = None
     ) -> tuple[Answer, dict[str, float]]:
         """`answer()`, with the answerability model's inputs for its first quote."""
         return self.answerer.answer_with_features(question, k, context=context)
 
-    @_reading
+    @_answering
     def ranked_windows(
         self, question: str, k: int = 3, *, context: str | None = None
     ) -> tuple[QuoteScorer, list[Candidate], list[Window]]:
         """The windows the ranker chose among, for the training scripts."""
         return self.answerer.ranked_windows(question, k, context=context)
 
-    @_reading
+    @_answering
     def passages(
         self, query_text: str, k: int = 10, *, collections: frozenset[str] | None = None
     ) -> list[SearchHit]:
         """The top k passages by BM25 (several may come from one article)."""
         return self.answerer.passages(query_text, k, collections)
 
-    @_reading
+    @_answering
     def search(
         self, query_text: str, k: int = 5, *, collections: frozenset[str] | None = None
     ) -> SearchResults:

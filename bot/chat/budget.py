@@ -4,11 +4,13 @@ A sliding window per key, Slack and Discord alike. Past the budget the asker is
 told, privately, when to try again, and nothing is answered; a question refused
 is not counted. Two implementations of one `take`: in memory (`QuestionBudget`,
 one process over SQLite), and in PostgreSQL (`SharedQuestionBudget`), counted
-across every replica, under advisory locks on the keys it counts.
+across every replica, under advisory locks on the keys it counts; while
+PostgreSQL is away each replica counts alone, so questions are still answered.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -17,7 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from newsbot.index import Connection
+from newsbot.bot.chat.state import WarnOnce
+from newsbot.index import Connection, StoreError
+
+log = logging.getLogger("newsbot.chat")
 
 WINDOW_SECONDS = 60.0
 
@@ -93,8 +98,21 @@ class SharedQuestionBudget:
         self.clock = clock
         self._lock = threading.Lock()
         self._taken = 0
+        # While PostgreSQL is away, this server counts its own questions (answering goes
+        # on): the limit then holds per replica, not across them.
+        self._alone = QuestionBudget(self.budget, clock)
+        self._warnings = WarnOnce(log)
 
     def take(self, surface: str, user: str | None, channel: str | None) -> float:
+        try:
+            wait = self._take(surface, user, channel)
+        except StoreError as exc:
+            self._warnings.failed("the shared question budget (this server counts alone)", exc)
+            return self._alone.take(surface, user, channel)
+        self._warnings.worked("the shared question budget (this server counts alone)")
+        return wait
+
+    def _take(self, surface: str, user: str | None, channel: str | None) -> float:
         now = self.clock()
         limited = _limited(self.budget, surface, user, channel)
         if not limited:

@@ -177,12 +177,12 @@ class WarnOnce:
         self._failing: set[str] = set()
         self._lock = threading.Lock()
 
-    def failed(self, kind: str, error: BaseException) -> None:
+    def failed(self, kind: str, error: BaseException, *, doing: str = "keep") -> None:
         with self._lock:
             if kind in self._failing:
                 return
             self._failing.add(kind)
-        self._log.warning("could not keep %s (answering goes on): %s", kind, error)
+        self._log.warning("could not %s %s (answering goes on): %s", doing, kind, error)
 
     def worked(self, kind: str) -> None:
         if kind in self._failing:
@@ -194,11 +194,12 @@ class ChatState:
     """Its own connection to newsbot's database, so listener threads never wait on the
     engine's lock for it; its own lock, because listeners call it from several threads.
 
-    Answering never depends on a write here: on a full disk (or read-only storage) a
-    claim, a finished claim, a conversation's topic and an answer kept for Share are
-    best effort, with one warning line a kind (see Guarantees in the README for what
-    a claim that cannot be written risks). A channel's settings, an admin's change,
-    are not: that failure is the admin's to read.
+    Answering never depends on the database here: on a full disk (or read-only
+    storage, or PostgreSQL away) a claim, a finished claim, a conversation's topic
+    and an answer kept for Share are best effort, with one warning line a kind (see
+    Guarantees in the README for what a claim that cannot be written risks); a
+    channel's settings are read as they were last read. Changing them, an admin's
+    act, is not best effort: that failure is the admin's to read.
     """
 
     def __init__(
@@ -219,15 +220,17 @@ class ChatState:
         self._lock = threading.Lock()
         self._claims = 0
         self._warnings = WarnOnce(log)
+        # Each channel's settings as last read: what it keeps while the database is away.
+        self._last_read: dict[tuple[str, str], ChannelSettings] = {}
 
     @contextmanager
-    def _best_effort(self, kind: str) -> Iterator[None]:
-        """A write that answering does not need: a storage failure is one warning line a
-        kind (until it works again), and the write is skipped."""
+    def _best_effort(self, kind: str, *, doing: str = "keep") -> Iterator[None]:
+        """A write (or read) that answering does not need: a storage failure is one
+        warning line a kind (until it works again), and the write is skipped."""
         try:
             yield
         except (sqlite3.OperationalError, StoreError) as exc:
-            self._warnings.failed(kind, exc)
+            self._warnings.failed(kind, exc, doing=doing)
         else:
             self._warnings.worked(kind)
 
@@ -308,8 +311,10 @@ class ChatState:
             )
 
     def thread_question(self, channel: str, thread_ts: str) -> str | None:
-        """The question newsbot last answered in this thread, if it answered there."""
-        with self._lock:
+        """The question newsbot last answered in this thread, if it answered there (None
+        also while the database cannot be read: the follow-up is read on its own)."""
+        question = None
+        with self._best_effort("conversation topics", doing="read"), self._lock:
             question = self.sql.scalar(
                 "SELECT question FROM slack_threads WHERE channel = ? AND thread_ts = ? "
                 "AND answered_at >= ?",
@@ -342,17 +347,27 @@ class ChatState:
     # -- channel settings -------------------------------------------------------
 
     def channel(self, surface: str, channel: str) -> ChannelSettings:
-        """A channel's settings (a linked thread's are its parent's); defaults if unset."""
-        with self._lock:
+        """A channel's settings (a linked thread's are its parent's); defaults if unset.
+
+        While the database cannot be read (PostgreSQL away), the settings this server
+        last read for the channel, else the defaults, so questions are still answered."""
+        rows = None
+        with self._best_effort("channel settings", doing="read"), self._lock:
             rows = self.sql.rows(
                 "SELECT s.scope, s.mode FROM channel_settings s WHERE s.surface = ? AND "
                 "s.channel = coalesce((SELECT parent FROM channel_links WHERE surface = ? "
                 "AND channel = ?), ?)",
                 [surface, surface, channel, channel],
             )
-        if not rows:
-            return ChannelSettings()
-        return ChannelSettings(rows[0]["scope"], AnswerMode(rows[0]["mode"] or AnswerMode.MENTIONS))
+        if rows is None:
+            return self._last_read.get((surface, channel), ChannelSettings())
+        settings = (
+            ChannelSettings(rows[0]["scope"], AnswerMode(rows[0]["mode"] or AnswerMode.MENTIONS))
+            if rows
+            else ChannelSettings()
+        )
+        self._last_read[(surface, channel)] = settings
+        return settings
 
     def set_channel(
         self,

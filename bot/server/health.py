@@ -5,7 +5,9 @@ library, how far its index is behind the change log.
 A server whose only way in is a websocket is no use while that socket is down,
 though its HTTP port answers: a load balancer or a supervisor must see it. Each
 surface gives a probe per connection; /healthz is ok only while every one says
-"connected" (or "standby": another replica holds it) and the database answers.
+"connected" (or "standby": another replica holds it) and the library can be
+read. A replica reads its own copy: with PostgreSQL away it still answers, so
+it stays ok and reports the database's one line under "database".
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ class Health:
 
     @property
     def ok(self) -> bool:
-        return self.database_error is None and all(
+        """Whether this server answers: its library read (a replica reads its own copy,
+        so PostgreSQL away is reported, not failed) and every connection up."""
+        return self.articles is not None and all(
             state in (CONNECTED, STANDBY) for state in self.connections.values()
         )
 
@@ -55,9 +59,13 @@ def check(runtime: Any, probes: Mapping[str, Probe]) -> Health:
     """The runtime's library and its connections, as they are now."""
     connections = {name: probe() for name, probe in sorted(probes.items())}
     try:
-        return Health(runtime.count_articles(), connections, runtime.replica_lag())
-    except StoreError as exc:  # PostgreSQL away: say so, as a 503, never a traceback
+        articles = runtime.count_articles()
+    except StoreError as exc:  # the library cannot be read: a 503, never a traceback
         return Health(None, connections, database_error=str(exc))
+    try:
+        return Health(articles, connections, runtime.replica_lag())
+    except StoreError as exc:  # PostgreSQL away: this replica still answers; say so
+        return Health(articles, connections, database_error=str(exc))
 
 
 def socket_mode_probe(handler: Any) -> Probe:

@@ -36,7 +36,7 @@ from newsbot.index.errors import (
     StoreError,
 )
 from newsbot.index.models import Article, PreparedArticle
-from newsbot.index.store.articles import IndexRow, StoredAlready, open_store
+from newsbot.index.store.articles import IndexRow, Store, StoredAlready, open_store
 from newsbot.index.store.heartbeat import WriterWait
 from newsbot.index.store.integrity import (
     ON_OPEN_MAX_BYTES,
@@ -132,9 +132,13 @@ class IndexKeeper:
     """What `Library` (SQLite) and `Replica` (PostgreSQL) share, the engine and the
     ingester using either: `lock`, held briefly around each use of the store's
     connection and the index reader; this process's write turns, one at a time;
-    and how long a writer waits for another process's index writer lock."""
+    and how long a writer waits for another process's index writer lock. Answers
+    read `reads` (with the index) under `read_lock`: for SQLite, the store and
+    `lock` themselves; a replica's are its local read copy and a lock of its own."""
 
     retriever: Retriever
+    store: Store
+    reads: Store
 
     def __init__(self, writer_wait: float, on_wait: Callable[[WriterWait], None] | None) -> None:
         if writer_wait < 0:
@@ -142,6 +146,7 @@ class IndexKeeper:
         self.writer_wait = writer_wait
         self.on_wait = on_wait
         self.lock = threading.RLock()
+        self.read_lock = self.lock
         self._turn = threading.Lock()
 
     @contextlib.contextmanager
@@ -188,6 +193,7 @@ class Library(IndexKeeper):
         _refuse_a_truncated_database(db_path)
         self.db_path = db_path
         self.store = open_store(db_path)  # a file it cannot open or read is refused here
+        self.reads = self.store
         # Checked on open when that is cheap, else before this process's first write.
         self._checked = False
         if size_of(db_path) <= ON_OPEN_MAX_BYTES:

@@ -16,6 +16,11 @@ it still holds in memory. Another replica is woken by NOTIFY (`follow`), or
 finds the rows when it next polls or opens. A new replica, or one whose index
 was removed, builds its index from the database.
 
+Beside the index, each replica keeps a read copy of the articles and passages
+(`read_copy.ReadCopy`, a local SQLite file, written in the same catch-up just
+before the index): answers read only it and the index, so they never wait on
+PostgreSQL and go on while it is away.
+
 Replicas on one machine may share `index_dir`: the index's writer lock (and its
 heartbeat) makes them take turns, and whoever holds it applies what is new for all.
 """
@@ -39,6 +44,7 @@ from newsbot.index.store.heartbeat import WriterWait
 from newsbot.index.store.journal import CHANGES_CHANNEL, ChangeLog, JournalEntry
 from newsbot.index.store.library import WRITER_WAIT_S, IndexKeeper, index_docs, open_index
 from newsbot.index.store.postgres import PostgresConnection
+from newsbot.index.store.read_copy import ReadCopy
 from newsbot.index.store.retriever import IndexDoc, passage_terms
 
 log = logging.getLogger(__name__)
@@ -106,8 +112,17 @@ class Replica(IndexKeeper):
             self._reader.close()
             raise
         self._applied_file = path / APPLIED_FILE
-        if outdated:
-            self._applied_file.unlink(missing_ok=True)
+        try:
+            self.copy = ReadCopy(path)
+        except NewsbotError:
+            self.retriever.rollback()
+            self.store.close()
+            self._reader.close()
+            raise
+        self.reads = self.copy.reads
+        self.read_lock = threading.RLock()  # answers never wait on a PostgreSQL write
+        if outdated or self.copy.new:
+            self._applied_file.unlink(missing_ok=True)  # both built again, together
         # Open means up to date as of now: a new index is built, a stale one caught up
         # (unless another local process holds the index: it is catching up for both).
         try:
@@ -120,6 +135,8 @@ class Replica(IndexKeeper):
         with self._catching:
             self.retriever.rollback()
             self._reader.close()
+            with self.read_lock:
+                self.copy.close()
         self.store.close()
 
     # -- writes -------------------------------------------------------------------
@@ -240,22 +257,25 @@ class Replica(IndexKeeper):
 
     def _apply(self, entries: list[JournalEntry]) -> None:
         """Each touched article's passages deleted, then re-added as the database holds
-        them now (this replica's own last write of one taken from memory)."""
+        them now (this replica's own last write of one taken from memory); the read
+        copy first, so the index never finds a passage the copy lacks."""
         last_seq = {entry.article_id: entry.seq for entry in entries}
+        self.copy.replace(self._reader, last_seq)
         own = {a: self._own[seq] for a, seq in last_seq.items() if seq in self._own}
         for article_id in last_seq:
             self.retriever.delete_article(article_id)
         self.retriever.add(doc for docs in own.values() for doc in docs)
         others = sorted(set(last_seq) - set(own))
         if others:
-            self.retriever.add(index_docs(self._reader.iter_index_rows(others)))
+            self.retriever.add(index_docs(self.copy.index_rows(others)))
 
     def _build(self) -> int:
         """Index every stored passage, from a place in the change log read first: rows
         committed during the build are applied again after it, harmlessly."""
         start = self.changes.last()
+        self.copy.rebuild(self._reader)
         self.retriever.delete_all()
-        count = self.retriever.add(index_docs(self._reader.iter_index_rows(None)))
+        count = self.retriever.add(index_docs(self.copy.index_rows(None)))
         self.retriever.commit(release=False)
         self._note_applied(start)
         log.info("built the search index from the database: %d passages", count)
@@ -284,7 +304,9 @@ class Replica(IndexKeeper):
             self._reader.sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             last = self.changes.last()
             passages = self._reader.count_passages()
-        return last == self.applied() and self.retriever.num_docs != passages
+        if last != self.applied():
+            return False  # rows to apply: the counts may differ for now
+        return not self.retriever.num_docs == passages == self.copy.count_passages()
 
     def reindex(self) -> int:
         """Rebuild this machine's index from the database; the passages indexed."""
@@ -327,8 +349,11 @@ class Replica(IndexKeeper):
                 listener.wait(poll, stop)
             except StoreError as exc:
                 if not down:
-                    # Answers need it too (passage text is read from it): say so plainly.
-                    log.warning("%s (no question can be answered until it is back)", exc)
+                    log.warning(
+                        "%s (questions are answered from this replica's copy until it is "
+                        "back; nothing can be added or forgotten meanwhile)",
+                        exc,
+                    )
                     down = True
                 if listener is not None:
                     listener.close()

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from newsbot.bot.chat.budget import Budget, QuestionBudget, over_budget_text
+from tests.postgres import Cluster
 
 
 class Clock:
@@ -131,3 +132,30 @@ def test_replicas_taking_at_once_never_pass_the_budget(postgres_url: str) -> Non
     finally:
         for budget in replicas:
             budget.close()
+
+
+def test_with_postgresql_away_each_replica_counts_alone(
+    postgres_cluster: Cluster, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from newsbot.bot.chat.budget import SharedQuestionBudget
+    from newsbot.bot.chat.state import ChatState
+    from newsbot.index import open_connection
+
+    ChatState(postgres_url).close()
+    clock = Clock()
+    budget = SharedQuestionBudget(open_connection(postgres_url), Budget(per_user=3), clock)
+    try:
+        clock.now = 1000.0
+        assert budget.take("slack", "U1", None) == 0.0  # counted in PostgreSQL
+        postgres_cluster.pg_ctl("stop")
+        try:
+            # Questions are still answered, three a minute counted here alone.
+            assert [budget.take("slack", "U1", None) for _ in range(4)] == [0.0] * 3 + [60.0]
+        finally:
+            postgres_cluster.pg_ctl("start")
+        warnings = [r.getMessage() for r in caplog.records if "question budget" in r.getMessage()]
+        assert len(warnings) == 1 and "this server counts alone" in warnings[0]
+        # Back: counted in PostgreSQL again, where one question was counted.
+        assert [budget.take("slack", "U1", None) for _ in range(3)] == [0.0, 0.0, 60.0]
+    finally:
+        budget.close()

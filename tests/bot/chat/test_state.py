@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from newsbot.bot.chat.state import MIGRATIONS, ChatState
+from newsbot.index import StoreError
 from tests.conftest import Database
+from tests.postgres import Cluster
 
 EVERY_BACKEND = True  # each test that opens a database: on SQLite and on PostgreSQL
 
@@ -113,3 +115,36 @@ def test_one_claim_wins_among_replicas_claiming_at_once(database: Database) -> N
     finally:
         for state in states:
             state.close()
+
+
+def test_with_postgresql_away_answering_reads_go_on(
+    postgres_cluster: Cluster, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from newsbot.bot.chat.channels import AnswerMode, ChannelSettings
+
+    state = ChatState(postgres_url)
+    try:
+        state.set_channel("slack", "C1", by="UADMIN", scope="ukraine", mode=AnswerMode.QUESTIONS)
+        assert state.channel("slack", "C1").scope == "ukraine"
+        state.remember_thread("C1", "1.0", "Who met in Paris?")
+        postgres_cluster.pg_ctl("stop")
+        try:
+            # The settings as last read; a channel never read: the defaults.
+            assert state.channel("slack", "C1") == ChannelSettings("ukraine", AnswerMode.QUESTIONS)
+            assert state.channel("slack", "C2") == ChannelSettings()
+            assert state.thread_question("C1", "1.0") is None  # read on its own meanwhile
+            assert state.claim("event:EvAway")  # answered, unclaimed
+            state.keep_shown("slack", {"text": "kept?"}, shown_id="s1")  # skipped, no raise
+            with pytest.raises(StoreError, match="cannot be reached"):
+                state.set_channel("slack", "C1", by="UADMIN", scope=None)  # the admin's to read
+        finally:
+            postgres_cluster.pg_ctl("start")
+        assert state.thread_question("C1", "1.0") == "Who met in Paris?"
+        assert state.channel("slack", "C1").scope == "ukraine"
+    finally:
+        state.close()
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(
+        line.startswith("could not read channel settings (answering goes on)") for line in lines
+    )
+    assert any(line.startswith("could not read conversation topics") for line in lines)

@@ -292,27 +292,43 @@ def test_postgresql_stopped_and_started_while_both_run(
     two: Cluster2, fake_slack: FakeSlack, postgres_cluster: Cluster
 ) -> None:
     a, b = two.replicas["a"], two.replicas["b"]
+    (two.root / "zebra.txt").write_text(ZEBRA, encoding="utf-8")
     postgres_cluster.pg_ctl("stop")
     try:
         deadline = time.monotonic() + 30
-        while b.health()["ok"]:
+        while "database" not in b.health():
             assert time.monotonic() < deadline
             time.sleep(0.2)
-        down = httpx.get(b.base + "/healthz", timeout=5)
-        assert down.status_code == 503
-        assert (
-            "PostgreSQL" in down.json()["database"]
-            and "cannot be reached" in (down.json()["database"])
-        )
+        # Each replica answers from its own copy, and says PostgreSQL is away.
+        away = httpx.get(b.base + "/healthz", timeout=5)
+        assert away.status_code == 200
+        assert away.json()["ok"] is True and away.json()["articles"] == 5
+        assert "PostgreSQL" in away.json()["database"]
+        assert "cannot be reached" in away.json()["database"]
+        for replica in (a, b):
+            channel = f"CAWAY{replica.name}"
+            two.mention(replica, TROOPS, user="UAWAY", channel=channel)
+            (answer,) = fake_slack.wait_for_in(channel)
+            assert "26 of Ukraine" in _text(answer)
+        # Adding an article needs the database: one line, no traceback.
+        refused = two.cli("worker", "ingest", str(two.root / "zebra.txt"))
+        _, err = refused.communicate(timeout=60)
+        assert refused.returncode != 0
+        assert "cannot be reached" in err.decode() and "Traceback" not in err.decode()
     finally:
         postgres_cluster.pg_ctl("start")
+    ingest = two.cli("worker", "ingest", str(two.root / "zebra.txt"))
+    _, err = ingest.communicate(timeout=60)
+    assert ingest.returncode == 0, err.decode()
     for replica in (a, b):
-        two.wait_until(replica, 5)
-    two.mention(a, TROOPS, user="UBACK", channel="CBACK")
+        assert "database" not in two.wait_until(replica, 6, timeout=30)
+    two.mention(a, "What colour will the zebra crossings be painted?", user="UB", channel="CBACK")
     (answer,) = fake_slack.wait_for_in("CBACK")
-    assert "26 of Ukraine" in _text(answer)
+    assert "purple" in _text(answer)
     for replica in (a, b):
-        assert "Traceback" not in replica.output()
+        output = replica.output()
+        assert "Traceback" not in output
+        assert "could not read channel settings (answering goes on)" in output
 
 
 def test_one_replica_holds_the_discord_gateway_and_another_takes_over(

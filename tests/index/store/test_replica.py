@@ -14,8 +14,10 @@ import pytest
 from newsbot.index import Engine, Status, StoreError
 from newsbot.index.models import ArticleDraft
 from newsbot.index.store.postgres import PostgresConnection, redacted
+from newsbot.index.store.read_copy import FILE as READ_COPY
 from newsbot.index.store.replica import APPLIED_FILE
 from tests.conftest import SEEDS
+from tests.postgres import Cluster
 
 ZEBRA = ArticleDraft(
     text="Zebra crossings to turn purple\n\nThe mayor of Springfield said on Monday that "
@@ -24,6 +26,11 @@ ZEBRA = ArticleDraft(
     outlet="Springfield Gazette",
 )
 QUESTION = "What colour will the zebra crossings be painted?"
+LIBRARY = ArticleDraft(
+    text="Library hours extended\n\nThe city library will stay open until nine every "
+    "weekday from March, the council said on Tuesday.",
+    origin="library.txt",
+)
 
 
 def _quotes(engine: Engine, question: str = QUESTION) -> list[str]:
@@ -247,3 +254,66 @@ def test_catching_up_lets_merges_finish(postgres_url: str, tmp_path: Path) -> No
         meta = json.loads((engine.retriever.path / "meta.json").read_text())
         assert engine.retriever.num_docs == 40
         assert len(meta["segments"]) < 20, len(meta["segments"])
+
+
+def test_answers_go_on_from_the_read_copy_while_postgresql_is_away(
+    postgres_cluster: Cluster, postgres_url: str, tmp_path: Path
+) -> None:
+    with Engine(postgres_url, index_dir=tmp_path / "a") as engine:
+        engine.seed_if_empty(SEEDS)
+        assert engine.ingest(ZEBRA).status is Status.ADDED
+        before = engine.answer(QUESTION)
+        postgres_cluster.pg_ctl("stop")
+        try:
+            away = engine.answer(QUESTION)
+            assert away == before and "purple" in away.quotes[0].text
+            assert away.quotes[0].article.outlet == "Springfield Gazette"
+            hits = engine.search("zebra crossing purple")
+            assert hits.hits[0].article.headline == "Zebra crossings to turn purple"
+            assert engine.count_articles() == 6
+            assert [a.headline for a in engine.sources("zebra")] == [ZEBRA.text.split("\n")[0]]
+            # What needs the database says so in one line.
+            with pytest.raises(StoreError) as refused:
+                engine.ingest(LIBRARY)
+            assert "cannot be reached" in str(refused.value) and "\n" not in str(refused.value)
+        finally:
+            postgres_cluster.pg_ctl("start")
+        story = ArticleDraft(
+            text="Back again\n\nThe ferry to Ogdenville sails at noon.", origin="f"
+        )
+        assert engine.ingest(story).status is Status.ADDED
+        assert "noon" in _quotes(engine, "When does the ferry to Ogdenville sail?")[0]
+
+
+def test_the_read_copy_holds_what_the_database_holds(replicas: tuple[Engine, Engine]) -> None:
+    a, b = replicas
+    assert a.ingest(ZEBRA, collections=("local",)).status is Status.ADDED
+    b.library.catch_up()
+    assert b.library.reads.count_passages() == b.store.count_passages()
+    assert b.collections() == a.store.collection_counts() == {"local": 1}
+    a.forget(6)
+    b.library.catch_up()
+    assert b.count_articles() == a.store.count_articles() == 5
+    assert b.collections() == {}
+    assert not any("purple" in q for q in _quotes(b))
+
+
+def test_a_read_copy_out_of_step_is_rebuilt(replicas: tuple[Engine, Engine]) -> None:
+    _, b = replicas
+    passages = b.store.count_passages()
+    b.library.reads.sql.execute("DELETE FROM passages WHERE article_id = 1")
+    assert b.library.reads.count_passages() < passages
+    assert b.repair_index() == 1
+    assert b.library.reads.count_passages() == passages == b.retriever.num_docs
+
+
+def test_a_replica_without_a_read_copy_builds_one(postgres_url: str, tmp_path: Path) -> None:
+    # An index folder from before the read copy: its index is rebuilt with a new copy.
+    with Engine(postgres_url, index_dir=tmp_path / "a") as a:
+        a.seed_if_empty(SEEDS)
+        passages = a.store.count_passages()
+    (copy,) = (tmp_path / "a").glob(f"*/{READ_COPY}")
+    copy.unlink()
+    with Engine(postgres_url, index_dir=tmp_path / "a") as a:
+        assert a.library.reads.count_passages() == passages == a.retriever.num_docs
+        assert _quotes(a, "How many countries pledged to send troops?")
