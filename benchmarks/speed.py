@@ -196,6 +196,24 @@ def folder_mb(folder: Path | str) -> float:
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1e6
 
 
+def _is_read_copy(path: Path) -> bool:
+    from newsbot.index.store.read_copy import FILE
+
+    return path.name.startswith(FILE)  # the file, and its -wal and -shm
+
+
+def index_mb(folder: Path | str) -> float:
+    """The search index alone (a replica's read copy, in the same folder, left out)."""
+    files = [p for p in Path(folder).rglob("*") if p.is_file() and not _is_read_copy(p)]
+    return sum(p.stat().st_size for p in files) / 1e6
+
+
+def read_copy_mb(folder: Path | str) -> float:
+    """A replica's read copy of the articles and passages, beside its index."""
+    files = [p for p in Path(folder).rglob("*") if p.is_file() and _is_read_copy(p)]
+    return sum(p.stat().st_size for p in files) / 1e6
+
+
 def ingest_corpus(db: Path | str, corpus: Path, index_dir: Path | None = None) -> dict[str, float]:
     from newsbot.index.engine import Engine
     from newsbot.index.models import Status
@@ -457,8 +475,9 @@ def measure(
         "cold_start_s": serve["cold_start_s"],
         "peak_rss_mb": serve["peak_rss_mb"],
         "disk_mb": disk_mb(db, index_dir),
-        # The search index alone: what each replica keeps a copy of.
-        "index_mb": folder_mb(index_dir or db.with_name(db.name + ".index")),
+        # The search index alone, and a replica's read copy beside it: what each keeps.
+        "index_mb": index_mb(index_dir or db.with_name(db.name + ".index")),
+        "read_copy_mb": read_copy_mb(index_dir) if index_dir else 0.0,
         "questions": len(questions),
     }
 
@@ -552,7 +571,7 @@ def print_table(rows: dict[int, dict[str, Any]]) -> None:
         print(
             f"{'passages':>10} {'backend':>10} {'answer p50/p95 ms':>18} "
             f"{'search p50/p95 ms':>18} {'add ms':>7} {'bulk art/s':>10} {'disk MB':>8} "
-            f"{'index MB':>8} {'lag p50/p95 ms':>16}"
+            f"{'index MB':>8} {'copy MB':>8} {'lag p50/p95 ms':>16}"
         )
         for sqlite_row, pg in pg_rows:
             for which in (sqlite_row, pg):
@@ -566,7 +585,8 @@ def print_table(rows: dict[int, dict[str, Any]]) -> None:
                     f"{which['answer_p50_ms']:>8.2f} /{which['answer_p95_ms']:>7.2f} "
                     f"{which['search_p50_ms']:>8.2f} /{which['search_p95_ms']:>7.2f} "
                     f"{which['add_article_ms']:>7.1f} {which['bulk_articles_per_s']:>10,.0f} "
-                    f"{which['disk_mb']:>8.0f} {which['index_mb']:>8.0f} {lag}"
+                    f"{which['disk_mb']:>8.0f} {which['index_mb']:>8.0f} "
+                    f"{which.get('read_copy_mb', 0.0):>8.0f} {lag}"
                 )
             print(
                 f"{'':>10} {'PG/SQLite':>10} "

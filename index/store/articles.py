@@ -180,6 +180,9 @@ class Store:
                 "word_count": len(article.text.split()),
                 "passage_count": len(article.passages),
                 "ingested_at": _now(),
+                "minhash": (
+                    None if article.signature is None else neardup.to_blob(article.signature)
+                ),
             }
             columns = ", ".join(f'"{name}"' for name in row)
             marks = ", ".join("?" * len(row))
@@ -205,7 +208,7 @@ class Store:
                     )
                 ],
             )
-            self.lsh.add(article_id, article.signature)
+            self.lsh.add(article_id, article.signature, stored=True)
             self._insert_collections([article_id], collections)
             seq = self.journal.record(article_id, JournalOp.ADD)
         return AddedArticle(article_id, passage_ids, seq)

@@ -102,14 +102,21 @@ class LshTable:
     def __init__(self, sql: Connection) -> None:
         self.sql = sql
 
-    def add(self, article_id: int, sig: np.ndarray | None) -> None:
-        """Store an article's signature and its band buckets (nothing for a too-short text)."""
+    def add(self, article_id: int, sig: np.ndarray | None, *, stored: bool = False) -> None:
+        """Store an article's signature (unless `stored`: its row was written with it) and
+        its band buckets (nothing for a too-short text)."""
         if sig is None:
             return
-        self.sql.execute("UPDATE articles SET minhash = ? WHERE id = ?", [to_blob(sig), article_id])
-        self.sql.executemany(
-            "INSERT INTO article_lsh (bucket, article_id) VALUES (?, ?)",
-            [(bucket, article_id) for bucket in bands(sig)],
+        if not stored:
+            self.sql.execute(
+                "UPDATE articles SET minhash = ? WHERE id = ?", [to_blob(sig), article_id]
+            )
+        buckets = bands(sig)
+        # One statement for every bucket: over PostgreSQL, one round trip an article.
+        self.sql.execute(
+            "INSERT INTO article_lsh (bucket, article_id) VALUES "
+            + ", ".join("(?, ?)" for _ in buckets),
+            [value for bucket in buckets for value in (bucket, article_id)],
         )
 
     def delete(self, article_id: int) -> None:

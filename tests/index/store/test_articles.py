@@ -112,7 +112,7 @@ def test_a_failed_article_write_leaves_nothing(
     assert store.add_article(first) == StoredAlready(added.id)
     other = prepare(ArticleDraft(text="B\n\nSomething else entirely, said nobody.", origin="b"))
 
-    def fails(*_args: object) -> None:
+    def fails(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(store.lsh, "add", fails)  # after the article and its passages
