@@ -106,33 +106,29 @@ def _storage_errors_as_one_line(method: Callable[P, R]) -> Callable[P, R]:
     return guarded
 
 
-def _reading(method: Callable[P, R]) -> Callable[P, R]:
-    """`_storage_errors_as_one_line`, run under the library's lock: a read, or a
-    write the index does not follow (votes, gaps), which takes milliseconds."""
+def _under(lock: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """`_storage_errors_as_one_line`, run under one of the library's locks (by name)."""
 
-    @functools.wraps(method)
-    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
-        engine = args[0]
-        assert isinstance(engine, Engine)
-        with engine.library.lock:
-            return method(*args, **kwargs)
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+            engine = args[0]
+            assert isinstance(engine, Engine)
+            with getattr(engine.library, lock):
+                return method(*args, **kwargs)
 
-    return _storage_errors_as_one_line(locked)
+        return _storage_errors_as_one_line(locked)
+
+    return decorate
 
 
-def _answering(method: Callable[P, R]) -> Callable[P, R]:
-    """`_storage_errors_as_one_line`, run under the library's read lock: a read of what
-    answers are made of (`library.reads` and the index). A replica reads its local
-    copy there, so these go on while PostgreSQL is away."""
-
-    @functools.wraps(method)
-    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
-        engine = args[0]
-        assert isinstance(engine, Engine)
-        with engine.library.read_lock:
-            return method(*args, **kwargs)
-
-    return _storage_errors_as_one_line(locked)
+# A read of the store, or a write the index does not follow (votes, gaps), which takes
+# milliseconds: under the library's lock.
+_reading = _under("lock")
+# A read of what answers are made of (`library.reads` and the index), under the
+# library's read lock: a replica reads its local copy there, so these go on while
+# PostgreSQL is away.
+_answering = _under("read_lock")
 
 
 def _guarded(outcomes: Iterator[IngestOutcome], path: str) -> Iterator[IngestOutcome]:
