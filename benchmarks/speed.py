@@ -180,38 +180,28 @@ def disk_mb(db: Path | str, index_dir: Path | None = None) -> float:
         total = int(sql.scalar("SELECT pg_database_size(current_database())"))
         sql.close()
         assert index_dir is not None
-        total += sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
-        return total / 1e6
+        return total / 1e6 + folder_mb(index_dir)
     total = 0
     for path in [db, Path(f"{db}-wal"), Path(f"{db}-shm")]:
         if path.exists():
             total += path.stat().st_size
     index = db.with_name(db.name + ".index")
-    if index.exists():
-        total += sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
-    return total / 1e6
+    return total / 1e6 + (folder_mb(index) if index.exists() else 0.0)
 
 
-def folder_mb(folder: Path | str) -> float:
-    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1e6
-
-
-def _is_read_copy(path: Path) -> bool:
+def folder_mb(folder: Path | str, *, read_copy: bool | None = None) -> float:
+    """The files under `folder`; `read_copy` True: only a replica's read copy (the file
+    and its -wal and -shm), False: all but it (the index alone)."""
     from newsbot.index.store.read_copy import FILE
 
-    return path.name.startswith(FILE)  # the file, and its -wal and -shm
-
-
-def index_mb(folder: Path | str) -> float:
-    """The search index alone (a replica's read copy, in the same folder, left out)."""
-    files = [p for p in Path(folder).rglob("*") if p.is_file() and not _is_read_copy(p)]
-    return sum(p.stat().st_size for p in files) / 1e6
-
-
-def read_copy_mb(folder: Path | str) -> float:
-    """A replica's read copy of the articles and passages, beside its index."""
-    files = [p for p in Path(folder).rglob("*") if p.is_file() and _is_read_copy(p)]
-    return sum(p.stat().st_size for p in files) / 1e6
+    return (
+        sum(
+            p.stat().st_size
+            for p in Path(folder).rglob("*")
+            if p.is_file() and (read_copy is None or p.name.startswith(FILE) == read_copy)
+        )
+        / 1e6
+    )
 
 
 def ingest_corpus(db: Path | str, corpus: Path, index_dir: Path | None = None) -> dict[str, float]:
@@ -476,8 +466,8 @@ def measure(
         "peak_rss_mb": serve["peak_rss_mb"],
         "disk_mb": disk_mb(db, index_dir),
         # The search index alone, and a replica's read copy beside it: what each keeps.
-        "index_mb": index_mb(index_dir or db.with_name(db.name + ".index")),
-        "read_copy_mb": read_copy_mb(index_dir) if index_dir else 0.0,
+        "index_mb": folder_mb(index_dir or db.with_name(db.name + ".index"), read_copy=False),
+        "read_copy_mb": folder_mb(index_dir, read_copy=True) if index_dir else 0.0,
         "questions": len(questions),
     }
 

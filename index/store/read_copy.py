@@ -18,32 +18,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from newsbot.index.store.articles import IndexRow, Store, open_store
+from newsbot.index.store.migrate import ENGINE_TABLES
 from newsbot.index.store.sql import Connection
 
 FILE = "read-copy.db"
 CHUNK = 500  # articles read from the database per query
 
-# The columns copied, as `newsbot migrate` copies them (minhash is for duplicates only).
-_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "articles",
-        (
-            "id",
-            "headline",
-            "outlet",
-            "author",
-            "published",
-            "url",
-            "origin",
-            "content_hash",
-            "text",
-            "word_count",
-            "passage_count",
-            "ingested_at",
-        ),
-    ),
-    ("passages", ("id", "article_id", "ordinal", "start", "end", "sentences", "terms", "speakers")),
-    ("article_collections", ("article_id", "name")),
+# The tables and columns `newsbot migrate` copies, those answers read; minhash is for
+# duplicates, decided in PostgreSQL only.
+_READ = ("articles", "passages", "article_collections")
+_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (table, tuple(column for column in columns if column != "minhash"))
+    for table, columns in ENGINE_TABLES
+    if table in _READ
 )
 
 
