@@ -135,6 +135,11 @@ def test_a_message_claimed_by_a_crashed_newsbot_is_answered_after_restart(
     try:
         (reply,) = fake_discord.wait_for("create_message")
         assert reply["json"]["content"].startswith(f"**Q:** {TROOPS}")
+        # The claim is marked answered just after the reply is posted: wait for it.
+        deadline = time.monotonic() + 10
+        while restarted.runtime.state.unfinished(prefix=CLAIM_PREFIX):
+            assert time.monotonic() < deadline, "the replayed claim was never finished"
+            time.sleep(0.05)
         assert restarted.runtime.state.unfinished(prefix=CLAIM_PREFIX) == []
     finally:
         restarted.stop()
